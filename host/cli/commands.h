@@ -1,0 +1,9 @@
+/* The commands of the clcnn tool: each is main-like (argc/argv after the
+ * command name, argv[0] is the command) and returns the process exit status. */
+#ifndef CLCNN_CLI_COMMANDS_H
+#define CLCNN_CLI_COMMANDS_H
+
+int cmd_devices(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+
+#endif

@@ -1,0 +1,50 @@
+/* clcnn: the command-line tool. Dispatches to one file per command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"devices", cmd_devices, "list OpenCL platforms and devices, marking the default"},
+};
+static const int command_count = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *out)
+{
+    fprintf(out, "clcnn %s — train convolutional networks on any OpenCL device\n\n"
+                 "usage: clcnn COMMAND [OPTIONS]\n       clcnn COMMAND --help\n\ncommands:\n",
+            CLCNN_VERSION);
+    for (int i = 0; i < command_count; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nenvironment:\n"
+                 "  CLCNN_DEVICE      default device spec (index or name substring)\n"
+                 "  CLCNN_KERNEL_DIR  load kernels/*.cl from this folder instead of the embedded copy\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("clcnn %s\n", CLCNN_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < command_count; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "clcnn: unknown command '%s' (see clcnn --help)\n", argv[1]);
+    return 2;
+}

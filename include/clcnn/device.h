@@ -1,0 +1,58 @@
+/* clcnn — OpenCL devices: listing, selection, and the OpenCL backend.
+ *
+ * A device spec selects one device: an index into the list printed by
+ * `clcnn devices` ("1"), or a case-insensitive substring of the device or
+ * platform name ("nvidia"). An empty or NULL spec falls back to the
+ * CLCNN_DEVICE environment variable, then to the first GPU, then to the first
+ * device of any type.
+ */
+#ifndef CLCNN_DEVICE_H
+#define CLCNN_DEVICE_H
+
+#include <stddef.h>
+
+#include "clcnn/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clcnn_device_info {
+    int index;                 /* position in the flat list */
+    int platform_index;
+    char platform[256];
+    char name[256];
+    char vendor[256];
+    char driver_version[128];
+    char opencl_version[128];  /* "OpenCL 3.0 PoCL ..." */
+    char type[16];             /* "GPU", "CPU", "ACCELERATOR", "OTHER" */
+    int is_gpu;
+    unsigned compute_units;
+    unsigned long long global_mem_bytes;
+    unsigned long long local_mem_bytes;
+    unsigned long long max_alloc_bytes;
+    size_t max_work_group_size;
+} clcnn_device_info;
+
+/* List every device of every platform. *out is malloc'ed (free with free()).
+ * No platform at all is not an error: *count = 0. */
+clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count);
+
+/* Resolve spec (see above) to an index in the list. */
+clcnn_status clcnn_device_select(const char *spec, const clcnn_device_info *devices, int count,
+                                 int *index);
+
+/* Index of the default device (first GPU, else 0); -1 when count is 0. */
+int clcnn_device_default(const clcnn_device_info *devices, int count);
+
+/* Create the OpenCL backend on the device named by spec: context, in-order
+ * queue with profiling, kernels built, CLBlast ready. */
+clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out);
+
+/* Information on the device of an OpenCL backend (NULL for other backends). */
+const clcnn_device_info *clcnn_backend_cl_device(const clcnn_backend *be);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,243 @@
+/* clcnn — networks: model descriptions, the sequential network, gradient check.
+ *
+ * A model is described by a clcnn_model_spec: the input shape and a list of
+ * layer specs. Specs come from the plain-text model format (one layer a line,
+ * see README "Model files"), from a model file, or from a built-in preset
+ * ("cifar", "lenet", "small", "gradcheck"; the same text ships as
+ * models/<name>.txt).
+ *
+ * A clcnn_net is a spec instantiated on a backend for a maximum batch size:
+ * every tensor it needs (parameters, gradients, activations, caches, im2col
+ * scratch) is allocated once by clcnn_net_create(); forward and backward then
+ * run any batch n <= that maximum without allocating. All arithmetic goes
+ * through the backend's ops, so the same network runs on "ref", "ref64" and
+ * "cl".
+ */
+#ifndef CLCNN_NET_H
+#define CLCNN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clcnn/backend.h"
+#include "clcnn/status.h"
+#include "clcnn/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Model descriptions                                                        */
+/* ------------------------------------------------------------------------ */
+
+#define CLCNN_MAX_LAYERS 64
+
+typedef enum clcnn_layer_kind {
+    CLCNN_LAYER_CONV,       /* convolution: im2col + GEMM */
+    CLCNN_LAYER_FC,         /* fully connected; flattens a C x H x W input */
+    CLCNN_LAYER_MAXPOOL,
+    CLCNN_LAYER_AVGPOOL,
+    CLCNN_LAYER_BATCHNORM,  /* per channel (per feature after an fc layer) */
+    CLCNN_LAYER_RELU,
+    CLCNN_LAYER_LEAKY_RELU,
+    CLCNN_LAYER_SIGMOID,
+    CLCNN_LAYER_DROPOUT     /* inverted dropout; identity at evaluation */
+} clcnn_layer_kind;
+
+/* Weight initialization of conv and fc layers. AUTO picks HE when the layer's
+ * output goes (possibly through a batchnorm) into relu or leakyrelu, XAVIER
+ * otherwise. HE: normal, std sqrt(2 / fan_in). XAVIER: normal, std
+ * sqrt(2 / (fan_in + fan_out)). fan_in = C*KH*KW (inputs for fc), fan_out =
+ * F*KH*KW (outputs for fc). */
+typedef enum clcnn_init_kind {
+    CLCNN_INIT_AUTO,
+    CLCNN_INIT_HE,
+    CLCNN_INIT_XAVIER
+} clcnn_init_kind;
+
+typedef struct clcnn_layer_spec {
+    clcnn_layer_kind kind;
+    int line;            /* line in the source text (0 when built in code) */
+    int outputs;         /* CONV: filters; FC: output features */
+    int kh, kw;          /* CONV, pools: window */
+    int sh, sw;          /* CONV, pools: stride */
+    int ph, pw;          /* CONV, pools: zero padding on each side */
+    int bias;            /* CONV, FC: 1 if the layer has a bias */
+    clcnn_init_kind init;/* CONV, FC */
+    float momentum;      /* BATCHNORM: running-average factor (default 0.1) */
+    float eps;           /* BATCHNORM: variance epsilon (default 1e-5) */
+    float alpha;         /* LEAKY_RELU: negative slope (default 0.01) */
+    float p;             /* DROPOUT: probability of dropping an element */
+} clcnn_layer_spec;
+
+typedef struct clcnn_model_spec {
+    char source[256];    /* file name or preset name, used in error messages */
+    int c, h, w;         /* input shape of one image */
+    int input_line;      /* line of the input statement (0 when built in code) */
+    int n_layers;
+    clcnn_layer_spec layers[CLCNN_MAX_LAYERS];
+    int section_line;    /* line of the first "[section]" header, where layer
+                          * parsing stopped; 0 when the text has none */
+} clcnn_model_spec;
+
+/* Parse model text. source names it in error messages, which read
+ * "<source>:<line>: <reason>" (CLCNN_ERR_FORMAT). The result is validated:
+ * every layer's output size is positive and the last layer produces a vector
+ * (K x 1 x 1). Parsing stops at the first line starting with '['. */
+clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_model_spec *spec);
+
+/* Read and parse a model file (CLCNN_ERR_IO when it cannot be read). */
+clcnn_status clcnn_model_spec_load(const char *path, clcnn_model_spec *spec);
+
+/* The text of a built-in preset, or NULL for an unknown name. */
+const char *clcnn_model_preset_text(const char *name);
+
+/* NULL-terminated list of the preset names. */
+const char *const *clcnn_model_preset_names(void);
+
+/* Parse a built-in preset (CLCNN_ERR_ARG for an unknown name). */
+clcnn_status clcnn_model_spec_preset(const char *name, clcnn_model_spec *spec);
+
+/* A preset when name is one, otherwise a model file path. */
+clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec *spec);
+
+/* Validate spec and compute each layer's output shape (n = 1) into
+ * out_shapes[0 .. n_layers-1] (may be NULL). Fails like the parser. */
+clcnn_status clcnn_model_spec_shapes(const clcnn_model_spec *spec, clcnn_shape *out_shapes);
+
+/* 1 if a and b describe the same network (source and line numbers ignored). */
+int clcnn_model_spec_equal(const clcnn_model_spec *a, const clcnn_model_spec *b);
+
+/* Number of trained parameters (weights, biases, batchnorm gamma and beta). */
+size_t clcnn_model_spec_param_count(const clcnn_model_spec *spec);
+
+/* Write spec as model text (parses back to an equal spec). Returns the length
+ * the full text needs, like snprintf; the output is truncated to size. */
+size_t clcnn_model_spec_format(const clcnn_model_spec *spec, char *buf, size_t size);
+
+/* A table of the layers: kind and settings, output shape, parameter count,
+ * and the total. Returns the full length like snprintf. The spec must be valid. */
+size_t clcnn_model_spec_summary(const clcnn_model_spec *spec, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Networks                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct clcnn_net clcnn_net;
+
+/* A trained parameter with its gradient and optimizer state. */
+typedef struct clcnn_param {
+    const char *name;    /* "conv1.weight", "bn2.gamma", "fc1.bias" */
+    clcnn_tensor *value;
+    clcnn_tensor *grad;  /* overwritten by every clcnn_net_backward() */
+    clcnn_tensor *m;     /* optimizer state; NULL until clcnn_net_alloc_optimizer_state() */
+    clcnn_tensor *v;
+    int is_weight;       /* 1 for conv/fc weights (L2 and weight decay apply), 0 otherwise */
+} clcnn_param;
+
+/* A non-trained state tensor kept in checkpoints (batchnorm running stats). */
+typedef struct clcnn_state {
+    const char *name;    /* "bn1.running_mean", "bn1.running_var" */
+    clcnn_tensor *value;
+} clcnn_state;
+
+typedef struct clcnn_net_options {
+    /* Upper bound on the im2col scratch matrix in bytes; convolutions run in
+     * chunks of images small enough to stay below it (at least one image).
+     * 0 means the default, 256 MiB. The caller should also cap it at the
+     * device's maximum allocation size. */
+    size_t col_budget_bytes;
+} clcnn_net_options;
+
+/* Create a network for spec on backend, for batches of at most batch images,
+ * with parameters initialized from seed (see clcnn_init_kind; biases 0,
+ * batchnorm gamma 1 and beta 0, running mean 0 and variance 1). The values are
+ * generated on the host in float, so one seed gives identical parameters on
+ * every backend. opts may be NULL. */
+clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec *spec, int batch,
+                                 uint32_t seed, const clcnn_net_options *opts, clcnn_net **out);
+clcnn_status clcnn_net_create(clcnn_backend *backend, const clcnn_model_spec *spec, int batch,
+                              uint32_t seed, clcnn_net **out);
+
+/* Free every tensor of net (NULL is ignored). */
+void clcnn_net_destroy(clcnn_net *net);
+
+/* Run the first n images (1 <= n <= max batch) of input (N x C x H x W REAL,
+ * N >= n, normalized) through the network. training: batchnorm uses batch
+ * statistics and updates its running averages, dropout drops with a mask from
+ * (seed, layer, step); otherwise batchnorm uses the running averages and
+ * dropout passes values through. input must stay unchanged until
+ * clcnn_net_backward() has run. */
+clcnn_status clcnn_net_forward(clcnn_net *net, const clcnn_tensor *input, int n, int training,
+                               uint32_t step);
+
+/* The logits of the last forward: a view n x K x 1 x 1 (valid until the next
+ * forward; do not free). */
+const clcnn_tensor *clcnn_net_output(const clcnn_net *net);
+
+/* Back-propagate dlogits (n x K x 1 x 1 of the last forward, e.g. from the
+ * loss op) and overwrite every parameter's gradient. No input gradient is
+ * computed. */
+clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits);
+
+/* Parameters and state, in layer order. The arrays belong to net. */
+const clcnn_param *clcnn_net_params(const clcnn_net *net, int *count);
+const clcnn_state *clcnn_net_states(const clcnn_net *net, int *count);
+
+/* Allocate n_state (0, 1 or 2) zero-filled optimizer state tensors per
+ * parameter (m, then v); a second call with a smaller or equal n_state does
+ * nothing. SGD needs 0, momentum and RMSprop 1, Adam 2. */
+clcnn_status clcnn_net_alloc_optimizer_state(clcnn_net *net, int n_state);
+
+/* Number of floats in the flat form: every parameter value, then every state
+ * tensor, in list order. */
+size_t clcnn_net_flat_count(const clcnn_net *net);
+
+/* Copy all parameters and states to / from a host float array of
+ * clcnn_net_flat_count() elements (checkpoints, backend comparison). */
+clcnn_status clcnn_net_get_flat(const clcnn_net *net, float *dst);
+clcnn_status clcnn_net_set_flat(clcnn_net *net, const float *src);
+
+const clcnn_model_spec *clcnn_net_spec(const clcnn_net *net);
+int clcnn_net_max_batch(const clcnn_net *net);
+clcnn_backend *clcnn_net_backend(const clcnn_net *net);
+
+/* clcnn_model_spec_summary() of the net's spec plus the batch size and the
+ * bytes of backend storage the net holds. */
+size_t clcnn_net_summary(const clcnn_net *net, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Gradient check                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct clcnn_gradcheck_result {
+    double max_rel_err;     /* max over every parameter entry i of
+                             * |a_i - n_i| / max(|a_i| + |n_i|, CLCNN_GRADCHECK_FLOOR) */
+    double global_rel_err;  /* ||a - n|| / ||a + n|| over all entries together
+                             * (the notebook's figure) */
+    size_t n_checked;       /* parameter entries checked */
+    char worst[64];         /* "conv1.weight[17]": entry of max_rel_err */
+    double worst_analytic, worst_numeric;
+    double loss;            /* mean loss at the checked point */
+} clcnn_gradcheck_result;
+
+/* Denominator floor of the per-entry relative error: entries whose gradients
+ * are both below it are compared in absolute terms (central differences in
+ * double have an absolute error near 1e-10, which would make the relative
+ * error of a vanishing gradient meaningless). */
+#define CLCNN_GRADCHECK_FLOOR 1e-6
+
+/* Gradient check of spec on the double-precision reference backend: a random
+ * batch (normal inputs, uniform labels) from seed, batchnorm gamma/beta moved
+ * off 1/0 so they are checked at a general point, then for every parameter
+ * entry the central difference (h = 1e-5) of the mean loss is compared with
+ * the analytic gradient. Training mode: batchnorm uses batch statistics and
+ * dropout keeps one fixed mask. */
+clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
+                             uint32_t seed, clcnn_gradcheck_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

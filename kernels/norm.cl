@@ -1,0 +1,103 @@
+/* Batch normalization over an N x C x P tensor, per channel (M = N*P values
+ * each). Statistics are parallel reductions with one work-group per channel;
+ * the per-element passes are separate kernels with one work-item per element.
+ * Variances are computed in two passes (mean first, then squared deviations)
+ * so that large means do not cancel the variance away. */
+
+/* Training statistics of channel get_group_id(0): save_mean, save_invstd =
+ * 1/sqrt(biased var + eps), and the running averages (unbiased variance;
+ * M = 1 has no unbiased estimate, the biased one (0) is used). */
+__kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, float momentum,
+                              float eps, __global float *running_mean,
+                              __global float *running_var, __global float *save_mean,
+                              __global float *save_invstd, __local float *scratch)
+{
+    int ch = (int)get_group_id(0);
+    int m_total = n * p, lid = (int)get_local_id(0), step = (int)get_local_size(0);
+    float sum = 0.0f;
+    for (int m = lid; m < m_total; m += step)
+        sum += x[CLCNN_CHANNEL_INDEX(m, ch, c, p)];
+    float mean = clcnn_group_sum(scratch, sum) / (float)m_total;
+    float sq = 0.0f;
+    for (int m = lid; m < m_total; m += step) {
+        float d = x[CLCNN_CHANNEL_INDEX(m, ch, c, p)] - mean;
+        sq += d * d;
+    }
+    float var = clcnn_group_sum(scratch, sq) / (float)m_total;
+    if (lid == 0) {
+        float unbiased = m_total > 1 ? var * (float)m_total / (float)(m_total - 1) : var;
+        save_mean[ch] = mean;
+        save_invstd[ch] = 1.0f / sqrt(var + eps);
+        running_mean[ch] = (1.0f - momentum) * running_mean[ch] + momentum * mean;
+        running_var[ch] = (1.0f - momentum) * running_var[ch] + momentum * unbiased;
+    }
+}
+
+/* y = gamma * (x - mean) * invstd + beta, per channel. */
+__kernel void bn_normalize_kernel(__global const float *x, __global const float *gamma,
+                                  __global const float *beta, __global const float *mean,
+                                  __global const float *invstd, __global float *y, int total,
+                                  int c, int p)
+{
+    int gid = (int)get_global_id(0);
+    if (gid >= total)
+        return;
+    int ch = (gid / p) % c;
+    y[gid] = gamma[ch] * ((x[gid] - mean[ch]) * invstd[ch]) + beta[ch];
+}
+
+/* Inference: the same with the running statistics. */
+__kernel void bn_eval_kernel(__global const float *x, __global const float *gamma,
+                             __global const float *beta, __global const float *running_mean,
+                             __global const float *running_var, float eps, __global float *y,
+                             int total, int c, int p)
+{
+    int gid = (int)get_global_id(0);
+    if (gid >= total)
+        return;
+    int ch = (gid / p) % c;
+    float invstd = 1.0f / sqrt(running_var[ch] + eps);
+    y[gid] = gamma[ch] * ((x[gid] - running_mean[ch]) * invstd) + beta[ch];
+}
+
+/* dbeta = sum dy and dgamma = sum dy * xhat for channel get_group_id(0). */
+__kernel void bn_backward_reduce_kernel(__global const float *dy, __global const float *x,
+                                        __global const float *mean,
+                                        __global const float *invstd, int n, int c, int p,
+                                        __global float *dgamma, __global float *dbeta,
+                                        __local float *scratch)
+{
+    int ch = (int)get_group_id(0);
+    int m_total = n * p, lid = (int)get_local_id(0), step = (int)get_local_size(0);
+    float mu = mean[ch], is = invstd[ch];
+    float sum_dy = 0.0f, sum_dy_xhat = 0.0f;
+    for (int m = lid; m < m_total; m += step) {
+        size_t at = CLCNN_CHANNEL_INDEX(m, ch, c, p);
+        float g = dy[at];
+        sum_dy += g;
+        sum_dy_xhat += g * ((x[at] - mu) * is);
+    }
+    sum_dy = clcnn_group_sum(scratch, sum_dy);
+    sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
+    if (lid == 0) {
+        dbeta[ch] = sum_dy;
+        dgamma[ch] = sum_dy_xhat;
+    }
+}
+
+/* dx = gamma * invstd * (dy - dbeta/M - xhat * dgamma/M). */
+__kernel void bn_backward_dx_kernel(__global const float *dy, __global const float *x,
+                                    __global const float *gamma, __global const float *mean,
+                                    __global const float *invstd, __global const float *dgamma,
+                                    __global const float *dbeta, __global float *dx, int total,
+                                    int c, int p, int m_total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid >= total)
+        return;
+    int ch = (gid / p) % c;
+    float is = invstd[ch];
+    float xhat = (x[gid] - mean[ch]) * is;
+    float inv_m = 1.0f / (float)m_total;
+    dx[gid] = gamma[ch] * is * (dy[gid] - dbeta[ch] * inv_m - xhat * dgamma[ch] * inv_m);
+}

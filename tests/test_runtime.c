@@ -1,0 +1,207 @@
+/* Foundation: device enumeration and selection, kernel build errors, transfers,
+ * OpenCL error names. Runs on PoCL with two devices (POCL_DEVICES="pthread basic"). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/cl_runtime.h"
+#include "clcnn/device.h"
+#include "test_env.h"
+
+static clcnn_device_info *devices;
+static int device_count;
+
+static void list_devices(void)
+{
+    ck_assert_int_eq(clcnn_devices_list(&devices, &device_count), CLCNN_OK);
+    ck_assert_int_ge(device_count, 2); /* pthread + basic */
+}
+
+static void free_devices(void) { free(devices); }
+
+START_TEST(lists_pocl_devices)
+{
+    for (int i = 0; i < device_count; i++) {
+        ck_assert_int_eq(devices[i].index, i);
+        ck_assert_str_ne(devices[i].name, "");
+        ck_assert_uint_gt(devices[i].max_work_group_size, 0);
+        ck_assert_uint_gt(devices[i].global_mem_bytes, 0);
+    }
+    ck_assert(strstr(devices[0].platform, "Portable Computing Language") != NULL);
+}
+END_TEST
+
+START_TEST(selects_by_index)
+{
+    int index = -1;
+    ck_assert_int_eq(clcnn_device_select("1", devices, device_count, &index), CLCNN_OK);
+    ck_assert_int_eq(index, 1);
+}
+END_TEST
+
+START_TEST(selects_by_name_substring_ignoring_case)
+{
+    int index = -1;
+    ck_assert_int_eq(clcnn_device_select("BASIC", devices, device_count, &index), CLCNN_OK);
+    ck_assert(strstr(devices[index].name, "basic") != NULL);
+    ck_assert_int_eq(clcnn_device_select("portable computing", devices, device_count, &index),
+                     CLCNN_OK);
+    ck_assert_int_eq(index, 0); /* platform name matches the first device */
+}
+END_TEST
+
+START_TEST(selects_from_environment)
+{
+    int index = -1;
+    setenv("CLCNN_DEVICE", "1", 1);
+    ck_assert_int_eq(clcnn_device_select(NULL, devices, device_count, &index), CLCNN_OK);
+    ck_assert_int_eq(index, 1);
+    /* An explicit spec wins over the environment. */
+    ck_assert_int_eq(clcnn_device_select("0", devices, device_count, &index), CLCNN_OK);
+    ck_assert_int_eq(index, 0);
+    unsetenv("CLCNN_DEVICE");
+    ck_assert_int_eq(clcnn_device_select("", devices, device_count, &index), CLCNN_OK);
+    ck_assert_int_eq(index, clcnn_device_default(devices, device_count));
+}
+END_TEST
+
+START_TEST(default_prefers_first_gpu)
+{
+    clcnn_device_info fake[3];
+    memset(fake, 0, sizeof fake);
+    fake[2].is_gpu = 1;
+    ck_assert_int_eq(clcnn_device_default(fake, 3), 2);
+    fake[2].is_gpu = 0;
+    ck_assert_int_eq(clcnn_device_default(fake, 3), 0);
+    ck_assert_int_eq(clcnn_device_default(fake, 0), -1);
+}
+END_TEST
+
+START_TEST(bad_index_and_unknown_name_fail_clearly)
+{
+    int index = -1;
+    ck_assert_int_eq(clcnn_device_select("7", devices, device_count, &index), CLCNN_ERR_DEVICE);
+    ck_assert(strstr(clcnn_last_error(), "no device with that index") != NULL);
+    ck_assert_int_eq(clcnn_device_select("radeon-xyz", devices, device_count, &index),
+                     CLCNN_ERR_DEVICE);
+    ck_assert(strstr(clcnn_last_error(), "radeon-xyz") != NULL);
+    clcnn_backend *be = NULL;
+    ck_assert_int_eq(clcnn_backend_cl_create("radeon-xyz", &be), CLCNN_ERR_DEVICE);
+    ck_assert_ptr_null(be);
+}
+END_TEST
+
+START_TEST(error_names)
+{
+    ck_assert_str_eq(clcnn_cl_error_name(CL_OUT_OF_RESOURCES), "CL_OUT_OF_RESOURCES");
+    ck_assert_str_eq(clcnn_cl_error_name(-5), "CL_OUT_OF_RESOURCES");
+    ck_assert_str_eq(clcnn_cl_error_name(CL_INVALID_KERNEL_NAME), "CL_INVALID_KERNEL_NAME");
+    ck_assert_str_eq(clcnn_cl_error_name(CL_MEM_OBJECT_ALLOCATION_FAILURE),
+                     "CL_MEM_OBJECT_ALLOCATION_FAILURE");
+    ck_assert_str_eq(clcnn_cl_error_name(-9999), "CL_UNKNOWN_ERROR(-9999)");
+    ck_assert_int_eq(clcnn_cl_fail(CL_OUT_OF_RESOURCES, "clEnqueueNDRangeKernel(x)", "f.c", 12),
+                     CLCNN_ERR_OPENCL);
+    ck_assert_str_eq(clcnn_last_error(), "clEnqueueNDRangeKernel(x): CL_OUT_OF_RESOURCES (f.c:12)");
+}
+END_TEST
+
+START_TEST(build_failure_carries_build_log)
+{
+    const char *dir = test_tmp_path("broken-kernels");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && rm -f %s/*.cl", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/broken.cl", dir);
+    FILE *f = fopen(cmd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("__kernel void broken(__global float *x) { x[0] = undefined_thing_42; }\n", f);
+    fclose(f);
+    setenv("CLCNN_KERNEL_DIR", dir, 1);
+    clcnn_backend *be = NULL;
+    ck_assert_int_eq(clcnn_backend_cl_create("0", &be), CLCNN_ERR_BUILD);
+    unsetenv("CLCNN_KERNEL_DIR");
+    ck_assert(strstr(clcnn_last_error(), "undefined_thing_42") != NULL);
+    ck_assert(strstr(clcnn_last_error(), "CL_BUILD_PROGRAM_FAILURE") != NULL);
+}
+END_TEST
+
+/* Upload then download must return every bit unchanged, for REAL, U8 and I32. */
+START_TEST(transfers_round_trip_bit_exactly)
+{
+    clcnn_backend *be = NULL;
+    ck_assert_msg(clcnn_backend_cl_create("0", &be) == CLCNN_OK, "%s", clcnn_last_error());
+    static const size_t sizes[] = {1, 2, 3, 1000, 65537, 10000000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        float *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+        ck_assert(in && out);
+        uint32_t x = 12345u + (uint32_t)n;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1664525u + 1013904223u;
+            memcpy(&in[i], &x, sizeof x); /* arbitrary bit patterns, NaNs included */
+        }
+        clcnn_tensor t;
+        ck_assert_int_eq(clcnn_tensor_alloc(be, &t, clcnn_shape_make((int)n, 1, 1, 1), CLCNN_I32,
+                                            "round-trip"), CLCNN_OK);
+        ck_assert_int_eq(clcnn_tensor_upload(&t, 0, n, in), CLCNN_OK);
+        ck_assert_int_eq(clcnn_tensor_download(&t, 0, n, out), CLCNN_OK);
+        ck_assert_int_eq(memcmp(in, out, n * sizeof *in), 0);
+        clcnn_tensor_free(&t);
+        ck_assert_int_eq(clcnn_tensor_alloc(be, &t, clcnn_shape_make((int)n, 1, 1, 1), CLCNN_REAL,
+                                            "round-trip"), CLCNN_OK);
+        for (size_t i = 0; i < n; i++)
+            in[i] = (float)i * 0.37f - 5.0f;
+        ck_assert_int_eq(clcnn_tensor_upload(&t, 0, n, in), CLCNN_OK);
+        ck_assert_int_eq(clcnn_tensor_download(&t, 0, n, out), CLCNN_OK);
+        ck_assert_int_eq(memcmp(in, out, n * sizeof *in), 0);
+        if (n > 2) { /* partial ranges */
+            float mid = 42.5f, back = 0;
+            ck_assert_int_eq(clcnn_tensor_upload(&t, n / 2, 1, &mid), CLCNN_OK);
+            ck_assert_int_eq(clcnn_tensor_download(&t, n / 2, 1, &back), CLCNN_OK);
+            ck_assert(back == mid);
+        }
+        ck_assert_int_eq(clcnn_tensor_download(&t, n, 1, out), CLCNN_ERR_ARG);
+        clcnn_tensor_free(&t);
+        free(in);
+        free(out);
+    }
+    ck_assert_uint_eq(be->counters.bytes_in_use, 0);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(devices_command_shows_pocl)
+{
+    char out[16384];
+    ck_assert_int_eq(test_run(CLCNN_EXE " devices", out, sizeof out), 0);
+    ck_assert(strstr(out, "Portable Computing Language") != NULL);
+    ck_assert(strstr(out, " * 0:") != NULL); /* no GPU: the first device is the default */
+    ck_assert_int_ne(test_run(CLCNN_EXE " devices --bogus", out, sizeof out), 0);
+}
+END_TEST
+
+int main(void)
+{
+    setenv("POCL_DEVICES", "pthread basic", 1);
+    Suite *s = suite_create("runtime");
+    TCase *tc = tcase_create("devices");
+    tcase_add_checked_fixture(tc, list_devices, free_devices);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, lists_pocl_devices);
+    tcase_add_test(tc, selects_by_index);
+    tcase_add_test(tc, selects_by_name_substring_ignoring_case);
+    tcase_add_test(tc, selects_from_environment);
+    tcase_add_test(tc, default_prefers_first_gpu);
+    tcase_add_test(tc, bad_index_and_unknown_name_fail_clearly);
+    tcase_add_test(tc, error_names);
+    tcase_add_test(tc, build_failure_carries_build_log);
+    tcase_add_test(tc, transfers_round_trip_bit_exactly);
+    tcase_add_test(tc, devices_command_shows_pocl);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
