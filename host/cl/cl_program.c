@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl/cl_cache.h"
 #include "cl/cl_program.h"
 #include "cl/kernel_sources.h"
 
@@ -126,7 +127,20 @@ static clcnn_status build_failure(cl_program program, cl_device_id device, cl_in
     return st;
 }
 
-clcnn_status clcnn_cl_build_program(cl_context context, cl_device_id device, cl_program *out)
+static int source_builds;
+
+int clcnn_cl_source_builds(void) { return source_builds; }
+
+static uint64_t hash_sources(const source_set *sources)
+{
+    uint64_t h = CLCNN_FNV_OFFSET;
+    for (int i = 0; i < sources->count; i++)
+        h = clcnn_fnv1a(h, sources->texts[i], sources->lengths[i]);
+    return h;
+}
+
+clcnn_status clcnn_cl_build_program(cl_context context, cl_device_id device,
+                                    const clcnn_device_info *info, cl_program *out)
 {
     const char *dir = getenv("CLCNN_KERNEL_DIR");
     int from_dir = dir && *dir;
@@ -134,18 +148,27 @@ clcnn_status clcnn_cl_build_program(cl_context context, cl_device_id device, cl_
     clcnn_status st = from_dir ? load_directory(dir, &sources) : load_embedded(&sources);
     if (st != CLCNN_OK)
         return st;
+    char key[CLCNN_CL_CACHE_KEY_MAX];
+    clcnn_cl_cache_key(info, hash_sources(&sources), BUILD_OPTIONS, key);
+    clcnn_cl_cache_load(context, device, key, BUILD_OPTIONS, out);
+    if (*out) {
+        source_set_free(&sources);
+        return CLCNN_OK;
+    }
     cl_int err;
     cl_program program = clCreateProgramWithSource(context, (cl_uint)sources.count,
                                                    (const char **)sources.texts, sources.lengths,
                                                    &err);
     source_set_free(&sources);
     CLCNN_CL_CHECK(err, "clCreateProgramWithSource");
+    source_builds++;
     err = clBuildProgram(program, 1, &device, BUILD_OPTIONS, NULL, NULL);
     if (err != CL_SUCCESS) {
         st = build_failure(program, device, err, from_dir ? dir : "embedded kernels");
         clReleaseProgram(program);
         return st;
     }
+    clcnn_cl_cache_store(program, key);
     *out = program;
     return CLCNN_OK;
 }

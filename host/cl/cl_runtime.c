@@ -55,7 +55,7 @@ clcnn_status clcnn_cl_open(const char *spec, clcnn_cl *cl)
         clcnn_cl_close(cl);
         return st;
     }
-    st = clcnn_cl_build_program(cl->context, cl->device, &cl->program);
+    st = clcnn_cl_build_program(cl->context, cl->device, &cl->info, &cl->program);
     if (st != CLCNN_OK) {
         clcnn_fail_context(st, "device %d (%s): ", cl->info.index, cl->info.name);
         clcnn_cl_close(cl);

@@ -1,4 +1,4 @@
-/* The kernels/ .cl files files, embedded at build time (cmake/embed_kernels.cmake). */
+/* The kernels/ .cl files, embedded at build time (host/cmake/embed_kernels.cmake). */
 #ifndef CLCNN_CL_KERNEL_SOURCES_H
 #define CLCNN_CL_KERNEL_SOURCES_H
 

@@ -58,3 +58,19 @@ clcnn_status clcnn_fail_context(clcnn_status status, const char *fmt, ...)
     last_message[plen + old] = '\0';
     return status;
 }
+
+static clcnn_warning_handler warning_handler;
+
+void clcnn_set_warning_handler(clcnn_warning_handler handler) { warning_handler = handler; }
+
+void clcnn_warn(const char *fmt, ...)
+{
+    if (!warning_handler)
+        return;
+    char message[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    warning_handler(message);
+}

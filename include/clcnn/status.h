@@ -53,6 +53,17 @@ clcnn_status clcnn_fail_context(clcnn_status status, const char *fmt, ...)
 /* Clear the message. */
 void clcnn_clear_error(void);
 
+/* Warnings: conditions the library recovers from on its own (a corrupt kernel
+ * cache entry that it rebuilds, say). They go to the handler set here, and
+ * nowhere when none is set: the library itself never prints. */
+typedef void (*clcnn_warning_handler)(const char *message);
+void clcnn_set_warning_handler(clcnn_warning_handler handler);
+void clcnn_warn(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,156 @@
+/* The ops of the "cl" backend: each enqueues kernels from kernels/*.cl (or a
+ * CLBlast GEMM) on the backend's in-order queue and returns without waiting.
+ * Every op checks its tensors' backend, dtype and shape on the host first:
+ * an out-of-range index on the device would corrupt memory silently.
+ *
+ * cl_backend.c assembles these into the backend's clcnn_backend_ops table;
+ * the semantics of every op are those documented in clcnn/backend.h. */
+#ifndef CLCNN_CL_OPS_H
+#define CLCNN_CL_OPS_H
+
+#include "cl/cl_runtime.h"
+
+/* The backend object: clcnn_backend first (so a clcnn_backend * converts to
+ * it), then the runtime (be->impl points at it), then the ops' own state. */
+typedef struct clcnn_cl_backend {
+    clcnn_backend base;
+    clcnn_cl cl;
+    /* normalize_u8's per-channel mean and std, kept on the device and
+     * re-uploaded only when they change (they are constant in training). */
+    cl_mem input_params;   /* 2 * input_capacity floats */
+    int input_capacity;    /* channels the buffer holds */
+    int input_channels;    /* channels of the cached values; 0: none cached */
+    float *input_host;     /* the cached values: mean[0..C) then std[0..C) */
+} clcnn_cl_backend;
+
+static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)
+{
+    return (clcnn_cl_backend *)be;
+}
+
+/* Return from the calling function on a failed status. */
+#define CL_OPS_TRY(expr)                                                                          \
+    do {                                                                                          \
+        clcnn_status cl_ops_try_status_ = (expr);                                                 \
+        if (cl_ops_try_status_ != CLCNN_OK)                                                       \
+            return cl_ops_try_status_;                                                            \
+    } while (0)
+
+/* ---- argument checks (cl_ops_common.c); each fails with CLCNN_ERR_ARG and
+ * a message naming the op and the tensor. Kernels index with int, so every
+ * tensor must also have at most INT_MAX elements. ---- */
+
+/* t is allocated on be, of dtype, with exactly count elements (any count
+ * when count is 0). */
+clcnn_status cl_check_tensor(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
+                             clcnn_dtype dtype, size_t count);
+/* As cl_check_tensor, with at least min_count elements. */
+clcnn_status cl_check_capacity(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
+                               size_t min_count);
+/* t (of dtype) is N x C x H x W with the window's input plane, or its output
+ * plane when out is set. */
+clcnn_status cl_check_window_tensor(const clcnn_backend *be, const char *op,
+                                    const clcnn_window *win, const clcnn_tensor *t,
+                                    clcnn_dtype dtype, int out);
+/* Images n0 .. n0+nb-1 exist in t. */
+clcnn_status cl_check_images(const char *op, const clcnn_tensor *t, int n0, int nb);
+/* A row-major rows x cols matrix with leading dimension ld at element
+ * offset lies inside the REAL tensor t. */
+clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char *which,
+                             const clcnn_tensor *t, size_t offset, int rows, int cols, int ld);
+
+/* ---- launching (cl_ops_common.c) ---- */
+
+/* Launch the 1-D kernel over count work-items (one per element), in
+ * work-groups of the runtime's default size for it. */
+clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
+                                size_t count);
+/* The work-group size of a reduction kernel (one work-group per output). */
+size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel);
+/* Launch groups work-groups of group_size work-items each. */
+clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *name,
+                              size_t groups, size_t group_size);
+
+/* ---- the ops (see clcnn/backend.h) ---- */
+
+/* cl_ops_elementwise.c */
+clcnn_status clcnn_cl_fill(clcnn_backend *be, clcnn_tensor *t, float value);
+clcnn_status clcnn_cl_axpy(clcnn_backend *be, float alpha, const clcnn_tensor *x,
+                           clcnn_tensor *y);
+clcnn_status clcnn_cl_scale(clcnn_backend *be, float alpha, clcnn_tensor *y);
+clcnn_status clcnn_cl_activation_forward(clcnn_backend *be, clcnn_activation kind, float alpha,
+                                         const clcnn_tensor *x, clcnn_tensor *y);
+clcnn_status clcnn_cl_activation_backward(clcnn_backend *be, clcnn_activation kind,
+                                          float alpha, const clcnn_tensor *y,
+                                          const clcnn_tensor *dy, clcnn_tensor *dx);
+clcnn_status clcnn_cl_dropout_forward(clcnn_backend *be, float p, uint32_t seed, uint32_t step,
+                                      const clcnn_tensor *x, clcnn_tensor *y);
+clcnn_status clcnn_cl_dropout_backward(clcnn_backend *be, float p, uint32_t seed,
+                                       uint32_t step, const clcnn_tensor *dy, clcnn_tensor *dx);
+
+/* cl_ops_gemm.c */
+clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                           float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
+                           const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
+                           clcnn_tensor *c, size_t c_offset, int ldc);
+
+/* cl_ops_conv.c */
+clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
+                             int n0, int nb, clcnn_tensor *col);
+clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
+                             const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx);
+clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,
+                                  const clcnn_tensor *bias, int n0, int nb, clcnn_tensor *y);
+clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int n0, int nb,
+                                  clcnn_tensor *cnp);
+clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcnn_tensor *y);
+clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
+                                    clcnn_tensor *db);
+
+/* cl_ops_pool.c */
+clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win,
+                                      const clcnn_tensor *x, clcnn_tensor *y,
+                                      clcnn_tensor *argmax);
+clcnn_status clcnn_cl_maxpool_backward(clcnn_backend *be, const clcnn_window *win,
+                                       const clcnn_tensor *dy, const clcnn_tensor *argmax,
+                                       clcnn_tensor *dx);
+clcnn_status clcnn_cl_avgpool_forward(clcnn_backend *be, const clcnn_window *win,
+                                      const clcnn_tensor *x, clcnn_tensor *y);
+clcnn_status clcnn_cl_avgpool_backward(clcnn_backend *be, const clcnn_window *win,
+                                       const clcnn_tensor *dy, clcnn_tensor *dx);
+
+/* cl_ops_norm.c */
+clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_tensor *x,
+                                              const clcnn_tensor *gamma,
+                                              const clcnn_tensor *beta, float momentum,
+                                              float eps, clcnn_tensor *running_mean,
+                                              clcnn_tensor *running_var,
+                                              clcnn_tensor *save_mean,
+                                              clcnn_tensor *save_invstd, clcnn_tensor *y);
+clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tensor *x,
+                                             const clcnn_tensor *gamma, const clcnn_tensor *beta,
+                                             const clcnn_tensor *running_mean,
+                                             const clcnn_tensor *running_var, float eps,
+                                             clcnn_tensor *y);
+clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *dy,
+                                         const clcnn_tensor *x, const clcnn_tensor *gamma,
+                                         const clcnn_tensor *save_mean,
+                                         const clcnn_tensor *save_invstd, clcnn_tensor *dx,
+                                         clcnn_tensor *dgamma, clcnn_tensor *dbeta);
+
+/* cl_ops_loss.c */
+clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_tensor *logits,
+                           const clcnn_tensor *labels, float grad_scale, clcnn_tensor *dlogits,
+                           clcnn_tensor *stats);
+
+/* cl_ops_optimizer.c */
+clcnn_status clcnn_cl_optimizer_step(clcnn_backend *be, const clcnn_optimizer_step *hp,
+                                     clcnn_tensor *w, const clcnn_tensor *g, clcnn_tensor *m,
+                                     clcnn_tensor *v);
+
+/* cl_ops_input.c; clcnn_cl_input_release frees the parameter cache. */
+clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, const float *mean,
+                                   const float *std, clcnn_tensor *y);
+void clcnn_cl_input_release(clcnn_cl_backend *state);
+
+#endif

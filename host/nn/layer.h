@@ -1,0 +1,111 @@
+/* Layers of the sequential network (internal).
+ *
+ * A layer is a small struct with its spec, shapes, tensors and a table of
+ * forward/backward functions; one file per layer family (layer_conv.c,
+ * layer_fc.c, layer_pool.c, layer_batchnorm.c, layer_pointwise.c). Layers
+ * compute only through the backend's ops, on tensors allocated once for the
+ * maximum batch; a step with n images uses views of the first n.
+ */
+#ifndef CLCNN_NN_LAYER_H
+#define CLCNN_NN_LAYER_H
+
+#include <stdint.h>
+
+#include "clcnn/backend.h"
+#include "clcnn/net.h"
+
+/* Scratch shared by all convolutions: the im2col matrix (reused for the
+ * column gradient) and the F x (nb*P) product. */
+typedef struct nn_scratch {
+    clcnn_tensor col;
+    clcnn_tensor cnp;
+} nn_scratch;
+
+/* What one step tells every layer. */
+typedef struct nn_step {
+    clcnn_backend *be;
+    int n;             /* images in this batch */
+    int training;
+    uint32_t seed;     /* network seed (dropout masks) */
+    uint32_t step;     /* training step (dropout masks) */
+    nn_scratch *scratch;
+} nn_step;
+
+/* Parameter slots: weight/bias for conv and fc, gamma/beta for batchnorm. */
+enum { NN_WEIGHT = 0, NN_BIAS = 1, NN_MAX_PARAMS = 2 };
+enum { NN_GAMMA = 0, NN_BETA = 1 };
+/* State slots (batchnorm running statistics). */
+enum { NN_RUNNING_MEAN = 0, NN_RUNNING_VAR = 1, NN_MAX_STATES = 2 };
+
+typedef struct nn_layer nn_layer;
+
+typedef struct nn_layer_ops {
+    /* Allocate the layer's tensors (everything but the output y, which the
+     * network allocates) for batch images of shape l->in. */
+    clcnn_status (*setup)(nn_layer *l, clcnn_backend *be, int batch);
+    /* y = layer(x) for step->n images. */
+    clcnn_status (*forward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
+                            const clcnn_tensor *y);
+    /* Parameter gradients from dy; dx when need_dx (dx is always a valid
+     * buffer of x's shape, so layers that cannot skip it may write it). */
+    clcnn_status (*backward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
+                             const clcnn_tensor *y, const clcnn_tensor *dy,
+                             const clcnn_tensor *dx, int need_dx);
+} nn_layer_ops;
+
+struct nn_layer {
+    clcnn_layer_spec spec;
+    const nn_layer_ops *ops;
+    int index;                  /* position in the network */
+    char name[16];              /* "conv1", "bn2", "fc1" */
+    clcnn_shape in, out;        /* n = maximum batch */
+    clcnn_window win;           /* conv and pools */
+    int chunk;                  /* conv: images per im2col chunk */
+    size_t col_per_image;       /* conv: im2col elements per image (CKK * P) */
+    size_t cnp_per_image;       /* conv: F * P */
+    clcnn_tensor y;             /* output, maximum batch */
+
+    int n_params;
+    clcnn_tensor value[NN_MAX_PARAMS];
+    clcnn_tensor grad[NN_MAX_PARAMS];
+    clcnn_tensor m[NN_MAX_PARAMS], v[NN_MAX_PARAMS]; /* optimizer state, lazily */
+    char param_names[NN_MAX_PARAMS][32];
+
+    int n_states;
+    clcnn_tensor state[NN_MAX_STATES];
+    char state_names[NN_MAX_STATES][32];
+
+    clcnn_tensor cache[2];      /* batchnorm: saved mean, 1/std; maxpool: argmax */
+};
+
+/* The ops table of a layer kind. */
+const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind);
+
+extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
+    nn_batchnorm_ops, nn_activation_ops, nn_dropout_ops;
+
+/* Allocate parameter slot i of l (value and gradient) with shape, named
+ * "<layer>.<what>". */
+clcnn_status nn_layer_add_param(nn_layer *l, clcnn_backend *be, int i, clcnn_shape shape,
+                                const char *what);
+/* Allocate state slot i of l, named "<layer>.<what>". */
+clcnn_status nn_layer_add_state(nn_layer *l, clcnn_backend *be, int i, clcnn_shape shape,
+                                const char *what);
+/* Free every tensor of l. */
+void nn_layer_release(nn_layer *l);
+
+/* The first n images of t (a view; count adjusted). */
+clcnn_tensor nn_batch_view(const clcnn_tensor *t, int n);
+
+/* t viewed as a matrix rows x cols (1 x 1 x rows x cols). */
+clcnn_tensor nn_matrix_view(const clcnn_tensor *t, int rows, int cols);
+
+/* Return from the enclosing function on the first failure. */
+#define NN_TRY(expr)                                                                              \
+    do {                                                                                          \
+        clcnn_status nn_try_status_ = (expr);                                                     \
+        if (nn_try_status_ != CLCNN_OK)                                                           \
+            return nn_try_status_;                                                                \
+    } while (0)
+
+#endif

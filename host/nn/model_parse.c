@@ -1,0 +1,345 @@
+/* The plain-text model format: one statement a line, '#' starts a comment.
+ *
+ *   input C H W
+ *   conv FILTERS K[xK2] [pad=P[xP2]] [stride=S[xS2]] [bias=0|1] [init=auto|he|xavier]
+ *   fc OUTPUTS [bias=0|1] [init=auto|he|xavier]
+ *   maxpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]     (stride defaults to the window)
+ *   avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]
+ *   batchnorm [momentum=M] [eps=E]
+ *   relu | leakyrelu [alpha=A] | sigmoid
+ *   dropout P
+ *
+ * Parsing stops at the first line that starts with '[' (a later section such
+ * as [train], read by other code). Errors read "<source>:<line>: <reason>".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clcnn/net.h"
+#include "nn/model_spec_internal.h"
+
+#define MAX_LINE 1024
+#define MAX_TOKENS 16
+#define MAX_DIM 65536 /* bound on every count and size, so products stay in range */
+
+typedef struct parser {
+    const char *source;
+    int line;
+    const char *keyword; /* of the statement being parsed, for messages */
+} parser;
+
+static clcnn_status parse_error(const parser *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static clcnn_status parse_error(const parser *p, const char *fmt, ...)
+{
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return clcnn_fail(CLCNN_ERR_FORMAT, "%s:%d: %s", p->source, p->line, reason);
+}
+
+static clcnn_status parse_int(const parser *p, const char *tok, const char *what, int min,
+                              int max, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(tok, &end, 10);
+    if (end == tok || *end != '\0' || errno == ERANGE || v < min || v > max)
+        return parse_error(p, "%s: bad number '%s' for %s (expected an integer from %d to %d)",
+                           p->keyword, tok, what, min, max);
+    *out = (int)v;
+    return CLCNN_OK;
+}
+
+/* "5" -> 5, 5; "5x3" -> 5, 3 (height x width). */
+static clcnn_status parse_pair(const parser *p, const char *tok, const char *what, int min,
+                               int max, int *a, int *b)
+{
+    char first[64];
+    const char *x = strchr(tok, 'x');
+    if (!x) {
+        clcnn_status st = parse_int(p, tok, what, min, max, a);
+        *b = *a;
+        return st;
+    }
+    size_t len = (size_t)(x - tok);
+    if (len >= sizeof first)
+        return parse_error(p, "%s: bad number '%s' for %s", p->keyword, tok, what);
+    memcpy(first, tok, len);
+    first[len] = '\0';
+    clcnn_status st = parse_int(p, first, what, min, max, a);
+    return st != CLCNN_OK ? st : parse_int(p, x + 1, what, min, max, b);
+}
+
+static clcnn_status parse_float(const parser *p, const char *tok, const char *what, double min,
+                                double max, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(tok, &end);
+    if (end == tok || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min || v > max)
+        return parse_error(p, "%s: bad number '%s' for %s (expected a number from %g to %g)",
+                           p->keyword, tok, what, min, max);
+    *out = (float)v;
+    return CLCNN_OK;
+}
+
+static clcnn_status parse_init(const parser *p, const char *tok, clcnn_init_kind *out)
+{
+    if (strcmp(tok, "auto") == 0) *out = CLCNN_INIT_AUTO;
+    else if (strcmp(tok, "he") == 0) *out = CLCNN_INIT_HE;
+    else if (strcmp(tok, "xavier") == 0) *out = CLCNN_INIT_XAVIER;
+    else
+        return parse_error(p, "%s: bad value '%s' for init (expected auto, he or xavier)",
+                           p->keyword, tok);
+    return CLCNN_OK;
+}
+
+/* One key=value option of layer l. */
+static clcnn_status parse_option(const parser *p, clcnn_layer_spec *l, const char *key,
+                                 const char *value)
+{
+    int is_window = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_MAXPOOL ||
+                    l->kind == CLCNN_LAYER_AVGPOOL;
+    int has_bias = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_FC;
+    if (is_window && strcmp(key, "stride") == 0)
+        return parse_pair(p, value, "stride", 1, MAX_DIM, &l->sh, &l->sw);
+    if (is_window && strcmp(key, "pad") == 0)
+        return parse_pair(p, value, "pad", 0, MAX_DIM, &l->ph, &l->pw);
+    if (has_bias && strcmp(key, "bias") == 0)
+        return parse_int(p, value, "bias", 0, 1, &l->bias);
+    if (has_bias && strcmp(key, "init") == 0)
+        return parse_init(p, value, &l->init);
+    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "momentum") == 0)
+        return parse_float(p, value, "momentum", 0.0, 1.0, &l->momentum);
+    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "eps") == 0)
+        return parse_float(p, value, "eps", 1e-30, 1.0, &l->eps);
+    if (l->kind == CLCNN_LAYER_LEAKY_RELU && strcmp(key, "alpha") == 0)
+        return parse_float(p, value, "alpha", -1e6, 1e6, &l->alpha);
+    return parse_error(p, "%s: unknown key '%s'", p->keyword, key);
+}
+
+/* The positional values of layer l: tokens without '='. */
+static clcnn_status parse_positional(const parser *p, clcnn_layer_spec *l, char **pos, int n_pos)
+{
+    int need = 0;
+    const char *usage = "";
+    switch (l->kind) {
+    case CLCNN_LAYER_CONV: need = 2; usage = "conv FILTERS K[xK2] [key=value ...]"; break;
+    case CLCNN_LAYER_FC: need = 1; usage = "fc OUTPUTS [key=value ...]"; break;
+    case CLCNN_LAYER_MAXPOOL:
+    case CLCNN_LAYER_AVGPOOL: need = 1; usage = "maxpool|avgpool K[xK2] [key=value ...]"; break;
+    case CLCNN_LAYER_DROPOUT: need = 1; usage = "dropout P"; break;
+    default: need = 0; usage = p->keyword; break;
+    }
+    if (n_pos < need)
+        return parse_error(p, "%s: missing value (usage: %s)", p->keyword, usage);
+    if (n_pos > need)
+        return parse_error(p, "%s: unexpected value '%s' (usage: %s)", p->keyword, pos[need],
+                           usage);
+    switch (l->kind) {
+    case CLCNN_LAYER_CONV: {
+        clcnn_status st = parse_int(p, pos[0], "filter count", 1, MAX_DIM, &l->outputs);
+        return st != CLCNN_OK ? st : parse_pair(p, pos[1], "kernel size", 1, MAX_DIM, &l->kh, &l->kw);
+    }
+    case CLCNN_LAYER_FC: return parse_int(p, pos[0], "output count", 1, MAX_DIM, &l->outputs);
+    case CLCNN_LAYER_MAXPOOL:
+    case CLCNN_LAYER_AVGPOOL: {
+        clcnn_status st = parse_pair(p, pos[0], "window size", 1, MAX_DIM, &l->kh, &l->kw);
+        l->sh = l->kh; /* non-overlapping windows unless stride= says otherwise */
+        l->sw = l->kw;
+        return st;
+    }
+    case CLCNN_LAYER_DROPOUT:
+        /* p = 1 would drop everything and scale by 1/0 */
+        return parse_float(p, pos[0], "drop probability", 0.0, 0.999999, &l->p);
+    default: return CLCNN_OK;
+    }
+}
+
+static const struct {
+    const char *keyword;
+    clcnn_layer_kind kind;
+} layer_keywords[] = {
+    {"conv", CLCNN_LAYER_CONV},           {"fc", CLCNN_LAYER_FC},
+    {"maxpool", CLCNN_LAYER_MAXPOOL},     {"avgpool", CLCNN_LAYER_AVGPOOL},
+    {"batchnorm", CLCNN_LAYER_BATCHNORM}, {"relu", CLCNN_LAYER_RELU},
+    {"leakyrelu", CLCNN_LAYER_LEAKY_RELU}, {"sigmoid", CLCNN_LAYER_SIGMOID},
+    {"dropout", CLCNN_LAYER_DROPOUT},
+};
+
+static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_layer_spec *l)
+{
+    size_t k, n_kinds = sizeof layer_keywords / sizeof layer_keywords[0];
+    for (k = 0; k < n_kinds; k++)
+        if (strcmp(tok[0], layer_keywords[k].keyword) == 0)
+            break;
+    if (k == n_kinds)
+        return parse_error(p, "unknown layer '%s' (expected input, conv, fc, maxpool, avgpool, "
+                              "batchnorm, relu, leakyrelu, sigmoid or dropout)", tok[0]);
+    nn_layer_spec_defaults(l, layer_keywords[k].kind);
+    l->line = p->line;
+
+    char *pos[MAX_TOKENS];
+    int n_pos = 0;
+    for (int i = 1; i < n_tok; i++) {
+        char *eq = strchr(tok[i], '=');
+        if (!eq) {
+            pos[n_pos++] = tok[i];
+            continue;
+        }
+        *eq = '\0';
+        if (tok[i][0] == '\0' || eq[1] == '\0')
+            return parse_error(p, "%s: bad option '%s=%s' (expected key=value)", p->keyword,
+                               tok[i], eq + 1);
+        clcnn_status st = parse_option(p, l, tok[i], eq + 1);
+        if (st != CLCNN_OK)
+            return st;
+    }
+    return parse_positional(p, l, pos, n_pos);
+}
+
+static clcnn_status parse_input(const parser *p, char **tok, int n_tok, clcnn_model_spec *spec)
+{
+    if (n_tok != 4)
+        return parse_error(p, "input: expected 3 values (usage: input C H W), got %d", n_tok - 1);
+    clcnn_status st = parse_int(p, tok[1], "channels", 1, MAX_DIM, &spec->c);
+    if (st == CLCNN_OK) st = parse_int(p, tok[2], "height", 1, MAX_DIM, &spec->h);
+    if (st == CLCNN_OK) st = parse_int(p, tok[3], "width", 1, MAX_DIM, &spec->w);
+    spec->input_line = p->line;
+    return st;
+}
+
+/* Split line (modified in place) into whitespace-separated tokens. */
+static int tokenize(char *line, char **tok)
+{
+    int n = 0;
+    char *s = line;
+    while (*s) {
+        while (isspace((unsigned char)*s)) s++;
+        if (!*s || n == MAX_TOKENS)
+            break;
+        tok[n++] = s;
+        while (*s && !isspace((unsigned char)*s)) s++;
+        if (*s) *s++ = '\0';
+    }
+    return n;
+}
+
+static clcnn_status parse_statement(parser *p, char *line, clcnn_model_spec *spec)
+{
+    char *tok[MAX_TOKENS + 1];
+    int n_tok = tokenize(line, tok);
+    if (n_tok == 0)
+        return CLCNN_OK;
+    if (n_tok == MAX_TOKENS)
+        return parse_error(p, "too many values on one line (at most %d)", MAX_TOKENS - 1);
+    p->keyword = tok[0];
+    if (strcmp(tok[0], "input") == 0) {
+        if (spec->input_line)
+            return parse_error(p, "second input line (the first is line %d)", spec->input_line);
+        return parse_input(p, tok, n_tok, spec);
+    }
+    if (!spec->input_line)
+        return parse_error(p, "%s: layer before the input line (start with 'input C H W')",
+                           tok[0]);
+    if (spec->n_layers == CLCNN_MAX_LAYERS)
+        return parse_error(p, "too many layers (at most %d)", CLCNN_MAX_LAYERS);
+    clcnn_status st = parse_layer(p, tok, n_tok, &spec->layers[spec->n_layers]);
+    if (st == CLCNN_OK)
+        spec->n_layers++;
+    return st;
+}
+
+clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_model_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    snprintf(spec->source, sizeof spec->source, "%s", source ? source : "(model text)");
+    parser p = {spec->source, 0, ""};
+    const char *s = text;
+    while (*s) {
+        p.line++;
+        size_t len = strcspn(s, "\n");
+        if (s[strspn(s, " \t")] == '[') {
+            spec->section_line = p.line;
+            break;
+        }
+        if (len >= MAX_LINE)
+            return parse_error(&p, "line longer than %d characters", MAX_LINE - 1);
+        char line[MAX_LINE];
+        memcpy(line, s, len);
+        line[len] = '\0';
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        clcnn_status st = parse_statement(&p, line, spec);
+        if (st != CLCNN_OK)
+            return st;
+        s += len;
+        if (*s == '\n')
+            s++;
+    }
+    if (!spec->input_line) {
+        p.line = p.line ? p.line : 1;
+        return parse_error(&p, "no input line (a model starts with 'input C H W')");
+    }
+    return clcnn_model_spec_shapes(spec, NULL);
+}
+
+clcnn_status clcnn_model_spec_load(const char *path, clcnn_model_spec *spec)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return clcnn_fail(CLCNN_ERR_IO, "opening model file %s: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                return clcnn_fail(CLCNN_ERR_NOMEM, "reading model file %s: out of memory", path);
+            }
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int read_error = ferror(f);
+    fclose(f);
+    if (read_error) {
+        free(text);
+        return clcnn_fail(CLCNN_ERR_IO, "reading model file %s: read error", path);
+    }
+    text[len] = '\0';
+    if (memchr(text, '\0', len)) {
+        free(text);
+        return clcnn_fail(CLCNN_ERR_FORMAT, "%s: not a text file (contains a NUL byte)", path);
+    }
+    clcnn_status st = clcnn_model_spec_parse(text, path, spec);
+    free(text);
+    return st;
+}
+
+clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec *spec)
+{
+    if (clcnn_model_preset_text(name_or_path))
+        return clcnn_model_spec_preset(name_or_path, spec);
+    return clcnn_model_spec_load(name_or_path, spec);
+}

@@ -1,0 +1,55 @@
+/* Elementwise arithmetic and activations: one work-item per element. */
+
+__kernel void axpy_kernel(float alpha, __global const float *x, __global float *y, int total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid < total)
+        y[gid] = alpha * x[gid] + y[gid];
+}
+
+__kernel void scale_kernel(float alpha, __global float *y, int total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid < total)
+        y[gid] = alpha * y[gid];
+}
+
+/* Activation kinds, as clcnn_activation in clcnn/backend.h. */
+#define CLCNN_ACT_RELU 0
+#define CLCNN_ACT_LEAKY_RELU 1
+#define CLCNN_ACT_SIGMOID 2
+
+__kernel void activation_forward_kernel(int kind, float alpha, __global const float *x,
+                                        __global float *y, int total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid >= total)
+        return;
+    float v = x[gid];
+    if (kind == CLCNN_ACT_RELU)
+        v = v > 0.0f ? v : 0.0f;
+    else if (kind == CLCNN_ACT_LEAKY_RELU)
+        v = v > 0.0f ? v : alpha * v;
+    else
+        v = 1.0f / (1.0f + exp(-v));
+    y[gid] = v;
+}
+
+/* The derivative from the forward output y (x > 0 exactly when y > 0 for
+ * ReLU and for leaky ReLU with a positive slope). dx may alias dy. */
+__kernel void activation_backward_kernel(int kind, float alpha, __global const float *y,
+                                         __global const float *dy, __global float *dx,
+                                         int total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid >= total)
+        return;
+    float out = y[gid], g = dy[gid];
+    if (kind == CLCNN_ACT_RELU)
+        g = out > 0.0f ? g : 0.0f;
+    else if (kind == CLCNN_ACT_LEAKY_RELU)
+        g = out > 0.0f ? g : alpha * g;
+    else
+        g = g * out * (1.0f - out);
+    dx[gid] = g;
+}
