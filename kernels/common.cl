@@ -22,8 +22,56 @@ float clcnn_group_sum(__local float *scratch, float v)
     return sum;
 }
 
-/* Sum over the elements of channel ch of an N x C x P tensor: each work-item
- * of the group adds a strided share (element m = n*P + p of the channel), so
- * neighbouring work-items read neighbouring addresses when P is large. */
-#define CLCNN_CHANNEL_INDEX(m, ch, c, p) \
-    ((size_t)((m) / (p)) * (size_t)(c) * (size_t)(p) + (size_t)(ch) * (size_t)(p) + (size_t)((m) % (p)))
+/* Compensated (Kahan) summation: *sum += v with the lost low-order bits kept
+ * in *comp. Reductions give each work-item a strided share of a channel; with
+ * a small work-group (down to 1) one work-item adds 10^5 terms or more, and a
+ * plain float sum would lose ~1e-5 relative. */
+void clcnn_kahan_add(float *sum, float *comp, float v)
+{
+    float y = v - *comp;
+    float t = *sum + y;
+    *comp = (t - *sum) - y;
+    *sum = t;
+}
+
+/* A walk over the M = N*P elements of channel ch of an N x C x P tensor, in
+ * which work-item lid of L visits m = lid, lid + L, lid + 2L, ... (so that
+ * neighbours read neighbouring addresses when P is large). The position is
+ * kept as (n, q) with m = n*P + q and advanced without a division per element
+ * (integer division is slow on CPUs and not cheap on GPUs). */
+typedef struct clcnn_channel_walk {
+    int n, q;           /* current element: image n, offset q in the plane */
+    int step_n, step_q; /* L = step_n*P + step_q */
+} clcnn_channel_walk;
+
+clcnn_channel_walk clcnn_walk_start(int p)
+{
+    int lid = (int)get_local_id(0), size = (int)get_local_size(0);
+    clcnn_channel_walk w;
+    w.n = lid / p;
+    w.q = lid - w.n * p;
+    w.step_n = size / p;
+    w.step_q = size - w.step_n * p;
+    return w;
+}
+
+void clcnn_walk_next(clcnn_channel_walk *w, int p)
+{
+    w->n += w->step_n;
+    w->q += w->step_q;
+    if (w->q >= p) {
+        w->q -= p;
+        w->n++;
+    }
+}
+
+/* Element index of the walk's position in channel ch. */
+size_t clcnn_walk_index(const clcnn_channel_walk *w, int ch, int c, int p)
+{
+    return ((size_t)w->n * c + ch) * p + w->q;
+}
+
+/* Plane kernels run on a 2-D range: dimension 0 the P elements of a plane
+ * (an image channel), dimension 1 the planes, so that per-plane values (the
+ * channel, the image) are uniform across a row of work-items and no
+ * per-element division is needed to find them. */

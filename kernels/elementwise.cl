@@ -30,8 +30,10 @@ __kernel void activation_forward_kernel(int kind, float alpha, __global const fl
         v = v > 0.0f ? v : 0.0f;
     else if (kind == CLCNN_ACT_LEAKY_RELU)
         v = v > 0.0f ? v : alpha * v;
-    else
-        v = 1.0f / (1.0f + exp(-v));
+    else {
+        float e = exp(-fabs(v)); /* exp of a non-positive argument: no overflow */
+        v = v >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    }
     y[gid] = v;
 }
 

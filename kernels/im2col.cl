@@ -1,69 +1,82 @@
 /* Convolution lowering: im2col and its adjoint col2im.
  *
  * col is a (C*KH*KW) x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
- * column b*OH*OW + oy*OW + ox for image n0+b. One work-item per output
- * element; consecutive work-items walk a row of col (im2col) or a row of the
- * image (col2im), so both the reads and the writes are coalesced. */
+ * column b*OH*OW + oy*OW + ox for image n0+b.
+ *
+ * Each work-item writes a run of `run` consecutive outputs along a row
+ * (chosen by cl_row_run() in host/cl/cl_ops_common.c). With run = 1 (GPUs), one
+ * work-item per output, and neighbouring work-items read and write
+ * neighbouring addresses; on CPUs a run is a whole row, since there a
+ * work-item costs far more than the few loads and stores it does.
+ *
+ * Geometry scalars: c, h, w: input plane; kh, kw: window; sh, sw: stride;
+ * ph, pw: padding; oh, ow: output plane. */
 
-/* Geometry shared by both kernels, passed as scalars:
- * c, h, w: input plane; kh, kw: window; sh, sw: stride; ph, pw: padding;
- * oh, ow: output plane. */
-
+/* 1-D range over (row of col, image b, output row oy, run r). */
 __kernel void im2col_kernel(__global const float *x, __global float *col, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
-                            int oh, int ow)
+                            int oh, int ow, int run)
 {
-    int cols = nb * oh * ow;
-    int total = c * kh * kw * cols;
+    int runs = (ow + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= c * kh * kw * nb * oh * runs)
         return;
-    int row = gid / cols, q = gid - row * cols;
-    int b = q / (oh * ow), p = q - b * (oh * ow);
-    int oy = p / ow, ox = p - oy * ow;
+    int r = gid % runs, line = gid / runs;
+    int oy = line % oh, b = (line / oh) % nb, row = line / (oh * nb);
     int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
-    int iy = oy * sh - ph + i, ix = ox * sw - pw + j;
-    float v = 0.0f;
-    if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-        v = x[(((size_t)(n0 + b) * c + ch) * h + iy) * w + ix];
-    col[gid] = v;
+    int iy = oy * sh - ph + i;
+    __global float *out = col + (size_t)row * nb * oh * ow + ((size_t)b * oh + oy) * ow;
+    __global const float *in = x + (((size_t)(n0 + b) * c + ch) * h + iy) * w;
+    int row_inside = iy >= 0 && iy < h;
+    int end = min(ow, (r + 1) * run);
+    for (int ox = r * run; ox < end; ++ox) {
+        int ix = ox * sw - pw + j;
+        out[ox] = row_inside && ix >= 0 && ix < w ? in[ix] : 0.0f;
+    }
 }
 
-/* dx pixel = sum of the col entries that were read from it: a gather over the
- * window offsets (i, j) whose output position (oy, ox) is on the stride grid. */
+/* First window offset k0 and output position o0 covering input position
+ * t = y + pad: (t - k0) is a multiple of the stride, o0 = (t - k0) / s is the
+ * largest output position that can reach y, clipped to out - 1. Further
+ * covering windows are (k0 + s, o0 - 1), (k0 + 2s, o0 - 2), ... */
+void clcnn_first_cover(int t, int s, int out, int *k0, int *o0)
+{
+    int k = t % s, o = t / s;
+    if (o >= out) {
+        k += (o - out + 1) * s;
+        o = out - 1;
+    }
+    *k0 = k;
+    *o0 = o;
+}
+
+/* dx pixel = sum of the col entries that were read from it: a gather over
+ * the window offsets (i, j) on the stride grid, in ascending (i, j) order as
+ * the reference adds them. 1-D range over (plane b*C + ch, row y, run r). */
 __kernel void col2im_kernel(__global const float *col, __global float *dx, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
-                            int oh, int ow)
+                            int oh, int ow, int run)
 {
-    int total = nb * c * h * w;
+    int runs = (w + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= nb * c * h * runs)
         return;
-    int x = gid % w, y = (gid / w) % h, ch = (gid / (w * h)) % c, b = gid / (w * h * c);
-    int cols = nb * oh * ow;
-    int col_base = b * oh * ow;
-    float sum = 0.0f;
-    for (int i = 0; i < kh; ++i) {
-        int ty = y + ph - i;
-        if (ty < 0)
-            break; /* ty only decreases with i */
-        if (ty % sh != 0)
-            continue;
-        int oy = ty / sh;
-        if (oy >= oh)
-            continue;
-        for (int j = 0; j < kw; ++j) {
-            int tx = x + pw - j;
-            if (tx < 0)
-                break;
-            if (tx % sw != 0)
-                continue;
-            int ox = tx / sw;
-            if (ox >= ow)
-                continue;
-            int row = (ch * kh + i) * kw + j;
-            sum += col[(size_t)row * cols + col_base + oy * ow + ox];
-        }
+    int r = gid % runs, line = gid / runs;
+    int y = line % h, plane = line / h;
+    int b = plane / c, ch = plane - b * c;
+    int i0, oy0;
+    clcnn_first_cover(y + ph, sh, oh, &i0, &oy0);
+    size_t cols = (size_t)nb * oh * ow;
+    __global const float *col_b = col + (size_t)b * oh * ow;
+    __global float *out = dx + (((size_t)n0 * c + plane) * h + y) * w;
+    int end = min(w, (r + 1) * run);
+    for (int x = r * run; x < end; ++x) {
+        int j0, ox0;
+        clcnn_first_cover(x + pw, sw, ow, &j0, &ox0);
+        float sum = 0.0f;
+        for (int i = i0, oy = oy0; i < kh && oy >= 0; i += sh, --oy)
+            for (int j = j0, ox = ox0; j < kw && ox >= 0; j += sw, --ox)
+                sum += col_b[(size_t)((ch * kh + i) * kw + j) * cols + oy * ow + ox];
+        out[x] = sum;
     }
-    dx[(size_t)n0 * c * h * w + gid] = sum;
 }

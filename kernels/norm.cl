@@ -1,6 +1,8 @@
 /* Batch normalization over an N x C x P tensor, per channel (M = N*P values
  * each). Statistics are parallel reductions with one work-group per channel;
- * the per-element passes are separate kernels with one work-item per element.
+ * the per-element passes are separate kernels with one work-item per element
+ * on a 2-D range (dimension 0: the P elements of a plane, dimension 1: the
+ * N*C planes).
  * Variances are computed in two passes (mean first, then squared deviations)
  * so that large means do not cancel the variance away. */
 
@@ -13,15 +15,16 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, floa
                               __global float *save_invstd, __local float *scratch)
 {
     int ch = (int)get_group_id(0);
-    int m_total = n * p, lid = (int)get_local_id(0), step = (int)get_local_size(0);
-    float sum = 0.0f;
-    for (int m = lid; m < m_total; m += step)
-        sum += x[CLCNN_CHANNEL_INDEX(m, ch, c, p)];
+    int m_total = n * p, lid = (int)get_local_id(0);
+    float sum = 0.0f, comp = 0.0f;
+    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p))
+        clcnn_kahan_add(&sum, &comp, x[clcnn_walk_index(&at, ch, c, p)]);
     float mean = clcnn_group_sum(scratch, sum) / (float)m_total;
     float sq = 0.0f;
-    for (int m = lid; m < m_total; m += step) {
-        float d = x[CLCNN_CHANNEL_INDEX(m, ch, c, p)] - mean;
-        sq += d * d;
+    comp = 0.0f;
+    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p)) {
+        float d = x[clcnn_walk_index(&at, ch, c, p)] - mean;
+        clcnn_kahan_add(&sq, &comp, d * d);
     }
     float var = clcnn_group_sum(scratch, sq) / (float)m_total;
     if (lid == 0) {
@@ -36,13 +39,14 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, floa
 /* y = gamma * (x - mean) * invstd + beta, per channel. */
 __kernel void bn_normalize_kernel(__global const float *x, __global const float *gamma,
                                   __global const float *beta, __global const float *mean,
-                                  __global const float *invstd, __global float *y, int total,
+                                  __global const float *invstd, __global float *y, int planes,
                                   int c, int p)
 {
-    int gid = (int)get_global_id(0);
-    if (gid >= total)
+    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
+    if (q >= p || plane >= planes)
         return;
-    int ch = (gid / p) % c;
+    int ch = plane % c;
+    size_t gid = (size_t)plane * p + q;
     y[gid] = gamma[ch] * ((x[gid] - mean[ch]) * invstd[ch]) + beta[ch];
 }
 
@@ -50,12 +54,13 @@ __kernel void bn_normalize_kernel(__global const float *x, __global const float 
 __kernel void bn_eval_kernel(__global const float *x, __global const float *gamma,
                              __global const float *beta, __global const float *running_mean,
                              __global const float *running_var, float eps, __global float *y,
-                             int total, int c, int p)
+                             int planes, int c, int p)
 {
-    int gid = (int)get_global_id(0);
-    if (gid >= total)
+    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
+    if (q >= p || plane >= planes)
         return;
-    int ch = (gid / p) % c;
+    int ch = plane % c;
+    size_t gid = (size_t)plane * p + q;
     float invstd = 1.0f / sqrt(running_var[ch] + eps);
     y[gid] = gamma[ch] * ((x[gid] - running_mean[ch]) * invstd) + beta[ch];
 }
@@ -68,14 +73,14 @@ __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const
                                         __local float *scratch)
 {
     int ch = (int)get_group_id(0);
-    int m_total = n * p, lid = (int)get_local_id(0), step = (int)get_local_size(0);
+    int m_total = n * p, lid = (int)get_local_id(0);
     float mu = mean[ch], is = invstd[ch];
-    float sum_dy = 0.0f, sum_dy_xhat = 0.0f;
-    for (int m = lid; m < m_total; m += step) {
-        size_t at = CLCNN_CHANNEL_INDEX(m, ch, c, p);
-        float g = dy[at];
-        sum_dy += g;
-        sum_dy_xhat += g * ((x[at] - mu) * is);
+    float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
+    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p)) {
+        size_t i = clcnn_walk_index(&at, ch, c, p);
+        float g = dy[i];
+        clcnn_kahan_add(&sum_dy, &comp_dy, g);
+        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, g * ((x[i] - mu) * is));
     }
     sum_dy = clcnn_group_sum(scratch, sum_dy);
     sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
@@ -89,13 +94,14 @@ __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const
 __kernel void bn_backward_dx_kernel(__global const float *dy, __global const float *x,
                                     __global const float *gamma, __global const float *mean,
                                     __global const float *invstd, __global const float *dgamma,
-                                    __global const float *dbeta, __global float *dx, int total,
+                                    __global const float *dbeta, __global float *dx, int planes,
                                     int c, int p, int m_total)
 {
-    int gid = (int)get_global_id(0);
-    if (gid >= total)
+    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
+    if (q >= p || plane >= planes)
         return;
-    int ch = (gid / p) % c;
+    int ch = plane % c;
+    size_t gid = (size_t)plane * p + q;
     float is = invstd[ch];
     float xhat = (x[gid] - mean[ch]) * is;
     float inv_m = 1.0f / (float)m_total;

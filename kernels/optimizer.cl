@@ -1,28 +1,27 @@
 /* Optimizer steps for one parameter tensor, one work-item per weight. Every
  * kind first adds the L2 term to the gradient (g += l2 * w) and ends with the
- * decoupled weight decay (w -= lr * weight_decay * w). Formulas as
+ * decoupled weight decay w -= lr * weight_decay * w, applied as w *= decay
+ * with decay = 1 - lr * weight_decay from the host. Formulas as
  * clcnn_optimizer_kind in clcnn/backend.h. */
 
 float clcnn_regularized_grad(float g, float w, float l2) { return g + l2 * w; }
 
-float clcnn_decayed(float w, float lr, float weight_decay) { return w - lr * weight_decay * w; }
-
 __kernel void sgd_step_kernel(__global float *w, __global const float *g, float lr, float l2,
-                              float weight_decay, int total)
+                              float decay, int total)
 {
     int i = (int)get_global_id(0);
     if (i >= total)
         return;
     float wi = w[i];
     wi -= lr * clcnn_regularized_grad(g[i], wi, l2);
-    w[i] = clcnn_decayed(wi, lr, weight_decay);
+    w[i] = wi * decay;
 }
 
 /* v = mu*v - lr*g; w += v, or for Nesterov w += mu*v - lr*g (the look-ahead
  * form, equal to -mu*v_old + (1+mu)*v). */
 __kernel void momentum_step_kernel(__global float *w, __global const float *g,
                                    __global float *v, float lr, float mu, int nesterov,
-                                   float l2, float weight_decay, int total)
+                                   float l2, float decay, int total)
 {
     int i = (int)get_global_id(0);
     if (i >= total)
@@ -32,13 +31,13 @@ __kernel void momentum_step_kernel(__global float *w, __global const float *g,
     float vi = mu * v[i] - lr * gi;
     v[i] = vi;
     wi += nesterov ? mu * vi - lr * gi : vi;
-    w[i] = clcnn_decayed(wi, lr, weight_decay);
+    w[i] = wi * decay;
 }
 
 /* c = rho*c + (1-rho)*g^2; w -= lr*g/(sqrt(c)+eps). */
 __kernel void rmsprop_step_kernel(__global float *w, __global const float *g,
                                   __global float *cache, float lr, float rho, float eps,
-                                  float l2, float weight_decay, int total)
+                                  float l2, float decay, int total)
 {
     int i = (int)get_global_id(0);
     if (i >= total)
@@ -48,7 +47,7 @@ __kernel void rmsprop_step_kernel(__global float *w, __global const float *g,
     float ci = rho * cache[i] + (1.0f - rho) * gi * gi;
     cache[i] = ci;
     wi -= lr * gi / (sqrt(ci) + eps);
-    w[i] = clcnn_decayed(wi, lr, weight_decay);
+    w[i] = wi * decay;
 }
 
 /* m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
@@ -57,7 +56,7 @@ __kernel void rmsprop_step_kernel(__global float *w, __global const float *g,
 __kernel void adam_step_kernel(__global float *w, __global const float *g, __global float *m,
                                __global float *v, float lr, float beta1, float beta2,
                                float eps, float correction1, float correction2, float l2,
-                               float weight_decay, int total)
+                               float decay, int total)
 {
     int i = (int)get_global_id(0);
     if (i >= total)
@@ -69,5 +68,5 @@ __kernel void adam_step_kernel(__global float *w, __global const float *g, __glo
     m[i] = mi;
     v[i] = vi;
     wi -= lr * (mi / correction1) / (sqrt(vi / correction2) + eps);
-    w[i] = clcnn_decayed(wi, lr, weight_decay);
+    w[i] = wi * decay;
 }

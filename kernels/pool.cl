@@ -1,9 +1,11 @@
-/* Max and average pooling, forward and backward. One work-item per output
- * element; the backward passes are gathers over the windows that cover an
- * input pixel (no atomics), visiting windows in row-major order so that sums
- * are added in the same order as the reference's scatter.
+/* Max and average pooling, forward and backward, on 1-D ranges over
+ * (plane n*C + c, row, run): each work-item writes a run of `run` outputs
+ * along a row, as in im2col.cl (1 on GPUs, a whole row on CPUs). The
+ * backward passes are gathers over the windows that cover an input pixel
+ * (no atomics), visiting windows in row-major order so that sums are added
+ * in the same order as the reference's scatter.
  *
- * Geometry scalars as in im2col.cl: c, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
+ * Geometry scalars as in im2col.cl: h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
 
 /* First and last output row (or column) whose window covers input row y. */
 int clcnn_pool_first_cover(int y, int k, int s, int pad)
@@ -21,89 +23,115 @@ int clcnn_pool_last_cover(int y, int s, int pad, int out)
  * only real pixels compete, padding never wins). A window lying wholly in the
  * padding gets y = 0 and argmax = -1. */
 __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
-                                     __global int *argmax, int total, int h, int w, int kh,
-                                     int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+                                     __global int *argmax, int planes, int h, int w, int kh,
+                                     int kw, int sh, int sw, int ph, int pw, int oh, int ow,
+                                     int run)
 {
+    int runs = (ow + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= planes * oh * runs)
         return;
-    int ox = gid % ow, oy = (gid / ow) % oh, plane = gid / (ow * oh);
+    int r = gid % runs, line = gid / runs;
+    int oy = line % oh, plane = line / oh;
     __global const float *xp = x + (size_t)plane * h * w;
-    int y0 = oy * sh - ph, x0 = ox * sw - pw;
-    int best_at = -1;
-    float best = 0.0f;
-    for (int i = max(0, -y0); i < kh && y0 + i < h; ++i) {
-        for (int j = max(0, -x0); j < kw && x0 + j < w; ++j) {
-            int at = (y0 + i) * w + x0 + j;
-            float v = xp[at];
-            if (best_at < 0 || v > best) {
-                best = v;
-                best_at = at;
+    size_t out = (size_t)line * ow;
+    int y0 = oy * sh - ph;
+    int end = min(ow, (r + 1) * run);
+    for (int ox = r * run; ox < end; ++ox) {
+        int x0 = ox * sw - pw;
+        int best_at = -1;
+        float best = 0.0f;
+        for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
+            for (int j = max(0, -x0); j < kw && x0 + j < w; ++j) {
+                int at = (y0 + i) * w + x0 + j;
+                float v = xp[at];
+                if (best_at < 0 || v > best) {
+                    best = v;
+                    best_at = at;
+                }
             }
-        }
+        y[out + ox] = best;
+        argmax[out + ox] = best_at;
     }
-    y[gid] = best;
-    argmax[gid] = best_at;
 }
 
 /* dx pixel = sum of dy over the windows covering it whose argmax is it. */
 __kernel void maxpool_backward_kernel(__global const float *dy, __global const int *argmax,
-                                      __global float *dx, int total, int h, int w, int kh,
-                                      int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+                                      __global float *dx, int planes, int h, int w, int kh,
+                                      int kw, int sh, int sw, int ph, int pw, int oh, int ow,
+                                      int run)
 {
+    int runs = (w + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= planes * h * runs)
         return;
-    int px = gid % w, py = (gid / w) % h, plane = gid / (w * h);
-    int at = py * w + px;
+    int r = gid % runs, line = gid / runs;
+    int py = line % h, plane = line / h;
     size_t base = (size_t)plane * oh * ow;
+    int oy_first = clcnn_pool_first_cover(py, kh, sh, ph);
     int oy_last = clcnn_pool_last_cover(py, sh, ph, oh);
-    int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
-    int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
-    float sum = 0.0f;
-    for (int oy = clcnn_pool_first_cover(py, kh, sh, ph); oy <= oy_last; ++oy)
-        for (int ox = ox_first; ox <= ox_last; ++ox) {
-            size_t o = base + (size_t)oy * ow + ox;
-            if (argmax[o] == at)
-                sum += dy[o];
-        }
-    dx[gid] = sum;
+    int end = min(w, (r + 1) * run);
+    for (int px = r * run; px < end; ++px) {
+        int at = py * w + px;
+        int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
+        int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
+        float sum = 0.0f;
+        for (int oy = oy_first; oy <= oy_last; ++oy)
+            for (int ox = ox_first; ox <= ox_last; ++ox) {
+                size_t o = base + (size_t)oy * ow + ox;
+                if (argmax[o] == at)
+                    sum += dy[o];
+            }
+        dx[(size_t)line * w + px] = sum;
+    }
 }
 
 /* Mean over the window, padding counted as zeros (divide by KH*KW). */
-__kernel void avgpool_forward_kernel(__global const float *x, __global float *y, int total,
+__kernel void avgpool_forward_kernel(__global const float *x, __global float *y, int planes,
                                      int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                     int pw, int oh, int ow)
+                                     int pw, int oh, int ow, int run)
 {
+    int runs = (ow + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= planes * oh * runs)
         return;
-    int ox = gid % ow, oy = (gid / ow) % oh, plane = gid / (ow * oh);
+    int r = gid % runs, line = gid / runs;
+    int oy = line % oh, plane = line / oh;
     __global const float *xp = x + (size_t)plane * h * w;
-    int y0 = oy * sh - ph, x0 = ox * sw - pw;
-    float sum = 0.0f;
-    for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
-        for (int j = max(0, -x0); j < kw && x0 + j < w; ++j)
-            sum += xp[(y0 + i) * w + x0 + j];
-    y[gid] = sum / (float)(kh * kw);
+    int y0 = oy * sh - ph;
+    int end = min(ow, (r + 1) * run);
+    for (int ox = r * run; ox < end; ++ox) {
+        int x0 = ox * sw - pw;
+        float sum = 0.0f;
+        for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
+            for (int j = max(0, -x0); j < kw && x0 + j < w; ++j)
+                sum += xp[(y0 + i) * w + x0 + j];
+        y[(size_t)line * ow + ox] = sum / (float)(kh * kw);
+    }
 }
 
 /* dx pixel = sum over the windows covering it of dy / (KH*KW). */
-__kernel void avgpool_backward_kernel(__global const float *dy, __global float *dx, int total,
+__kernel void avgpool_backward_kernel(__global const float *dy, __global float *dx, int planes,
                                       int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                      int pw, int oh, int ow)
+                                      int pw, int oh, int ow, int run)
 {
+    int runs = (w + run - 1) / run;
     int gid = (int)get_global_id(0);
-    if (gid >= total)
+    if (gid >= planes * h * runs)
         return;
-    int px = gid % w, py = (gid / w) % h, plane = gid / (w * h);
+    int r = gid % runs, line = gid / runs;
+    int py = line % h, plane = line / h;
     size_t base = (size_t)plane * oh * ow;
+    int oy_first = clcnn_pool_first_cover(py, kh, sh, ph);
     int oy_last = clcnn_pool_last_cover(py, sh, ph, oh);
-    int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
-    int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
-    float sum = 0.0f;
-    for (int oy = clcnn_pool_first_cover(py, kh, sh, ph); oy <= oy_last; ++oy)
-        for (int ox = ox_first; ox <= ox_last; ++ox)
-            sum += dy[base + (size_t)oy * ow + ox];
-    dx[gid] = sum / (float)(kh * kw);
+    int end = min(w, (r + 1) * run);
+    for (int px = r * run; px < end; ++px) {
+        int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
+        int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
+        float sum = 0.0f;
+        for (int oy = oy_first; oy <= oy_last; ++oy)
+            for (int ox = ox_first; ox <= ox_last; ++ox)
+                sum += dy[base + (size_t)oy * ow + ox];
+        dx[(size_t)line * w + px] = sum / (float)(kh * kw);
+    }
 }

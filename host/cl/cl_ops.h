@@ -1,4 +1,4 @@
-/* The ops of the "cl" backend: each enqueues kernels from kernels/*.cl (or a
+/* The ops of the "cl" backend: each enqueues kernels from kernels/ (or a
  * CLBlast GEMM) on the backend's in-order queue and returns without waiting.
  * Every op checks its tensors' backend, dtype and shape on the host first:
  * an out-of-range index on the device would corrupt memory silently.
@@ -21,6 +21,10 @@ typedef struct clcnn_cl_backend {
     int input_capacity;    /* channels the buffer holds */
     int input_channels;    /* channels of the cached values; 0: none cached */
     float *input_host;     /* the cached values: mean[0..C) then std[0..C) */
+    /* Outputs per work-item along a row in the row kernels (cl_row_run);
+     * 0: automatic. Set from CLCNN_ROW_RUN so that tests can run the GPU
+     * choice (1) on a CPU device. */
+    int row_run;
 } clcnn_cl_backend;
 
 static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)
@@ -65,6 +69,19 @@ clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char
  * work-groups of the runtime's default size for it. */
 clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
                                 size_t count);
+/* Launch a plane kernel (see kernels/common.cl) over planes x plane_size
+ * work-items. Work-groups have the default size, shaped to the plane: as
+ * wide as plane_size rounded up to a power of two, at most the whole group,
+ * and stacked over planes; a plane of 1 element gets a column of planes. */
+clcnn_status cl_launch_planes(clcnn_backend *be, cl_kernel kernel, const char *name,
+                              size_t plane_size, size_t planes);
+/* Outputs per work-item along a row of the given width for the row kernels
+ * (im2col, col2im, pooling): 1 on GPUs, where neighbouring work-items then
+ * touch neighbouring addresses; the whole row on CPUs, where a work-item
+ * costs far more than a few loads and stores (PoCL: ~15 ns each). */
+int cl_row_run(clcnn_backend *be, int width);
+/* Work-items a row kernel needs for lines rows of the given width. */
+size_t cl_row_items(size_t lines, int width, int run);
 /* The work-group size of a reduction kernel (one work-group per output). */
 size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel);
 /* Launch groups work-groups of group_size work-items each. */

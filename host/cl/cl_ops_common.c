@@ -84,17 +84,57 @@ clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char
     return CLCNN_OK;
 }
 
+/* The work-group size the ops ask for (the runtime caps it to the device's
+ * and the kernel's limits): 256 on GPUs, enough warps or wavefronts per group
+ * with many groups in flight; 4096 on other devices, CPUs, where each
+ * work-group is a task that costs a CPU thread microseconds to schedule
+ * (PoCL), so large groups amortize it and vectorize across work-items. */
+static size_t preferred_group(clcnn_backend *be)
+{
+    return clcnn_cl_of(be)->info.is_gpu ? 256 : 4096;
+}
+
+static size_t group_size(clcnn_backend *be, cl_kernel kernel)
+{
+    return clcnn_cl_group_size(clcnn_cl_of(be), kernel, preferred_group(be));
+}
+
 clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
                                 size_t count)
 {
-    return clcnn_cl_launch(be, kernel, name, 1, &count, NULL);
+    size_t local = group_size(be, kernel);
+    return clcnn_cl_launch(be, kernel, name, 1, &count, &local);
 }
 
-/* Reductions use the same preferred size as element-wise launches, so that a
- * device that compiles one variant per work-group size (PoCL) compiles few. */
+clcnn_status cl_launch_planes(clcnn_backend *be, cl_kernel kernel, const char *name,
+                              size_t plane_size, size_t planes)
+{
+    size_t group = group_size(be, kernel);
+    size_t width = 1;
+    while (width < plane_size && width < group)
+        width *= 2;
+    size_t global[2] = {plane_size, planes}, local[2] = {width, group / width};
+    return clcnn_cl_launch(be, kernel, name, 2, global, local);
+}
+
+int cl_row_run(clcnn_backend *be, int width)
+{
+    int run = clcnn_cl_backend_of(be)->row_run;
+    if (run <= 0)
+        run = clcnn_cl_of(be)->info.is_gpu ? 1 : width;
+    return run < width ? run : width;
+}
+
+size_t cl_row_items(size_t lines, int width, int run)
+{
+    return lines * (size_t)((width + run - 1) / run);
+}
+
+/* Reductions use the same size as element-wise launches, so that a device
+ * that compiles one variant per work-group size (PoCL) compiles few. */
 size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel)
 {
-    return clcnn_cl_group_size(clcnn_cl_of(be), kernel, 256);
+    return group_size(be, kernel);
 }
 
 clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *name,

@@ -55,10 +55,15 @@ clcnn_status clcnn_cl_scale(clcnn_backend *be, float alpha, clcnn_tensor *y)
     return cl_launch_elements(be, k, name, y->count);
 }
 
-static clcnn_status check_activation(clcnn_activation kind, const char *op)
+static clcnn_status check_activation(clcnn_activation kind, float alpha, const char *op)
 {
     if (kind != CLCNN_ACT_RELU && kind != CLCNN_ACT_LEAKY_RELU && kind != CLCNN_ACT_SIGMOID)
         return clcnn_fail(CLCNN_ERR_ARG, "%s: unknown activation kind %d", op, (int)kind);
+    /* Backward tells the sides of 0 apart by the sign of y, which matches the
+     * sign of x only for a non-negative slope. */
+    if (kind == CLCNN_ACT_LEAKY_RELU && !(alpha >= 0.0f))
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: leaky ReLU slope %g must be >= 0", op,
+                          (double)alpha);
     return CLCNN_OK;
 }
 
@@ -66,7 +71,7 @@ clcnn_status clcnn_cl_activation_forward(clcnn_backend *be, clcnn_activation kin
                                          const clcnn_tensor *x, clcnn_tensor *y)
 {
     const char *op = "activation_forward", *name = "activation_forward_kernel";
-    CL_OPS_TRY(check_activation(kind, op));
+    CL_OPS_TRY(check_activation(kind, alpha, op));
     CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
     CL_OPS_TRY(cl_check_tensor(be, op, x, CLCNN_REAL, y->count));
     cl_kernel k;
@@ -84,7 +89,7 @@ clcnn_status clcnn_cl_activation_backward(clcnn_backend *be, clcnn_activation ki
                                           const clcnn_tensor *dy, clcnn_tensor *dx)
 {
     const char *op = "activation_backward", *name = "activation_backward_kernel";
-    CL_OPS_TRY(check_activation(kind, op));
+    CL_OPS_TRY(check_activation(kind, alpha, op));
     CL_OPS_TRY(cl_check_tensor(be, op, dx, CLCNN_REAL, 0));
     CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, dx->count));
     CL_OPS_TRY(cl_check_tensor(be, op, dy, CLCNN_REAL, dx->count));
@@ -103,8 +108,8 @@ clcnn_status clcnn_cl_activation_backward(clcnn_backend *be, clcnn_activation ki
 static clcnn_status dropout(clcnn_backend *be, const char *op, float p, uint32_t seed,
                             uint32_t step, const clcnn_tensor *src, clcnn_tensor *dst)
 {
-    if (!(p >= 0.0f && p < 1.0f))
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: drop probability %g is outside [0, 1)", op,
+    if (!(p >= 0.0f && p <= 1.0f))
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: drop probability %g is outside [0, 1]", op,
                           (double)p);
     CL_OPS_TRY(cl_check_tensor(be, op, dst, CLCNN_REAL, 0));
     CL_OPS_TRY(cl_check_tensor(be, op, src, CLCNN_REAL, dst->count));
@@ -112,7 +117,8 @@ static clcnn_status dropout(clcnn_backend *be, const char *op, float p, uint32_t
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_uint threshold = clcnn_dropout_threshold(p);
-    float keep_scale = 1.0f / (1.0f - p);
+    /* p = 1 drops everything: scale 0 rather than an infinite 1/(1-p). */
+    float keep_scale = p < 1.0f ? (float)(1.0 / (1.0 - (double)p)) : 0.0f;
     cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
     int total = (int)dst->count;
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(seed), CLCNN_ARG(step),

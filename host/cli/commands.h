@@ -5,5 +5,8 @@
 
 int cmd_devices(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 #endif

@@ -66,7 +66,7 @@ static clcnn_status read_stream(gzFile gz, const char *path, const char *what, s
             int errnum = 0;
             const char *msg = gzerror(gz, &errnum);
             if (errnum == Z_ERRNO)
-                return clcnn_fail(CLCNN_ERR_IO, "%s: read failed after %zu bytes: %s", path,
+                return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset %zu: read failed: %s", path,
                                   out->size, strerror(errno));
             return data_format_error(path, out, out->size, "corrupt gzip data (zlib: %s), expected %s",
                                      msg, what);
@@ -83,14 +83,14 @@ clcnn_status data_file_read_all(const char *path, const char *what, data_buffer 
     struct stat info;
     memset(out, 0, sizeof *out);
     if (stat(path, &info) != 0)
-        return clcnn_fail(CLCNN_ERR_IO, "%s: cannot open: %s (expected %s)", path, strerror(errno),
-                          what);
+        return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: cannot open: %s (expected %s)", path,
+                          strerror(errno), what);
     if (S_ISDIR(info.st_mode))
         return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: is a directory, expected a file of %s",
                           path, what);
     gzFile gz = gzopen(path, "rb");
     if (!gz)
-        return clcnn_fail(CLCNN_ERR_IO, "%s: cannot open: %s (expected %s)", path,
+        return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: cannot open: %s (expected %s)", path,
                           errno ? strerror(errno) : "out of memory", what);
     gzbuffer(gz, 256 * 1024);
     size_t hint = info.st_size > 0 ? (size_t)info.st_size : 0;
@@ -107,8 +107,9 @@ clcnn_status data_file_read_all(const char *path, const char *what, data_buffer 
 
 int data_path_exists(const char *path)
 {
+    /* lstat: a broken link counts as present, so that opening it reports why. */
     struct stat info;
-    return stat(path, &info) == 0;
+    return lstat(path, &info) == 0;
 }
 
 char *data_path_join(const char *dir, const char *name)

@@ -45,12 +45,12 @@ typedef struct nn_layer_ops {
     clcnn_status (*setup)(nn_layer *l, clcnn_backend *be, int batch);
     /* y = layer(x) for step->n images. */
     clcnn_status (*forward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
-                            const clcnn_tensor *y);
+                            clcnn_tensor *y);
     /* Parameter gradients from dy; dx when need_dx (dx is always a valid
      * buffer of x's shape, so layers that cannot skip it may write it). */
     clcnn_status (*backward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
-                             const clcnn_tensor *y, const clcnn_tensor *dy,
-                             const clcnn_tensor *dx, int need_dx);
+                             const clcnn_tensor *y, const clcnn_tensor *dy, clcnn_tensor *dx,
+                             int need_dx);
 } nn_layer_ops;
 
 struct nn_layer {

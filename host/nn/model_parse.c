@@ -192,23 +192,25 @@ static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_la
     nn_layer_spec_defaults(l, layer_keywords[k].kind);
     l->line = p->line;
 
+    /* Positional values first: a pool's window sets its default stride,
+     * which a stride= option then overrides. */
     char *pos[MAX_TOKENS];
     int n_pos = 0;
-    for (int i = 1; i < n_tok; i++) {
-        char *eq = strchr(tok[i], '=');
-        if (!eq) {
+    for (int i = 1; i < n_tok; i++)
+        if (!strchr(tok[i], '='))
             pos[n_pos++] = tok[i];
+    clcnn_status st = parse_positional(p, l, pos, n_pos);
+    for (int i = 1; st == CLCNN_OK && i < n_tok; i++) {
+        char *eq = strchr(tok[i], '=');
+        if (!eq)
             continue;
-        }
         *eq = '\0';
         if (tok[i][0] == '\0' || eq[1] == '\0')
             return parse_error(p, "%s: bad option '%s=%s' (expected key=value)", p->keyword,
                                tok[i], eq + 1);
-        clcnn_status st = parse_option(p, l, tok[i], eq + 1);
-        if (st != CLCNN_OK)
-            return st;
+        st = parse_option(p, l, tok[i], eq + 1);
     }
-    return parse_positional(p, l, pos, n_pos);
+    return st;
 }
 
 static clcnn_status parse_input(const parser *p, char **tok, int n_tok, clcnn_model_spec *spec)
@@ -341,5 +343,9 @@ clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec
 {
     if (clcnn_model_preset_text(name_or_path))
         return clcnn_model_spec_preset(name_or_path, spec);
-    return clcnn_model_spec_load(name_or_path, spec);
+    clcnn_status st = clcnn_model_spec_load(name_or_path, spec);
+    if (st == CLCNN_ERR_IO)
+        return clcnn_fail_context(st, "model '%s' is not a preset (cifar, lenet, small, "
+                                      "gradcheck), and as a file: ", name_or_path);
+    return st;
 }

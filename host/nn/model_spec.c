@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clcnn/net.h"
@@ -202,6 +203,18 @@ static void out_printf(text_out *o, const char *fmt, ...)
         o->len += (size_t)n;
 }
 
+/* The shortest %g form of v that reads back as the same float. */
+static const char *float_text(float v, char *buf, size_t size)
+{
+    for (int digits = 6; digits < 9; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtof(buf, NULL) == v)
+            return buf;
+    }
+    snprintf(buf, size, "%.9g", v);
+    return buf;
+}
+
 static const char *init_name(clcnn_init_kind k)
 {
     return k == CLCNN_INIT_HE ? "he" : k == CLCNN_INIT_XAVIER ? "xavier" : "auto";
@@ -211,6 +224,7 @@ static const char *init_name(clcnn_init_kind k)
 static void format_layer(text_out *o, const clcnn_layer_spec *l)
 {
     const char *kw = nn_layer_keyword(l->kind);
+    char a[32], b[32];
     switch (l->kind) {
     case CLCNN_LAYER_CONV:
         out_printf(o, "conv %d %dx%d pad=%dx%d stride=%dx%d bias=%d init=%s", l->outputs, l->kh,
@@ -225,10 +239,13 @@ static void format_layer(text_out *o, const clcnn_layer_spec *l)
                    l->pw);
         break;
     case CLCNN_LAYER_BATCHNORM:
-        out_printf(o, "batchnorm momentum=%.9g eps=%.9g", l->momentum, l->eps);
+        out_printf(o, "batchnorm momentum=%s eps=%s", float_text(l->momentum, a, sizeof a),
+                   float_text(l->eps, b, sizeof b));
         break;
-    case CLCNN_LAYER_LEAKY_RELU: out_printf(o, "leakyrelu alpha=%.9g", l->alpha); break;
-    case CLCNN_LAYER_DROPOUT: out_printf(o, "dropout %.9g", l->p); break;
+    case CLCNN_LAYER_LEAKY_RELU:
+        out_printf(o, "leakyrelu alpha=%s", float_text(l->alpha, a, sizeof a));
+        break;
+    case CLCNN_LAYER_DROPOUT: out_printf(o, "dropout %s", float_text(l->p, a, sizeof a)); break;
     case CLCNN_LAYER_RELU:
     case CLCNN_LAYER_SIGMOID: out_printf(o, "%s", kw); break;
     }

@@ -75,7 +75,7 @@ typedef struct clcnn_optimizer_step {
 
 /* Counters kept by every backend (the bench reads them). */
 typedef struct clcnn_backend_counters {
-    uint64_t launches;      /* kernels and GEMMs enqueued */
+    uint64_t launches;      /* kernels and GEMMs enqueued (ref: one per op call) */
     uint64_t transfers;     /* host<->device copies */
     uint64_t bytes_in_use;  /* storage currently allocated */
     uint64_t bytes_peak;    /* high-water mark of bytes_in_use */
@@ -91,14 +91,18 @@ typedef struct clcnn_backend_ops {
                              size_t count, void *dst);
 
     /* ---- elementwise ---- */
-    /* t[i] = value (any dtype; value converted) */
+    /* t[i] = value (any dtype; value converted). Decision: U8 and I32 take the
+     * value rounded to nearest; a value outside the type's range is
+     * CLCNN_ERR_ARG. */
     clcnn_status (*fill)(clcnn_backend *be, clcnn_tensor *t, float value);
     /* y[i] = alpha * x[i] + y[i]  (x and y of equal count) */
     clcnn_status (*axpy)(clcnn_backend *be, float alpha, const clcnn_tensor *x, clcnn_tensor *y);
     /* y[i] = alpha * y[i] */
     clcnn_status (*scale)(clcnn_backend *be, float alpha, clcnn_tensor *y);
 
-    /* ---- GEMM: C = alpha * op(A) * op(B) + beta * C, row-major; offsets in elements ---- */
+    /* ---- GEMM: C = alpha * op(A) * op(B) + beta * C, row-major; offsets in elements.
+     * Decision: beta == 0 means C is not read (NaN in C does not propagate), as
+     * in BLAS. ---- */
     clcnn_status (*gemm)(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
                          float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
                          const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
@@ -107,7 +111,10 @@ typedef struct clcnn_backend_ops {
     /* ---- convolution building blocks ----
      * Images n0 .. n0+nb-1 of the NCHW tensor x take part (so a large batch can
      * be processed in chunks). col is a (C*KH*KW) x (nb*OH*OW) matrix: row
-     * (c*KH + i)*KW + j, column (n-n0)*OH*OW + oy*OW + ox. */
+     * (c*KH + i)*KW + j, column (n-n0)*OH*OW + oy*OW + ox.
+     * Decision: col (and cnp below) is packed, leading dimension nb*OH*OW (nb*P),
+     * from element 0, whatever its tensor's shape; the tensor may be larger
+     * (sized for the largest chunk). */
     clcnn_status (*im2col)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                            int n0, int nb, clcnn_tensor *col);
     /* dx images n0..n0+nb-1 = sum of the col entries that came from each pixel
@@ -128,7 +135,9 @@ typedef struct clcnn_backend_ops {
 
     /* ---- pooling (window geometry in win; y is N x C x OH x OW) ---- */
     /* argmax[i] = flat index h*W+w within the input plane of the max of window i;
-     * ties go to the first in row-major window order; padding never wins. */
+     * ties go to the first in row-major window order; padding never wins.
+     * Decision: a window lying wholly in the padding gets y = 0, argmax = -1,
+     * and backward skips it. */
     clcnn_status (*maxpool_forward)(clcnn_backend *be, const clcnn_window *win,
                                     const clcnn_tensor *x, clcnn_tensor *y, clcnn_tensor *argmax);
     /* dx = scatter of dy through argmax (sums where windows overlap). */
@@ -145,7 +154,11 @@ typedef struct clcnn_backend_ops {
      * per activation: pass a N x CHW x 1 x 1 view) ----
      * Training: batch statistics; saves mean and 1/sqrt(var+eps) (biased var)
      * for backward; running = (1-momentum)*running + momentum*batch, with the
-     * unbiased variance in running_var (as PyTorch). */
+     * unbiased variance in running_var (as PyTorch).
+     * Decisions: a channel with a single value (N*H*W = 1) has no unbiased
+     * variance and updates running_var with the biased one (0); eps > 0 keeps a
+     * constant channel finite (y = beta). Forward may run in place (x == y),
+     * backward with dx == dy. dgamma and dbeta are overwritten. */
     clcnn_status (*batchnorm_forward_train)(clcnn_backend *be, const clcnn_tensor *x,
                                             const clcnn_tensor *gamma, const clcnn_tensor *beta,
                                             float momentum, float eps, clcnn_tensor *running_mean,
@@ -162,7 +175,10 @@ typedef struct clcnn_backend_ops {
                                        const clcnn_tensor *save_invstd, clcnn_tensor *dx,
                                        clcnn_tensor *dgamma, clcnn_tensor *dbeta);
 
-    /* ---- activations (backward reads the forward output y; may run in place) ---- */
+    /* ---- activations (backward reads the forward output y; may run in place).
+     * Decisions: the derivative at x = 0 is 0 for RELU and alpha for LEAKY_RELU;
+     * LEAKY_RELU needs alpha >= 0 (backward tells the sides of 0 apart by y),
+     * else CLCNN_ERR_ARG. ---- */
     clcnn_status (*activation_forward)(clcnn_backend *be, clcnn_activation kind, float alpha,
                                        const clcnn_tensor *x, clcnn_tensor *y);
     clcnn_status (*activation_backward)(clcnn_backend *be, clcnn_activation kind, float alpha,
@@ -171,7 +187,10 @@ typedef struct clcnn_backend_ops {
 
     /* ---- inverted dropout: element i is kept when
      * clcnn_dropout_hash(seed, step, i) >= clcnn_dropout_threshold(p),
-     * kept elements are scaled by 1/(1-p). Backward regenerates the mask. ---- */
+     * kept elements are scaled by 1/(1-p). Backward regenerates the mask.
+     * Decisions: p outside [0, 1] is CLCNN_ERR_ARG; p = 0 is the identity; p = 1
+     * uses scale 0 (all outputs 0) instead of an infinite 1/(1-p); i is the flat
+     * element index; may run in place. ---- */
     clcnn_status (*dropout_forward)(clcnn_backend *be, float p, uint32_t seed, uint32_t step,
                                     const clcnn_tensor *x, clcnn_tensor *y);
     clcnn_status (*dropout_backward)(clcnn_backend *be, float p, uint32_t seed, uint32_t step,
@@ -182,20 +201,29 @@ typedef struct clcnn_backend_ops {
      * usually 1/N for the mean loss). stats (REAL, 2 elements) accumulates:
      * stats[0] += sum of per-sample losses, stats[1] += number of samples whose
      * argmax logit equals the label (first index on ties). dlogits may be NULL
-     * (evaluation). */
+     * (evaluation).
+     * Decisions: K = C*H*W of logits; a label outside 0..K-1 is CLCNN_ERR_ARG;
+     * dlogits must not alias logits; SVM: a margin of exactly 0 gives no loss and
+     * no gradient; BCE: a sample's loss is the sum over its K sigmoids. */
     clcnn_status (*loss)(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_tensor *logits,
                          const clcnn_tensor *labels, float grad_scale, clcnn_tensor *dlogits,
                          clcnn_tensor *stats);
 
     /* ---- optimizer step for one parameter tensor: updates w (and state m, v) from
      * the gradient g. m and v: state tensors of w's count (unused ones may be NULL:
-     * SGD needs none, MOMENTUM and RMSPROP use m, ADAM uses m and v). ---- */
+     * SGD needs none, MOMENTUM and RMSPROP use m, ADAM uses m and v).
+     * Decisions, with g' = g + l2*w used everywhere in place of g:
+     *   nesterov: v = mu*v - lr*g'; w += mu*v - lr*g' (= -mu*v_old + (1+mu)*v);
+     *   ADAM: m = b1*m + (1-b1)*g'; v = b2*v + (1-b2)*g'^2;
+     *         w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps), t = step >= 1;
+     *   weight_decay scales the already updated w: w *= 1 - lr*weight_decay. ---- */
     clcnn_status (*optimizer_step)(clcnn_backend *be, const clcnn_optimizer_step *hp,
                                    clcnn_tensor *w, const clcnn_tensor *g, clcnn_tensor *m,
                                    clcnn_tensor *v);
 
     /* ---- input: y = (x/1 - mean[c]) / std[c] from a U8 NCHW batch; mean and std
-     * are in 0..255 units (mean 0, std 255 gives x/255). ---- */
+     * are in 0..255 units (mean 0, std 255 gives x/255). Decision: mean and std
+     * are host arrays of C floats; a zero std is CLCNN_ERR_ARG. ---- */
     clcnn_status (*normalize_u8)(clcnn_backend *be, const clcnn_tensor *x, const float *mean,
                                  const float *std, clcnn_tensor *y);
 

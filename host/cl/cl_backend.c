@@ -1,0 +1,74 @@
+/* The "cl" backend: its ops table, creation and destruction. */
+#include <stdlib.h>
+
+#include "cl/cl_ops.h"
+
+static void cl_backend_destroy(clcnn_backend *be)
+{
+    clcnn_cl_backend *state = clcnn_cl_backend_of(be);
+    clcnn_cl_input_release(state);
+    clcnn_cl_close(&state->cl);
+    free(state);
+}
+
+static const clcnn_backend_ops cl_ops = {
+    .alloc = clcnn_cl_alloc,
+    .release = clcnn_cl_release,
+    .upload = clcnn_cl_upload,
+    .download = clcnn_cl_download,
+    .fill = clcnn_cl_fill,
+    .axpy = clcnn_cl_axpy,
+    .scale = clcnn_cl_scale,
+    .gemm = clcnn_cl_gemm,
+    .im2col = clcnn_cl_im2col,
+    .col2im = clcnn_cl_col2im,
+    .cnp_to_nchw = clcnn_cl_cnp_to_nchw,
+    .nchw_to_cnp = clcnn_cl_nchw_to_cnp,
+    .add_bias = clcnn_cl_add_bias,
+    .bias_backward = clcnn_cl_bias_backward,
+    .maxpool_forward = clcnn_cl_maxpool_forward,
+    .maxpool_backward = clcnn_cl_maxpool_backward,
+    .avgpool_forward = clcnn_cl_avgpool_forward,
+    .avgpool_backward = clcnn_cl_avgpool_backward,
+    .batchnorm_forward_train = clcnn_cl_batchnorm_forward_train,
+    .batchnorm_forward_eval = clcnn_cl_batchnorm_forward_eval,
+    .batchnorm_backward = clcnn_cl_batchnorm_backward,
+    .activation_forward = clcnn_cl_activation_forward,
+    .activation_backward = clcnn_cl_activation_backward,
+    .dropout_forward = clcnn_cl_dropout_forward,
+    .dropout_backward = clcnn_cl_dropout_backward,
+    .loss = clcnn_cl_loss,
+    .optimizer_step = clcnn_cl_optimizer_step,
+    .normalize_u8 = clcnn_cl_normalize_u8,
+    .finish = clcnn_cl_finish,
+    .destroy = cl_backend_destroy,
+};
+
+clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
+{
+    *out = NULL;
+    clcnn_cl_backend *state = calloc(1, sizeof *state);
+    if (!state)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "creating the cl backend: out of memory");
+    clcnn_status st = clcnn_cl_open(spec, &state->cl);
+    if (st != CLCNN_OK) {
+        free(state);
+        return st;
+    }
+    const char *run = getenv("CLCNN_ROW_RUN");
+    state->row_run = run ? atoi(run) : 0;
+    clcnn_backend *be = &state->base;
+    be->ops = &cl_ops;
+    be->name = "cl";
+    be->real_size = sizeof(float);
+    be->impl = &state->cl;
+    *out = be;
+    return CLCNN_OK;
+}
+
+const clcnn_device_info *clcnn_backend_cl_device(const clcnn_backend *be)
+{
+    if (!be || be->ops != &cl_ops)
+        return NULL;
+    return &((const clcnn_cl *)be->impl)->info;
+}

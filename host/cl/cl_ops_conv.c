@@ -1,0 +1,120 @@
+/* Convolution building blocks of the "cl" backend: im2col/col2im
+ * (kernels/im2col.cl), the CNP <-> NCHW layout changes and the bias ops
+ * (kernels/layout.cl). */
+#include "cl/cl_ops.h"
+
+/* The 11 geometry arguments of im2col_kernel and col2im_kernel, in order. */
+#define WINDOW_ARGS(win)                                                                          \
+    CLCNN_ARG((win)->c), CLCNN_ARG((win)->h), CLCNN_ARG((win)->w), CLCNN_ARG((win)->kh),          \
+        CLCNN_ARG((win)->kw), CLCNN_ARG((win)->sh), CLCNN_ARG((win)->sw), CLCNN_ARG((win)->ph),   \
+        CLCNN_ARG((win)->pw), CLCNN_ARG((win)->oh), CLCNN_ARG((win)->ow)
+
+/* Elements of the (C*KH*KW) x (nb*OH*OW) col matrix. */
+static size_t col_count(const clcnn_window *win, int nb)
+{
+    return (size_t)win->c * win->kh * win->kw * nb * win->oh * win->ow;
+}
+
+clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
+                             int n0, int nb, clcnn_tensor *col)
+{
+    const char *op = "im2col", *name = "im2col_kernel";
+    CL_OPS_TRY(cl_check_window_tensor(be, op, win, x, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_images(op, x, n0, nb));
+    size_t count = col_count(win, nb);
+    CL_OPS_TRY(cl_check_capacity(be, op, col, count));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(col);
+    int run = cl_row_run(be, win->ow);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
+    size_t lines = (size_t)win->c * win->kh * win->kw * nb * win->oh;
+    return cl_launch_elements(be, k, name, cl_row_items(lines, win->ow, run));
+}
+
+clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
+                             const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx)
+{
+    const char *op = "col2im", *name = "col2im_kernel";
+    CL_OPS_TRY(cl_check_window_tensor(be, op, win, dx, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_images(op, dx, n0, nb));
+    CL_OPS_TRY(cl_check_capacity(be, op, col, col_count(win, nb)));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
+    int run = cl_row_run(be, win->w);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
+    size_t lines = (size_t)nb * win->c * win->h;
+    return cl_launch_elements(be, k, name, cl_row_items(lines, win->w, run));
+}
+
+clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,
+                                  const clcnn_tensor *bias, int n0, int nb, clcnn_tensor *y)
+{
+    const char *op = "cnp_to_nchw", *name = "cnp_to_nchw_kernel";
+    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_images(op, y, n0, nb));
+    int f = y->shape.c, p = y->shape.h * y->shape.w;
+    size_t count = (size_t)nb * f * p;
+    CL_OPS_TRY(cl_check_capacity(be, op, cnp, count));
+    if (bias)
+        CL_OPS_TRY(cl_check_tensor(be, op, bias, CLCNN_REAL, (size_t)f));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    /* A NULL buffer argument is legal OpenCL; the kernel reads it only when has_bias. */
+    cl_mem cm = clcnn_cl_mem(cnp), bm = bias ? clcnn_cl_mem(bias) : NULL, ym = clcnn_cl_mem(y);
+    int has_bias = bias != NULL;
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 8, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
+                                 CLCNN_ARG(ym), CLCNN_ARG(n0), CLCNN_ARG(nb), CLCNN_ARG(f),
+                                 CLCNN_ARG(p)));
+    return cl_launch_planes(be, k, name, (size_t)p, (size_t)nb * f);
+}
+
+clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int n0, int nb,
+                                  clcnn_tensor *cnp)
+{
+    const char *op = "nchw_to_cnp", *name = "nchw_to_cnp_kernel";
+    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_images(op, y, n0, nb));
+    int f = y->shape.c, p = y->shape.h * y->shape.w;
+    size_t count = (size_t)nb * f * p;
+    CL_OPS_TRY(cl_check_capacity(be, op, cnp, count));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem ym = clcnn_cl_mem(y), cm = clcnn_cl_mem(cnp);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p)));
+    return cl_launch_planes(be, k, name, (size_t)p, (size_t)nb * f);
+}
+
+clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcnn_tensor *y)
+{
+    const char *op = "add_bias", *name = "add_bias_kernel";
+    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_tensor(be, op, bias, CLCNN_REAL, (size_t)y->shape.c));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem bm = clcnn_cl_mem(bias), ym = clcnn_cl_mem(y);
+    int planes = y->shape.n * y->shape.c, c = y->shape.c, p = y->shape.h * y->shape.w;
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 5, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
+                                 CLCNN_ARG(c), CLCNN_ARG(p)));
+    return cl_launch_planes(be, k, name, (size_t)p, (size_t)planes);
+}
+
+clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
+                                    clcnn_tensor *db)
+{
+    const char *op = "bias_backward", *name = "bias_backward_kernel";
+    CL_OPS_TRY(cl_check_tensor(be, op, dy, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_tensor(be, op, db, CLCNN_REAL, (size_t)dy->shape.c));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    size_t group = cl_reduction_group_size(be, k);
+    cl_mem dym = clcnn_cl_mem(dy), dbm = clcnn_cl_mem(db);
+    int n = dy->shape.n, c = dy->shape.c, p = dy->shape.h * dy->shape.w;
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
+                                 CLCNN_ARG(c), CLCNN_ARG(p), group * sizeof(float), NULL));
+    return cl_launch_groups(be, k, name, (size_t)c, group);
+}

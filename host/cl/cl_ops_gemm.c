@@ -1,0 +1,62 @@
+/* GEMM of the "cl" backend: CLBlast's row-major SGEMM on the backend's queue. */
+#include <clblast_c.h>
+
+#include "cl/cl_ops.h"
+
+/* Name of a CLBlast status: the OpenCL name for the codes it shares with
+ * OpenCL, else CLBlast's own for the common ones. */
+static const char *clblast_status_name(CLBlastStatusCode status)
+{
+    switch (status) {
+    case CLBlastNotImplemented: return "CLBlastNotImplemented";
+    case CLBlastInvalidDimension: return "CLBlastInvalidDimension";
+    case CLBlastInvalidLeadDimA: return "CLBlastInvalidLeadDimA";
+    case CLBlastInvalidLeadDimB: return "CLBlastInvalidLeadDimB";
+    case CLBlastInvalidLeadDimC: return "CLBlastInvalidLeadDimC";
+    case CLBlastInsufficientMemoryA: return "CLBlastInsufficientMemoryA";
+    case CLBlastInsufficientMemoryB: return "CLBlastInsufficientMemoryB";
+    case CLBlastInsufficientMemoryC: return "CLBlastInsufficientMemoryC";
+    case CLBlastInvalidLocalMemUsage: return "CLBlastInvalidLocalMemUsage";
+    case CLBlastUnknownError: return "CLBlastUnknownError";
+    case CLBlastUnexpectedError: return "CLBlastUnexpectedError";
+    default: break;
+    }
+    if (status > -1000)
+        return clcnn_cl_error_name((cl_int)status);
+    return "CLBlast error";
+}
+
+clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                           float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
+                           const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
+                           clcnn_tensor *c, size_t c_offset, int ldc)
+{
+    const char *op = "gemm";
+    if (m < 0 || n < 0 || k < 0)
+        return clcnn_fail(CLCNN_ERR_ARG, "gemm: negative size %dx%dx%d", m, n, k);
+    /* Stored shapes: op(A) is m x k, so A is k x m when transposed. */
+    CL_OPS_TRY(cl_check_matrix(be, op, "A", a, a_offset, trans_a ? k : m, trans_a ? m : k, lda));
+    CL_OPS_TRY(cl_check_matrix(be, op, "B", b, b_offset, trans_b ? n : k, trans_b ? k : n, ldb));
+    CL_OPS_TRY(cl_check_matrix(be, op, "C", c, c_offset, m, n, ldc));
+    if (m == 0 || n == 0)
+        return CLCNN_OK;
+    if (k == 0) /* CLBlast rejects it, and no layer has an empty inner dimension */
+        return clcnn_fail(CLCNN_ERR_ARG, "gemm: inner dimension k is 0 (%dx%d result): not "
+                          "supported", m, n);
+    clcnn_cl *cl = clcnn_cl_of(be);
+    CLBlastStatusCode status = CLBlastSgemm(
+        CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)m, (size_t)n, (size_t)k, alpha,
+        clcnn_cl_mem(a), a_offset, (size_t)lda, clcnn_cl_mem(b), b_offset, (size_t)ldb, beta,
+        clcnn_cl_mem(c), c_offset, (size_t)ldc, &cl->queue, clcnn_cl_event_slot(be));
+    if (status != CLBlastSuccess)
+        return clcnn_fail(status == CLBlastTempBufferAllocFailure ||
+                                  status == CLBlastOpenCLOutOfHostMemory
+                              ? CLCNN_ERR_NOMEM
+                              : CLCNN_ERR_CLBLAST,
+                          "gemm %dx%dx%d (m x n x k, A%s, B%s, lda %d, ldb %d, ldc %d) on %s: "
+                          "CLBlastSgemm returned %d (%s)", m, n, k, trans_a ? "^T" : "",
+                          trans_b ? "^T" : "", lda, ldb, ldc, cl->info.name, (int)status,
+                          clblast_status_name(status));
+    return CLCNN_OK;
+}

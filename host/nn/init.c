@@ -1,0 +1,92 @@
+/* Parameter initialization and the host random-number stream behind it.
+ *
+ * Values are drawn on the host in double, rounded to float and uploaded, so
+ * a seed gives bit-identical float parameters on every backend (ref64 holds
+ * the same float values, widened). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "nn/net_internal.h"
+
+nn_rng nn_rng_make(uint32_t seed, uint32_t stream)
+{
+    nn_rng r = {((uint64_t)seed << 32 | stream) ^ 0x6A09E667F3BCC909ull};
+    return r;
+}
+
+static uint64_t rng_next(nn_rng *r)
+{
+    uint64_t z = (r->state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double nn_rng_uniform(nn_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
+
+double nn_rng_normal(nn_rng *r)
+{
+    const double two_pi = 6.283185307179586476925;
+    double u1 = 1.0 - nn_rng_uniform(r); /* in (0, 1]: log(u1) is finite */
+    double u2 = nn_rng_uniform(r);
+    return sqrt(-2.0 * log(u1)) * cos(two_pi * u2);
+}
+
+/* AUTO: He when the output reaches a ReLU-like activation, through any
+ * batchnorm or dropout in between; Xavier otherwise. */
+static int uses_he(const clcnn_net *net, int layer)
+{
+    const clcnn_layer_spec *s = &net->spec.layers[layer];
+    if (s->init != CLCNN_INIT_AUTO)
+        return s->init == CLCNN_INIT_HE;
+    for (int i = layer + 1; i < net->spec.n_layers; i++) {
+        clcnn_layer_kind k = net->spec.layers[i].kind;
+        if (k == CLCNN_LAYER_RELU || k == CLCNN_LAYER_LEAKY_RELU)
+            return 1;
+        if (k != CLCNN_LAYER_BATCHNORM && k != CLCNN_LAYER_DROPOUT)
+            return 0;
+    }
+    return 0;
+}
+
+static clcnn_status init_weight(clcnn_net *net, nn_layer *l)
+{
+    clcnn_tensor *w = &l->value[NN_WEIGHT];
+    /* w is F x C x KH x KW (conv) or O x I x 1 x 1 (fc) */
+    double window = (double)w->shape.h * w->shape.w;
+    double fan_in = w->shape.c * window, fan_out = w->shape.n * window;
+    double std = uses_he(net, l->index) ? sqrt(2.0 / fan_in) : sqrt(2.0 / (fan_in + fan_out));
+    float *values = malloc(w->count * sizeof *values);
+    if (!values)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "initializing %s: out of memory", w->name);
+    nn_rng r = nn_rng_make(net->seed, (uint32_t)l->index);
+    for (size_t i = 0; i < w->count; i++)
+        values[i] = (float)(std * nn_rng_normal(&r));
+    clcnn_status st = clcnn_tensor_upload(w, 0, w->count, values);
+    free(values);
+    return st;
+}
+
+clcnn_status nn_init_params(clcnn_net *net)
+{
+    const clcnn_backend_ops *ops = net->be->ops;
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        switch (l->spec.kind) {
+        case CLCNN_LAYER_CONV:
+        case CLCNN_LAYER_FC:
+            NN_TRY(init_weight(net, l));
+            if (l->spec.bias)
+                NN_TRY(ops->fill(net->be, &l->value[NN_BIAS], 0.0f));
+            break;
+        case CLCNN_LAYER_BATCHNORM:
+            NN_TRY(ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
+            NN_TRY(ops->fill(net->be, &l->value[NN_BETA], 0.0f));
+            NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
+            NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_VAR], 1.0f));
+            break;
+        default: break;
+        }
+    }
+    return CLCNN_OK;
+}

@@ -1,0 +1,252 @@
+/* The sequential network: creation (every tensor allocated once for the
+ * maximum batch), forward and backward over the layers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clcnn/device.h"
+#include "nn/model_spec_internal.h"
+#include "nn/net_internal.h"
+
+#define DEFAULT_COL_BUDGET ((size_t)256 << 20)
+
+/* A view of the first n images of buffer t with the per-image shape of s. */
+static clcnn_tensor shaped_view(const clcnn_tensor *t, clcnn_shape s, int n)
+{
+    clcnn_tensor v = *t;
+    v.shape = s;
+    v.shape.n = n;
+    v.count = clcnn_shape_count(v.shape);
+    return v;
+}
+
+static const char *short_name(clcnn_layer_kind kind)
+{
+    return kind == CLCNN_LAYER_BATCHNORM ? "bn" : nn_layer_keyword(kind);
+}
+
+/* Layer names count per kind: conv1, conv2, bn1, fc1 ... */
+static void name_layers(clcnn_net *net)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        int k = 1;
+        for (int j = 0; j < i; j++)
+            k += net->layers[j].spec.kind == l->spec.kind;
+        snprintf(l->name, sizeof l->name, "%s%d", short_name(l->spec.kind), k);
+    }
+}
+
+static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
+{
+    clcnn_shape in = nn_spec_input_shape(&net->spec);
+    in.n = net->batch;
+    name_layers(net);
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        l->in = in;
+        l->out = shapes[i];
+        l->out.n = net->batch;
+        NN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
+        clcnn_status st = l->ops->setup(l, net->be, net->batch);
+        if (st != CLCNN_OK)
+            return clcnn_fail_context(st, "setting up layer %d (%s): ", i + 1, l->name);
+        in = l->out;
+    }
+    return CLCNN_OK;
+}
+
+/* The im2col scratch: each convolution runs chunks of as many images as fit
+ * the byte budget (at least one); the buffers fit the largest chunk. */
+static clcnn_status setup_scratch(clcnn_net *net)
+{
+    size_t col = 0, cnp = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        if (l->spec.kind != CLCNN_LAYER_CONV)
+            continue;
+        size_t fit = net->col_budget_bytes / (l->col_per_image * net->be->real_size);
+        l->chunk = fit < 1 ? 1 : fit > (size_t)net->batch ? net->batch : (int)fit;
+        if (l->col_per_image * l->chunk > col) col = l->col_per_image * l->chunk;
+        if (l->cnp_per_image * l->chunk > cnp) cnp = l->cnp_per_image * l->chunk;
+    }
+    if (col == 0)
+        return CLCNN_OK;
+    if (col > (size_t)1 << 31 || cnp > (size_t)1 << 31)
+        return clcnn_fail(CLCNN_ERR_ARG, "network: im2col scratch of %zu elements is too large",
+                          col > cnp ? col : cnp);
+    NN_TRY(clcnn_tensor_alloc(net->be, &net->scratch.col, clcnn_shape_make(1, 1, 1, (int)col),
+                              CLCNN_REAL, "im2col"));
+    return clcnn_tensor_alloc(net->be, &net->scratch.cnp, clcnn_shape_make(1, 1, 1, (int)cnp),
+                              CLCNN_REAL, "conv product");
+}
+
+/* Two activation-gradient buffers, each as large as any layer's input or
+ * output: backward writes dx of a layer into the buffer its dy is not in. */
+static clcnn_status setup_grad_buffers(clcnn_net *net)
+{
+    size_t most = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        size_t in = clcnn_shape_count(net->layers[i].in), out = clcnn_shape_count(net->layers[i].out);
+        if (in > most) most = in;
+        if (out > most) most = out;
+    }
+    for (int k = 0; k < 2; k++)
+        NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_buf[k],
+                                  clcnn_shape_make(1, 1, 1, (int)most), CLCNN_REAL,
+                                  "activation gradient"));
+    return CLCNN_OK;
+}
+
+static clcnn_status build(clcnn_net *net)
+{
+    clcnn_shape shapes[CLCNN_MAX_LAYERS];
+    NN_TRY(clcnn_model_spec_shapes(&net->spec, shapes));
+    net->layers = calloc((size_t)net->n_layers, sizeof *net->layers);
+    if (!net->layers)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "network: out of host memory");
+    for (int i = 0; i < net->n_layers; i++) {
+        net->layers[i].spec = net->spec.layers[i];
+        net->layers[i].ops = nn_layer_ops_for(net->spec.layers[i].kind);
+        net->layers[i].index = i;
+    }
+    NN_TRY(setup_layers(net, shapes));
+    NN_TRY(setup_scratch(net));
+    NN_TRY(setup_grad_buffers(net));
+    NN_TRY(nn_collect_params(net));
+    return nn_init_params(net);
+}
+
+clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec *spec, int batch,
+                                 uint32_t seed, const clcnn_net_options *opts, clcnn_net **out)
+{
+    *out = NULL;
+    if (batch < 1)
+        return clcnn_fail(CLCNN_ERR_ARG, "creating network: batch size %d must be positive", batch);
+    clcnn_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "creating network: out of host memory");
+    net->be = backend;
+    net->spec = *spec;
+    net->batch = batch;
+    net->seed = seed;
+    net->n_layers = spec->n_layers;
+    net->col_budget_bytes = opts && opts->col_budget_bytes ? opts->col_budget_bytes
+                                                            : DEFAULT_COL_BUDGET;
+    /* One buffer may not exceed the device's largest allocation. */
+    const clcnn_device_info *device = clcnn_backend_cl_device(backend);
+    if (device && device->max_alloc_bytes && device->max_alloc_bytes < net->col_budget_bytes)
+        net->col_budget_bytes = (size_t)device->max_alloc_bytes;
+    clcnn_status st = build(net);
+    if (st != CLCNN_OK) {
+        clcnn_net_destroy(net);
+        return clcnn_fail_context(st, "creating network %s: ", spec->source);
+    }
+    *out = net;
+    return CLCNN_OK;
+}
+
+clcnn_status clcnn_net_create(clcnn_backend *backend, const clcnn_model_spec *spec, int batch,
+                              uint32_t seed, clcnn_net **out)
+{
+    return clcnn_net_create_ex(backend, spec, batch, seed, NULL, out);
+}
+
+void clcnn_net_destroy(clcnn_net *net)
+{
+    if (!net)
+        return;
+    if (net->layers)
+        for (int i = 0; i < net->n_layers; i++)
+            nn_layer_release(&net->layers[i]);
+    clcnn_tensor_free(&net->scratch.col);
+    clcnn_tensor_free(&net->scratch.cnp);
+    clcnn_tensor_free(&net->grad_buf[0]);
+    clcnn_tensor_free(&net->grad_buf[1]);
+    free(net->layers);
+    free(net->params);
+    free(net->states);
+    free(net);
+}
+
+static nn_step make_step(clcnn_net *net, int n, int training, uint32_t step)
+{
+    nn_step s = {net->be, n, training, net->seed, step, &net->scratch};
+    return s;
+}
+
+clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int n, int training,
+                                uint32_t step, int first)
+{
+    const clcnn_model_spec *s = &net->spec;
+    if (n < 1 || n > net->batch)
+        return clcnn_fail(CLCNN_ERR_ARG, "network forward: batch of %d images outside 1..%d", n,
+                          net->batch);
+    if (input->backend != net->be || input->dtype != CLCNN_REAL || input->shape.n < n ||
+        input->shape.c != s->c || input->shape.h != s->h || input->shape.w != s->w)
+        return clcnn_fail(CLCNN_ERR_ARG,
+                          "network forward: input %dx%dx%dx%d does not hold %d REAL images of "
+                          "%dx%dx%d on backend %s", input->shape.n, input->shape.c,
+                          input->shape.h, input->shape.w, n, s->c, s->h, s->w, net->be->name);
+    nn_step st = make_step(net, n, training, step);
+    clcnn_tensor x = first ? nn_batch_view(&net->layers[first - 1].y, n) : nn_batch_view(input, n);
+    net->last_n = 0;
+    for (int i = first; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        clcnn_tensor y = nn_batch_view(&l->y, n);
+        clcnn_status status = l->ops->forward(l, &st, &x, &y);
+        if (status != CLCNN_OK)
+            return clcnn_fail_context(status, "forward of layer %d (%s): ", i + 1, l->name);
+        x = y;
+    }
+    net->last_input = input;
+    net->last_n = n;
+    net->last_training = training;
+    net->last_step = step;
+    net->output_view = x;
+    return CLCNN_OK;
+}
+
+clcnn_status clcnn_net_forward(clcnn_net *net, const clcnn_tensor *input, int n, int training,
+                               uint32_t step)
+{
+    return nn_net_forward_from(net, input, n, training, step, 0);
+}
+
+const clcnn_tensor *clcnn_net_output(const clcnn_net *net)
+{
+    return net->last_n ? &net->output_view : NULL;
+}
+
+clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits)
+{
+    int n = net->last_n;
+    if (!n || !net->last_training)
+        return clcnn_fail(CLCNN_ERR_ARG, "network backward: needs a training forward first");
+    if (dlogits->backend != net->be || dlogits->dtype != CLCNN_REAL ||
+        dlogits->count != net->output_view.count)
+        return clcnn_fail(CLCNN_ERR_ARG,
+                          "network backward: dlogits has %zu elements, the output %zu", dlogits->count,
+                          net->output_view.count);
+    nn_step st = make_step(net, n, 1, net->last_step);
+    clcnn_tensor dy = shaped_view(dlogits, net->layers[net->n_layers - 1].out, n);
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        nn_layer *l = &net->layers[i];
+        int need_dx = i > 0;
+        if (!need_dx && l->n_params == 0)
+            break;
+        clcnn_tensor x = i ? nn_batch_view(&net->layers[i - 1].y, n)
+                           : nn_batch_view(net->last_input, n);
+        clcnn_tensor y = nn_batch_view(&l->y, n);
+        clcnn_tensor dx = shaped_view(&net->grad_buf[(net->n_layers - 1 - i) % 2], l->in, n);
+        clcnn_status status = l->ops->backward(l, &st, &x, &y, &dy, &dx, need_dx);
+        if (status != CLCNN_OK)
+            return clcnn_fail_context(status, "backward of layer %d (%s): ", i + 1, l->name);
+        dy = dx;
+    }
+    return CLCNN_OK;
+}
+
+const clcnn_model_spec *clcnn_net_spec(const clcnn_net *net) { return &net->spec; }
+int clcnn_net_max_batch(const clcnn_net *net) { return net->batch; }
+clcnn_backend *clcnn_net_backend(const clcnn_net *net) { return net->be; }

@@ -1,0 +1,56 @@
+/* The network struct, shared by the files of host/nn (internal). */
+#ifndef CLCNN_NN_NET_INTERNAL_H
+#define CLCNN_NN_NET_INTERNAL_H
+
+#include "clcnn/net.h"
+#include "nn/layer.h"
+
+struct clcnn_net {
+    clcnn_backend *be;
+    clcnn_model_spec spec;
+    int batch;                 /* maximum images per step */
+    uint32_t seed;
+    size_t col_budget_bytes;
+
+    int n_layers;
+    nn_layer *layers;          /* n_layers, never moved (tensors point at their names) */
+    nn_scratch scratch;
+    clcnn_tensor grad_buf[2];  /* activation gradients, used in turn by backward */
+
+    int n_params, n_states;
+    clcnn_param *params;       /* views of the layers' parameter slots */
+    clcnn_state *states;
+    int n_optimizer_state;     /* 0, 1 (m) or 2 (m and v) allocated per parameter */
+
+    /* The last forward, for clcnn_net_output() and backward. */
+    const clcnn_tensor *last_input;
+    int last_n, last_training;
+    uint32_t last_step;
+    clcnn_tensor output_view;
+};
+
+/* clcnn_net_forward() starting at layer first, whose input (the previous
+ * layer's output) must still hold this batch: used by the gradient check,
+ * where a perturbed parameter changes only its layer and those after it. */
+clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int n, int training,
+                                 uint32_t step, int first);
+
+/* Initialize every parameter and state of net from net->seed (init.c). */
+clcnn_status nn_init_params(clcnn_net *net);
+
+/* Build net->params and net->states from the layers (net_params.c). */
+clcnn_status nn_collect_params(clcnn_net *net);
+
+/* Deterministic host random numbers: a splitmix64 stream. */
+typedef struct nn_rng {
+    uint64_t state;
+} nn_rng;
+
+/* A stream for (seed, stream id); different ids give independent streams. */
+nn_rng nn_rng_make(uint32_t seed, uint32_t stream);
+/* Uniform in [0, 1). */
+double nn_rng_uniform(nn_rng *r);
+/* Standard normal (Box-Muller). */
+double nn_rng_normal(nn_rng *r);
+
+#endif

@@ -1,0 +1,62 @@
+/* The data sets of a training run: train, validation (held out of train) and
+ * test, fitted to the model's input geometry. */
+#include <string.h>
+
+#include "clcnn/train.h"
+
+/* Zero padding that turns ds's images into the model's input size, or an
+ * error naming both geometries. */
+static clcnn_status fit_to_model(clcnn_dataset *ds, const char *what, const clcnn_model_spec *spec)
+{
+    int dh = spec->h - ds->height, dw = spec->w - ds->width;
+    if (ds->channels == spec->c && dh == dw && dh >= 0 && dh % 2 == 0)
+        return clcnn_dataset_pad(ds, dh / 2);
+    return clcnn_fail(CLCNN_ERR_ARG,
+                      "%s images are %dx%dx%d (channels x height x width) but model %s expects "
+                      "%dx%dx%d input",
+                      what, ds->channels, ds->height, ds->width, spec->source, spec->c, spec->h,
+                      spec->w);
+}
+
+clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
+                                   const clcnn_model_spec *spec, int val_count,
+                                   clcnn_train_data *out)
+{
+    memset(out, 0, sizeof *out);
+    clcnn_load_options opt = {format, 0, 0};
+    clcnn_status st = clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &out->train);
+    if (st == CLCNN_OK)
+        st = clcnn_dataset_load(dir, CLCNN_SPLIT_TEST, &opt, &out->test);
+    if (st == CLCNN_OK)
+        st = fit_to_model(&out->train, "training", spec);
+    if (st == CLCNN_OK)
+        st = fit_to_model(&out->test, "test", spec);
+    if (st == CLCNN_OK && val_count > 0)
+        st = clcnn_dataset_split_last(&out->train, val_count, &out->val);
+    if (st != CLCNN_OK) {
+        clcnn_train_data_free(out);
+        return clcnn_fail_context(st, "loading data from %s: ", dir);
+    }
+    return CLCNN_OK;
+}
+
+void clcnn_train_data_free(clcnn_train_data *data)
+{
+    clcnn_dataset_free(&data->train);
+    clcnn_dataset_free(&data->val);
+    clcnn_dataset_free(&data->test);
+}
+
+clcnn_status clcnn_train_data_load_test(const char *dir, clcnn_data_format format,
+                                        const clcnn_model_spec *spec, clcnn_dataset *test)
+{
+    clcnn_load_options opt = {format, 0, 0};
+    clcnn_status st = clcnn_dataset_load(dir, CLCNN_SPLIT_TEST, &opt, test);
+    if (st == CLCNN_OK)
+        st = fit_to_model(test, "test", spec);
+    if (st != CLCNN_OK) {
+        clcnn_dataset_free(test);
+        return clcnn_fail_context(st, "loading test data from %s: ", dir);
+    }
+    return CLCNN_OK;
+}

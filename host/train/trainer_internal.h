@@ -1,0 +1,63 @@
+/* The trainer's state, shared by the files of host/train/. */
+#ifndef CLCNN_TRAINER_INTERNAL_H
+#define CLCNN_TRAINER_INTERNAL_H
+
+#include "clcnn/train.h"
+
+/* Per-epoch training statistics, accumulated on the host in double from the
+ * per-step results read back from the device. */
+typedef struct epoch_stats {
+    double loss_sum;   /* sum of per-image losses */
+    double correct;    /* images classified correctly */
+    long images;       /* images seen */
+    double seconds;    /* training wall time (validation excluded) */
+} epoch_stats;
+
+struct clcnn_trainer {
+    clcnn_backend *backend;
+    clcnn_model_spec spec;       /* with the config's dropout applied */
+    clcnn_train_config cfg;
+    const clcnn_dataset *train, *val, *test;
+    clcnn_net *net;
+    clcnn_loader *loader;
+    int channels;
+    float *mean, *std;           /* normalization, 0..255 units */
+    int optimizer_states;        /* 0, 1 or 2 state tensors per parameter */
+
+    /* device buffers of one step */
+    clcnn_tensor images;         /* U8 batch */
+    clcnn_tensor labels;         /* I32 */
+    clcnn_tensor input;          /* normalized REAL batch */
+    clcnn_tensor dlogits;
+
+    /* ring of per-step results (loss sum, correct) not yet read back */
+    clcnn_tensor *ring;
+    int ring_size;
+    int ring_pending;            /* steps whose results are in the ring */
+    long ring_first;             /* 0-based iteration of the oldest pending step */
+    int *ring_count;             /* images of each pending step */
+
+    long iteration;              /* steps done */
+    long total_iterations;
+    int epoch_steps;             /* steps in a full epoch */
+    long epoch;                  /* 0-based epoch in progress */
+    epoch_stats stats;
+    double last_loss;            /* mean loss of the latest read-back step */
+    float last_lr;
+};
+
+/* The first n images of a batch tensor (a prefix of its storage, so the view
+ * is valid on every backend). */
+static inline clcnn_tensor trainer_prefix_view(const clcnn_tensor *t, int n)
+{
+    clcnn_shape s = t->shape;
+    s.n = n;
+    clcnn_tensor v = clcnn_tensor_view(t, s);
+    v.count = clcnn_shape_count(s);
+    return v;
+}
+
+/* Number of outputs (classes) of spec's last layer, or 0 when invalid. */
+int trainer_spec_outputs(const clcnn_model_spec *spec);
+
+#endif

@@ -1,0 +1,249 @@
+/* The op-case table, case names, and the device-vs-reference comparison
+ * (see op_cases.h; one case on one backend is op_cases_run.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "op_cases.h"
+
+/* Tolerances on the normalized error, by what the op computes:
+ * - EXACT: data movement, selection (max, argmax, dropout mask) and short
+ *   sums taken in the reference's order; only a contracted multiply-add or a
+ *   division rounded differently (OpenCL allows 2.5 ulp) can differ, i.e.
+ *   a few 1e-7 relative per element.
+ * - ELEMENT: a few transcendental functions per element (OpenCL's exp and
+ *   log may be 3 ulp off), as in sigmoid, the losses and the optimizers.
+ * - GEMM: float dot products of up to k = 8192 terms summed in another order
+ *   than the reference's blocked GEMM: relative error ~ eps * sqrt(k) ~ 5e-6.
+ * - REDUCE: per-channel float sums of up to 131072 terms on the device
+ *   against sums accumulated in double by the reference. Compensated (Kahan)
+ *   sums per work-item, then a tree: <= 2e-7 measured with work-groups of
+ *   1, 64 and 256, 2e-6 allowed. */
+#define TOL_EXACT 1e-6
+#define TOL_ELEMENT 2e-6
+#define TOL_GEMM 2e-5
+#define TOL_REDUCE 2e-6
+
+/* Table rows: window ops (square window k, stride s, padding p), other ops
+ * with a kind and flags, and GEMMs (m, n, k). */
+#define WIN(op, k, s, p, n, c, h, w, tol, quick) {op, 0, 0, n, c, h, w, k, s, p, tol, quick}
+#define WINC(op, k, s, p, n, c, h, w, tol, quick)                                                 \
+    {op, 0, CLCNN_OPF_CHUNK, n, c, h, w, k, s, p, tol, quick}
+#define OP(op, kind, flags, n, c, h, w, tol, quick) {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick}
+#define GEMM(flags, m, n, k, quick) {CLCNN_OP_GEMM, 0, flags, m, k, 1, n, 0, 0, 0, TOL_GEMM, quick}
+
+/* Window shapes shared by im2col/col2im and the pooling ops. */
+#define WINDOW_CASES(op, tol)                                                                     \
+    WIN(op, 2, 2, 0, 1, 3, 32, 32, tol, 1), WIN(op, 3, 2, 1, 2, 5, 7, 5, tol, 1),                 \
+    WIN(op, 1, 1, 0, 1, 1, 1, 1, tol, 1), WIN(op, 3, 1, 2, 1, 1, 7, 5, tol, 0),                   \
+    WIN(op, 3, 1, 1, 1, 64, 7, 5, tol, 0), WIN(op, 5, 1, 2, 1, 3, 32, 32, tol, 0)
+
+/* Element-wise shapes: one value, an odd image batch, FC activations, images. */
+#define ELEMENT_CASES(op, kind, tol)                                                              \
+    OP(op, kind, 0, 1, 1, 1, 1, tol, 0), OP(op, kind, 0, 2, 5, 7, 5, tol, 1),                     \
+    OP(op, kind, 0, 128, 64, 1, 1, tol, 0), OP(op, kind, 0, 1, 3, 32, 32, tol, 0)
+
+#define BN_CASES(op)                                                                              \
+    OP(op, 0, 0, 1, 1, 1, 1, TOL_REDUCE, 0), OP(op, 0, 0, 2, 5, 7, 5, TOL_REDUCE, 1),             \
+    OP(op, 0, 0, 128, 64, 1, 1, TOL_REDUCE, 0), OP(op, 0, 0, 128, 3, 32, 32, TOL_REDUCE, 0),      \
+    OP(op, 0, 0, 4, 64, 7, 5, TOL_REDUCE, 0)
+
+#define LOSS_CASES(kind)                                                                          \
+    OP(CLCNN_OP_LOSS, kind, 0, 1, 3, 1, 1, TOL_ELEMENT, 0),                                       \
+    OP(CLCNN_OP_LOSS, kind, 0, 128, 10, 1, 1, TOL_ELEMENT, 1),                                    \
+    OP(CLCNN_OP_LOSS, kind, 0, 5, 64, 1, 1, TOL_ELEMENT, 0)
+
+#define OPTIMIZER_CASES(kind, flags)                                                              \
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 1, 1, 1, TOL_ELEMENT, 0),                              \
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 2, 5, 7, 5, TOL_ELEMENT, 1),                              \
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 64, 32, 32, TOL_ELEMENT, 0)
+
+static const clcnn_op_case cases[] = {
+    OP(CLCNN_OP_FILL, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
+    OP(CLCNN_OP_FILL, 0, 0, 128, 64, 1, 1, TOL_EXACT, 0),
+    OP(CLCNN_OP_AXPY, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
+    OP(CLCNN_OP_AXPY, 0, 0, 1, 64, 32, 32, TOL_EXACT, 0),
+    OP(CLCNN_OP_SCALE, 0, 0, 1, 3, 32, 32, TOL_EXACT, 1),
+
+    GEMM(0, 1, 1, 1, 1),
+    GEMM(CLCNN_OPF_PADDED, 7, 5, 3, 1),
+    GEMM(CLCNN_OPF_PADDED | CLCNN_OPF_TRANS_B, 5, 7, 3, 0),
+    GEMM(CLCNN_OPF_PADDED | CLCNN_OPF_TRANS_A, 5, 7, 3, 0),
+    GEMM(CLCNN_OPF_PADDED | CLCNN_OPF_TRANS_A | CLCNN_OPF_TRANS_B, 7, 5, 3, 1),
+    GEMM(CLCNN_OPF_PADDED, 64, 64, 64, 0),
+    GEMM(CLCNN_OPF_TRANS_B, 128, 10, 256, 1),    /* FC forward: X W^T */
+    GEMM(0, 32, 8192, 75, 0),                    /* conv forward: W col, 8 images 32x32 */
+    GEMM(CLCNN_OPF_TRANS_B, 32, 75, 8192, 0),    /* conv weight gradient: dY col^T */
+    GEMM(CLCNN_OPF_TRANS_A, 75, 8192, 32, 0),    /* conv input gradient: W^T dY */
+
+    WINDOW_CASES(CLCNN_OP_IM2COL, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_COL2IM, TOL_EXACT),
+    /* chunks: images N/2 .. N-1 only, as convolution lowers a large batch */
+    WINC(CLCNN_OP_IM2COL, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
+    WINC(CLCNN_OP_IM2COL, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
+    WINC(CLCNN_OP_COL2IM, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
+    WINC(CLCNN_OP_COL2IM, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, 0, 1, 1, 1, 1, TOL_EXACT, 1),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_CHUNK | CLCNN_OPF_BIAS, 3, 5, 7, 5, TOL_EXACT, 1),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_BIAS, 4, 64, 32, 32, TOL_EXACT, 0),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 1, 1, 1, 1, TOL_EXACT, 1),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, CLCNN_OPF_CHUNK, 3, 5, 7, 5, TOL_EXACT, 1),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 4, 64, 32, 32, TOL_EXACT, 0),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 128, 64, 1, 1, TOL_EXACT, 0),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 4, 3, 32, 32, TOL_EXACT, 0),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 1, 1, 1, 1, TOL_REDUCE, 1),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 2, 5, 7, 5, TOL_REDUCE, 1),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 64, 1, 1, TOL_REDUCE, 0),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 3, 32, 32, TOL_REDUCE, 0),
+
+    WINDOW_CASES(CLCNN_OP_MAXPOOL_FWD, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_MAXPOOL_BWD, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_AVGPOOL_FWD, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_AVGPOOL_BWD, TOL_EXACT),
+    WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, TOL_EXACT, 0),
+    WIN(CLCNN_OP_MAXPOOL_BWD, 2, 2, 0, 128, 3, 32, 32, TOL_EXACT, 0),
+
+    BN_CASES(CLCNN_OP_BN_TRAIN),
+    BN_CASES(CLCNN_OP_BN_EVAL),
+    BN_CASES(CLCNN_OP_BN_BWD),
+
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_RELU, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_RELU, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_LEAKY_RELU, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_LEAKY_RELU, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_SIGMOID, TOL_ELEMENT),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_SIGMOID, TOL_ELEMENT),
+    ELEMENT_CASES(CLCNN_OP_DROPOUT_FWD, 0, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_DROPOUT_BWD, 0, TOL_EXACT),
+
+    LOSS_CASES(CLCNN_LOSS_SOFTMAX),
+    LOSS_CASES(CLCNN_LOSS_SVM),
+    LOSS_CASES(CLCNN_LOSS_BCE),
+
+    OPTIMIZER_CASES(CLCNN_OPT_SGD, 0),
+    OPTIMIZER_CASES(CLCNN_OPT_MOMENTUM, 0),
+    OPTIMIZER_CASES(CLCNN_OPT_MOMENTUM, CLCNN_OPF_NESTEROV),
+    OPTIMIZER_CASES(CLCNN_OPT_RMSPROP, 0),
+    OPTIMIZER_CASES(CLCNN_OPT_ADAM, 0),
+
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 1, 1, 1, TOL_EXACT, 0),
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 2, 3, 32, 32, TOL_EXACT, 1),
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 5, 7, 5, TOL_EXACT, 0),
+};
+
+int clcnn_op_case_count(void) { return (int)(sizeof cases / sizeof cases[0]); }
+
+const clcnn_op_case *clcnn_op_case_at(int index)
+{
+    return index >= 0 && index < clcnn_op_case_count() ? &cases[index] : NULL;
+}
+
+static const char *op_name(clcnn_op_kind op)
+{
+    static const char *const names[] = {
+        "fill", "axpy", "scale", "gemm", "im2col", "col2im", "cnp_to_nchw", "nchw_to_cnp",
+        "add_bias", "bias_bwd", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
+        "bn_train_fwd", "bn_eval_fwd", "bn_bwd", "act_fwd", "act_bwd", "dropout_fwd",
+        "dropout_bwd", "loss", "optimizer", "normalize_u8"};
+    return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
+}
+
+/* The activation, loss or optimizer kind, "" for other ops. */
+static const char *kind_name(const clcnn_op_case *cs)
+{
+    static const char *const activations[] = {"relu ", "leaky_relu ", "sigmoid "};
+    static const char *const losses[] = {"softmax ", "svm ", "bce "};
+    static const char *const optimizers[] = {"sgd ", "momentum ", "rmsprop ", "adam "};
+    switch (cs->op) {
+    case CLCNN_OP_ACT_FWD:
+    case CLCNN_OP_ACT_BWD: return activations[cs->kind];
+    case CLCNN_OP_LOSS: return losses[cs->kind];
+    case CLCNN_OP_OPTIMIZER:
+        return cs->flags & CLCNN_OPF_NESTEROV ? "nesterov " : optimizers[cs->kind];
+    default: return "";
+    }
+}
+
+void clcnn_op_case_name(const clcnn_op_case *cs, char *buf, size_t size)
+{
+    if (cs->op == CLCNN_OP_GEMM) {
+        snprintf(buf, size, "gemm %c%c m%d n%d k%d%s", cs->flags & CLCNN_OPF_TRANS_A ? 'T' : 'N',
+                 cs->flags & CLCNN_OPF_TRANS_B ? 'T' : 'N', cs->n, cs->w, cs->c,
+                 cs->flags & CLCNN_OPF_PADDED ? " padded" : "");
+        return;
+    }
+    char window[32] = "";
+    if (cs->k > 0)
+        snprintf(window, sizeof window, "k%d s%d p%d ", cs->k, cs->s, cs->p);
+    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s", op_name(cs->op), kind_name(cs), window, cs->n,
+             cs->c, cs->h, cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
+             cs->flags & CLCNN_OPF_BIAS ? " bias" : "");
+}
+
+double clcnn_normalized_error(const float *a, const float *b, size_t count)
+{
+    double diff = 0, ref = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (a[i] == b[i]) { /* also equal infinities */
+            ref += (double)b[i] * b[i];
+            continue;
+        }
+        if (!isfinite(a[i]) || !isfinite(b[i]))
+            return INFINITY;
+        double d = (double)a[i] - b[i];
+        diff += d * d;
+        ref += (double)b[i] * b[i];
+    }
+    if (diff == 0)
+        return 0;
+    if (ref == 0 || !isfinite(ref)) /* all-zero reference: root-mean-square difference */
+        return sqrt(diff / (double)count);
+    return sqrt(diff / ref);
+}
+
+/* Largest normalized error over the outputs of two runs of the same case. */
+static clcnn_status compare_runs(const clcnn_op_run *dev, const clcnn_op_run *ref, double *error)
+{
+    *error = 0;
+    for (int i = 0; i < clcnn_op_run_output_count(ref); i++) {
+        float *a = NULL, *b = NULL;
+        size_t na = 0, nb = 0;
+        clcnn_status st = clcnn_op_run_output(dev, i, &a, &na);
+        if (st == CLCNN_OK)
+            st = clcnn_op_run_output(ref, i, &b, &nb);
+        if (st == CLCNN_OK) {
+            double e = clcnn_normalized_error(a, b, na < nb ? na : nb);
+            if (e > *error || isnan(e))
+                *error = isnan(e) ? INFINITY : e;
+        }
+        free(a);
+        free(b);
+        if (st != CLCNN_OK)
+            return st;
+    }
+    return CLCNN_OK;
+}
+
+clcnn_status clcnn_op_case_check(const clcnn_op_case *cs, clcnn_backend *dev,
+                                 clcnn_backend *ref, uint32_t seed, double *error)
+{
+    char name[96];
+    clcnn_op_case_name(cs, name, sizeof name);
+    *error = INFINITY;
+    clcnn_op_run *runs[2] = {NULL, NULL};
+    clcnn_backend *backends[2] = {dev, ref};
+    clcnn_status st = CLCNN_OK;
+    for (int i = 0; i < 2 && st == CLCNN_OK; i++) {
+        st = clcnn_op_run_create(cs, backends[i], seed, &runs[i]);
+        if (st == CLCNN_OK)
+            st = clcnn_op_run_exec(runs[i]);
+        if (st != CLCNN_OK)
+            clcnn_fail_context(st, "op case %s on %s: ", name, backends[i]->name);
+    }
+    if (st == CLCNN_OK)
+        st = compare_runs(runs[0], runs[1], error);
+    clcnn_op_run_destroy(runs[0]);
+    clcnn_op_run_destroy(runs[1]);
+    return st;
+}

@@ -1,0 +1,341 @@
+/* Reference backends, known answers for the training ops: batch
+ * normalization, the three losses, the four optimizers. Expected values are
+ * worked out by hand in the comments next to them. Each test runs on "ref"
+ * (float) and "ref64" (double) through a loop index. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "clcnn/backend.h"
+
+/* Known answers are exact in double; float rounds a few times: 2e-6 relative
+ * (about 16 float ulps) bounds every case here. */
+#define TOL 2e-6
+
+static clcnn_backend *be;
+
+static void create_backend(int which)
+{
+    clcnn_status st = which == 0 ? clcnn_backend_ref_create(&be) : clcnn_backend_ref64_create(&be);
+    ck_assert_int_eq(st, CLCNN_OK);
+}
+
+static clcnn_tensor make(clcnn_shape shape, clcnn_dtype dtype, const void *values)
+{
+    clcnn_tensor t;
+    ck_assert_int_eq(clcnn_tensor_alloc(be, &t, shape, dtype, "test"), CLCNN_OK);
+    if (values)
+        ck_assert_int_eq(clcnn_tensor_upload(&t, 0, t.count, values), CLCNN_OK);
+    return t;
+}
+
+static clcnn_tensor make_real(int n, int c, int h, int w, const float *values)
+{
+    return make(clcnn_shape_make(n, c, h, w), CLCNN_REAL, values);
+}
+
+static void expect_real(const clcnn_tensor *t, const double *expected)
+{
+    float got[16];
+    ck_assert_uint_le(t->count, 16);
+    ck_assert_int_eq(clcnn_tensor_download(t, 0, t->count, got), CLCNN_OK);
+    for (size_t i = 0; i < t->count; i++) {
+        double tol = TOL * fmax(1.0, fabs(expected[i]));
+        if (!(fabs(got[i] - expected[i]) <= tol))
+            ck_abort_msg("%s: element %zu is %.9g, expected %.9g", be->name, i, got[i],
+                         expected[i]);
+    }
+}
+
+static void free_all(clcnn_tensor *tensors, int count)
+{
+    for (int i = 0; i < count; i++)
+        clcnn_tensor_free(&tensors[i]);
+}
+
+/* ---------------- batch normalization ---------------- */
+
+/* x: N=2, C=2, 1x2. Channel 0 holds 1, 3 (image 0) and 5, 7 (image 1):
+ * mean 4, biased var (9+1+1+9)/4 = 5, unbiased 20/3. With eps = 4,
+ * invstd = 1/sqrt(9) = 1/3; gamma 2, beta 1: y = 2(x-4)/3 + 1 =
+ * -1, 1/3, 5/3, 3. Channel 1 is constant 2: var 0, invstd = 1/sqrt(4) = 0.5,
+ * y = beta = -1 (finite). Running stats from mean 0, var 1, momentum 0.1:
+ * mean 0.4 and 0.2; var 0.9 + 0.1*20/3 = 1.5666... and 0.9 + 0 = 0.9. */
+START_TEST(batchnorm_train_known_answer)
+{
+    create_backend(_i);
+    clcnn_tensor t[9];
+    t[0] = make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2});
+    t[1] = make_real(1, 2, 1, 1, (const float[]){2, 3});  /* gamma */
+    t[2] = make_real(1, 2, 1, 1, (const float[]){1, -1}); /* beta */
+    t[3] = make_real(1, 2, 1, 1, (const float[]){0, 0});  /* running mean */
+    t[4] = make_real(1, 2, 1, 1, (const float[]){1, 1});  /* running var */
+    t[5] = make_real(1, 2, 1, 1, NULL);                   /* save mean */
+    t[6] = make_real(1, 2, 1, 1, NULL);                   /* save invstd */
+    t[7] = make_real(2, 2, 1, 2, NULL);                   /* y */
+    t[8] = make_real(2, 2, 1, 2, NULL);                   /* eval y */
+    ck_assert_int_eq(be->ops->batchnorm_forward_train(be, &t[0], &t[1], &t[2], 0.1f, 4.0f, &t[3],
+                                                      &t[4], &t[5], &t[6], &t[7]),
+                     CLCNN_OK);
+    expect_real(&t[7], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
+    expect_real(&t[5], (const double[]){4, 2});
+    expect_real(&t[6], (const double[]){1.0 / 3, 0.5});
+    expect_real(&t[3], (const double[]){0.4, 0.2});
+    expect_real(&t[4], (const double[]){0.9 + 0.1 * 20.0 / 3, 0.9});
+    /* Eval with running mean 4, 2 and running var 5, 0 reproduces the training y. */
+    clcnn_tensor_upload(&t[3], 0, 2, (const float[]){4, 2});
+    clcnn_tensor_upload(&t[4], 0, 2, (const float[]){5, 0});
+    ck_assert_int_eq(be->ops->batchnorm_forward_eval(be, &t[0], &t[1], &t[2], &t[3], &t[4], 4.0f,
+                                                     &t[8]),
+                     CLCNN_OK);
+    expect_real(&t[8], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
+    free_all(t, 9);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* Backward of the same batch with dy = xhat = (x-4)/3 = -1, -1/3, 1/3, 1 on
+ * channel 0 and dy = 1 on channel 1:
+ * channel 0: dbeta = sum xhat = 0, dgamma = sum xhat^2 = (9+1+1+9)/9 = 20/9,
+ *   dx = gamma*invstd*(dy - 0 - xhat*dgamma/M) = (2/3)*xhat*(1 - 5/9) = (8/27)*xhat;
+ * channel 1: xhat = 0, dbeta = 4, dgamma = 0, dx = gamma*invstd*(1 - 1) = 0. */
+START_TEST(batchnorm_backward_known_answer)
+{
+    create_backend(_i);
+    clcnn_tensor t[8];
+    t[0] = make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2}); /* x */
+    t[1] = make_real(2, 2, 1, 2, (const float[]){-1, -1.0f / 3, 1, 1, 1.0f / 3, 1, 1, 1});
+    t[2] = make_real(1, 2, 1, 1, (const float[]){2, 3});         /* gamma */
+    t[3] = make_real(1, 2, 1, 1, (const float[]){4, 2});         /* save mean */
+    t[4] = make_real(1, 2, 1, 1, (const float[]){1.0f / 3, 0.5f}); /* save invstd */
+    t[5] = make_real(2, 2, 1, 2, NULL);                          /* dx */
+    t[6] = make_real(1, 2, 1, 1, NULL);                          /* dgamma */
+    t[7] = make_real(1, 2, 1, 1, NULL);                          /* dbeta */
+    ck_assert_int_eq(be->ops->batchnorm_backward(be, &t[1], &t[0], &t[2], &t[3], &t[4], &t[5],
+                                                 &t[6], &t[7]),
+                     CLCNN_OK);
+    const double k = 8.0 / 27;
+    expect_real(&t[5], (const double[]){-k, -k / 3, 0, 0, k / 3, k, 0, 0});
+    expect_real(&t[6], (const double[]){20.0 / 9, 0});
+    expect_real(&t[7], (const double[]){0, 4});
+    free_all(t, 8);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* ---------------- losses ---------------- */
+
+/* Runs one loss on 2 samples of 3 logits, stats starting at (1, 1). */
+static void run_loss(clcnn_loss_kind kind, const float *logits, const int32_t *labels,
+                     float scale, const double *loss_sum, double correct,
+                     const double *expected_grad)
+{
+    clcnn_tensor t[4];
+    t[0] = make_real(2, 3, 1, 1, logits);
+    t[1] = make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, labels);
+    t[2] = make_real(2, 3, 1, 1, NULL);
+    t[3] = make_real(1, 2, 1, 1, (const float[]){1, 1});
+    ck_assert_int_eq(be->ops->loss(be, kind, &t[0], &t[1], scale, &t[2], &t[3]), CLCNN_OK);
+    expect_real(&t[2], expected_grad);
+    expect_real(&t[3], (const double[]){1 + *loss_sum, 1 + correct});
+    /* Evaluation (no gradient) accumulates the same stats again. */
+    ck_assert_int_eq(be->ops->loss(be, kind, &t[0], &t[1], scale, NULL, &t[3]), CLCNN_OK);
+    expect_real(&t[3], (const double[]){1 + 2 * *loss_sum, 1 + 2 * correct});
+    free_all(t, 4);
+}
+
+/* Sample 0: logits 0, 0, 0, label 1: p = 1/3 each, loss ln 3; argmax is 0
+ * (first on ties), wrong. Sample 1: logits ln 1, ln 2, ln 5, label 2:
+ * p = 1/8, 2/8, 5/8, loss ln(8/5); argmax 2, right. Gradient (scale 0.5):
+ * 0.5*(p - onehot). */
+START_TEST(softmax_loss_known_answer)
+{
+    create_backend(_i);
+    const double loss = log(3.0) + log(1.6);
+    run_loss(CLCNN_LOSS_SOFTMAX, (const float[]){0, 0, 0, 0, logf(2), logf(5)},
+             (const int32_t[]){1, 2}, 0.5f, &loss, 1,
+             (const double[]){0.5 / 3, 0.5 * (1.0 / 3 - 1), 0.5 / 3, 0.5 / 8, 0.5 * 2 / 8,
+                              0.5 * (5.0 / 8 - 1)});
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* Sample 0: logits 1, 2, 3, label 0: margins 2-1+1 = 2 and 3-1+1 = 3, loss 5,
+ * gradient (-2, 1, 1); argmax 2, wrong. Sample 1: 3, 0.5, 2.5, label 0:
+ * margins -1.5 (no loss) and 0.5, loss 0.5, gradient (-1, 0, 1); right. */
+START_TEST(svm_loss_known_answer)
+{
+    create_backend(_i);
+    const double loss = 5.5;
+    run_loss(CLCNN_LOSS_SVM, (const float[]){1, 2, 3, 3, 0.5f, 2.5f}, (const int32_t[]){0, 0},
+             1.0f, &loss, 1, (const double[]){-2, 1, 1, -1, 0, 1});
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* Sample 0: logits 0, 0, 0, label 0: s = 1/2 each, loss -ln(1/2) - 2 ln(1/2)
+ * = 3 ln 2, gradient (-1/2, 1/2, 1/2). Sample 1: ln 3, -ln 3, 0, label 0:
+ * s = 3/4, 1/4, 1/2, loss -ln(3/4) - ln(3/4) - ln(1/2) = 2 ln(4/3) + ln 2,
+ * gradient (-1/4, 1/4, 1/2); both argmax 0 = label (tie on sample 0). */
+START_TEST(bce_loss_known_answer)
+{
+    create_backend(_i);
+    const double loss = 3 * log(2.0) + 2 * log(4.0 / 3) + log(2.0);
+    run_loss(CLCNN_LOSS_BCE, (const float[]){0, 0, 0, logf(3), -logf(3), 0},
+             (const int32_t[]){0, 0}, 1.0f, &loss, 2,
+             (const double[]){-0.5, 0.5, 0.5, -0.25, 0.25, 0.5});
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* Logits of +-1e4: softmax loss of the label at -1e4 is 2e4, finite; the
+ * gradient is exactly (1, -1, 0) up to e^-1e4. */
+START_TEST(losses_finite_on_huge_logits)
+{
+    create_backend(_i);
+    clcnn_tensor t[4];
+    t[0] = make_real(1, 3, 1, 1, (const float[]){1e4f, -1e4f, 0});
+    t[1] = make(clcnn_shape_make(1, 1, 1, 1), CLCNN_I32, (const int32_t[]){1});
+    t[2] = make_real(1, 3, 1, 1, NULL);
+    t[3] = make_real(1, 2, 1, 1, NULL);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+                     CLCNN_OK);
+    expect_real(&t[2], (const double[]){1, -1, 0});
+    expect_real(&t[3], (const double[]){2e4, 0});
+    /* BCE: softplus(1e4) - 0 + softplus(-1e4) - (-1e4) + softplus(0) = 2e4 + ln 2. */
+    ck_assert_int_eq(be->ops->fill(be, &t[3], 0), CLCNN_OK);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+                     CLCNN_OK);
+    expect_real(&t[2], (const double[]){1, -1, 0.5});
+    expect_real(&t[3], (const double[]){2e4 + log(2.0), 0});
+    /* A label out of range is an argument error. */
+    clcnn_tensor_upload(&t[1], 0, 1, (const int32_t[]){3});
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+                     CLCNN_ERR_ARG);
+    free_all(t, 4);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* ---------------- optimizers ---------------- */
+
+/* One step on w = (1, -2), g = (0.5, 0.25), state m and v as given; checks w,
+ * m and v afterwards. */
+static void run_step(const clcnn_optimizer_step *hp, const float *m0, const float *v0,
+                     const double *w1, const double *m1, const double *v1)
+{
+    clcnn_tensor t[4];
+    t[0] = make_real(1, 2, 1, 1, (const float[]){1, -2});
+    t[1] = make_real(1, 2, 1, 1, (const float[]){0.5f, 0.25f});
+    t[2] = make_real(1, 2, 1, 1, m0);
+    t[3] = make_real(1, 2, 1, 1, v0);
+    ck_assert_int_eq(be->ops->optimizer_step(be, hp, &t[0], &t[1], m0 ? &t[2] : NULL,
+                                             v0 ? &t[3] : NULL),
+                     CLCNN_OK);
+    expect_real(&t[0], w1);
+    if (m1)
+        expect_real(&t[2], m1);
+    if (v1)
+        expect_real(&t[3], v1);
+    free_all(t, 4);
+}
+
+START_TEST(sgd_with_l2_and_weight_decay)
+{
+    create_backend(_i);
+    /* l2 0.1: g' = (0.5 + 0.1, 0.25 - 0.2) = (0.6, 0.05); lr 0.1: w = (0.94, -2.005). */
+    clcnn_optimizer_step hp = {.kind = CLCNN_OPT_SGD, .lr = 0.1f, .l2 = 0.1f};
+    run_step(&hp, NULL, NULL, (const double[]){0.94, -2.005}, NULL, NULL);
+    /* Decoupled decay 0.5 after the plain step: (0.95, -2.025) * (1 - 0.1*0.5). */
+    hp = (clcnn_optimizer_step){.kind = CLCNN_OPT_SGD, .lr = 0.1f, .weight_decay = 0.5f};
+    run_step(&hp, NULL, NULL, (const double[]){0.95 * 0.95, -2.025 * 0.95}, NULL, NULL);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(momentum_and_nesterov)
+{
+    create_backend(_i);
+    /* v = 0.9*(0.2, 0) - 0.1*(0.5, 0.25) = (0.13, -0.025); w += v = (1.13, -2.025). */
+    clcnn_optimizer_step hp = {.kind = CLCNN_OPT_MOMENTUM, .lr = 0.1f, .momentum = 0.9f};
+    const float m0[2] = {0.2f, 0};
+    run_step(&hp, m0, NULL, (const double[]){1.13, -2.025}, (const double[]){0.13, -0.025},
+             NULL);
+    /* Nesterov: w += 0.9*v - 0.1*g = (0.117 - 0.05, -0.0225 - 0.025). */
+    hp.nesterov = 1;
+    run_step(&hp, m0, NULL, (const double[]){1.067, -2.0475}, (const double[]){0.13, -0.025},
+             NULL);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(rmsprop_step)
+{
+    create_backend(_i);
+    /* c = 0.1*g^2 = (0.025, 0.00625); g/sqrt(c) = 1/sqrt(0.1) = sqrt(10) for
+     * both (eps 0); lr 0.01: w = (1, -2) -+ 0.01*sqrt(10). */
+    clcnn_optimizer_step hp = {.kind = CLCNN_OPT_RMSPROP, .lr = 0.01f, .rho = 0.9f, .eps = 0};
+    const double s = 0.01 * sqrt(10.0);
+    run_step(&hp, (const float[]){0, 0}, NULL, (const double[]){1 - s, -2 - s},
+             (const double[]){0.025, 0.00625}, NULL);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(adam_bias_correction)
+{
+    create_backend(_i);
+    /* Step 1 from zero state: m = 0.1 g, v = 0.001 g^2, the corrections give
+     * back g and g^2: w -= lr * g / (|g| + eps). */
+    clcnn_optimizer_step hp = {.kind = CLCNN_OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f,
+                               .beta2 = 0.999f, .eps = 1e-3f, .step = 1};
+    run_step(&hp, (const float[]){0, 0}, (const float[]){0, 0},
+             (const double[]){1 - 0.01 * 0.5 / 0.501, -2 - 0.01 * 0.25 / 0.251},
+             (const double[]){0.05, 0.025}, (const double[]){0.00025, 0.0000625});
+    /* Step 2, beta1 0.5, beta2 0.75, from m = (0.2, 0), v = (0.04, 0):
+     * m = (0.1 + 0.25, 0.125) = (0.35, 0.125), v = (0.03 + 0.0625, 0.015625),
+     * corrections 1 - 0.25 = 0.75 and 1 - 0.5625 = 0.4375. */
+    hp = (clcnn_optimizer_step){.kind = CLCNN_OPT_ADAM, .lr = 0.01f, .beta1 = 0.5f,
+                                .beta2 = 0.75f, .eps = 1e-3f, .step = 2};
+    const double eps = (double)1e-3f;
+    run_step(&hp, (const float[]){0.2f, 0}, (const float[]){0.04f, 0},
+             (const double[]){1 - 0.01 * (0.35 / 0.75) / (sqrt(0.0925 / 0.4375) + eps),
+                              -2 - 0.01 * (0.125 / 0.75) / (sqrt(0.015625 / 0.4375) + eps)},
+             (const double[]){0.35, 0.125}, (const double[]){0.0925, 0.015625});
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+static Suite *ref_train_ops_suite(void)
+{
+    Suite *s = suite_create("ref_train_ops");
+    TCase *bn = tcase_create("batchnorm");
+    tcase_add_loop_test(bn, batchnorm_train_known_answer, 0, 2);
+    tcase_add_loop_test(bn, batchnorm_backward_known_answer, 0, 2);
+    suite_add_tcase(s, bn);
+
+    TCase *loss = tcase_create("loss");
+    tcase_add_loop_test(loss, softmax_loss_known_answer, 0, 2);
+    tcase_add_loop_test(loss, svm_loss_known_answer, 0, 2);
+    tcase_add_loop_test(loss, bce_loss_known_answer, 0, 2);
+    tcase_add_loop_test(loss, losses_finite_on_huge_logits, 0, 2);
+    suite_add_tcase(s, loss);
+
+    TCase *opt = tcase_create("optimizer");
+    tcase_add_loop_test(opt, sgd_with_l2_and_weight_decay, 0, 2);
+    tcase_add_loop_test(opt, momentum_and_nesterov, 0, 2);
+    tcase_add_loop_test(opt, rmsprop_step, 0, 2);
+    tcase_add_loop_test(opt, adam_bias_correction, 0, 2);
+    suite_add_tcase(s, opt);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(ref_train_ops_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
