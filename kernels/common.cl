@@ -25,7 +25,8 @@ float clcnn_group_sum(__local float *scratch, float v)
 /* Compensated (Kahan) summation: *sum += v with the lost low-order bits kept
  * in *comp. Reductions give each work-item a strided share of a channel; with
  * a small work-group (down to 1) one work-item adds 10^5 terms or more, and a
- * plain float sum would lose ~1e-5 relative. */
+ * plain float sum would lose ~1e-5 relative. The reductions sum each unit of
+ * their walk (at most 64 elements) plainly and add the unit sums with this. */
 void clcnn_kahan_add(float *sum, float *comp, float v)
 {
     float y = v - *comp;
@@ -34,44 +35,71 @@ void clcnn_kahan_add(float *sum, float *comp, float v)
     *sum = t;
 }
 
-/* A walk over the M = N*P elements of channel ch of an N x C x P tensor, in
- * which work-item lid of L visits m = lid, lid + L, lid + 2L, ... (so that
- * neighbours read neighbouring addresses when P is large). The position is
- * kept as (n, q) with m = n*P + q and advanced without a division per element
- * (integer division is slow on CPUs and not cheap on GPUs). */
+/* A walk over the M = N*P elements of channel ch of an N x C x P tensor for
+ * the reductions (one work-group per channel). The channel is cut into
+ * units of `run` consecutive elements of a plane (runs = ceil(P / run) units
+ * per image); work-item lid of L takes units lid, lid + L, lid + 2L, ...
+ * With run = 1 (GPUs) neighbouring work-items read neighbouring addresses;
+ * with longer runs (CPUs) a work-item sums up to 64 consecutive elements
+ * in a loop, which amortizes the cost of a work-item there. The position
+ * (image n, unit r) advances without a division per unit. */
 typedef struct clcnn_channel_walk {
-    int n, q;           /* current element: image n, offset q in the plane */
-    int step_n, step_q; /* L = step_n*P + step_q */
+    int n, r;           /* current unit: image n, unit r of its plane */
+    int step_n, step_r; /* L = step_n*runs + step_r */
+    int runs;
 } clcnn_channel_walk;
 
-clcnn_channel_walk clcnn_walk_start(int p)
+clcnn_channel_walk clcnn_walk_start(int p, int run)
 {
     int lid = (int)get_local_id(0), size = (int)get_local_size(0);
     clcnn_channel_walk w;
-    w.n = lid / p;
-    w.q = lid - w.n * p;
-    w.step_n = size / p;
-    w.step_q = size - w.step_n * p;
+    w.runs = (p + run - 1) / run;
+    w.n = lid / w.runs;
+    w.r = lid - w.n * w.runs;
+    w.step_n = size / w.runs;
+    w.step_r = size - w.step_n * w.runs;
     return w;
 }
 
-void clcnn_walk_next(clcnn_channel_walk *w, int p)
+void clcnn_walk_next(clcnn_channel_walk *w)
 {
     w->n += w->step_n;
-    w->q += w->step_q;
-    if (w->q >= p) {
-        w->q -= p;
+    w->r += w->step_r;
+    if (w->r >= w->runs) {
+        w->r -= w->runs;
         w->n++;
     }
 }
 
-/* Element index of the walk's position in channel ch. */
-size_t clcnn_walk_index(const clcnn_channel_walk *w, int ch, int c, int p)
+/* Index of the first element of the walk's unit in channel ch, and the
+ * number of elements of the unit. */
+size_t clcnn_walk_index(const clcnn_channel_walk *w, int ch, int c, int p, int run)
 {
-    return ((size_t)w->n * c + ch) * p + w->q;
+    return ((size_t)w->n * c + ch) * p + (size_t)w->r * run;
 }
 
-/* Plane kernels run on a 2-D range: dimension 0 the P elements of a plane
- * (an image channel), dimension 1 the planes, so that per-plane values (the
- * channel, the image) are uniform across a row of work-items and no
- * per-element division is needed to find them. */
+int clcnn_walk_length(const clcnn_channel_walk *w, int p, int run)
+{
+    return min(run, p - w->r * run);
+}
+
+/* Row kernels: a 1-D range over lines x runs, in which each work-item
+ * handles a run of `run` consecutive elements of one line (an image row, a
+ * plane). The host picks the run (cl_row_run() in host/cl/cl_ops_common.c):
+ * 1 on GPUs, so that neighbouring work-items touch neighbouring addresses;
+ * a whole line on CPUs, where a work-item costs far more than a few loads
+ * and stores and a loop over a line vectorizes.
+ * Decodes work-item gid: its line and element range [*begin, *end); returns
+ * 0 for the work-items past the end of the range. */
+int clcnn_row_span(int lines, int width, int run, int *line, int *begin, int *end)
+{
+    int runs = (width + run - 1) / run;
+    int gid = (int)get_global_id(0);
+    if (gid >= lines * runs)
+        return 0;
+    int r = gid % runs;
+    *line = gid / runs;
+    *begin = r * run;
+    *end = min(width, *begin + run);
+    return 1;
+}

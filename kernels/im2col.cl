@@ -1,35 +1,27 @@
-/* Convolution lowering: im2col and its adjoint col2im.
+/* Convolution lowering: im2col and its adjoint col2im, as row kernels
+ * (common.cl): each work-item writes a run of outputs along a row.
  *
  * col is a (C*KH*KW) x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
  * column b*OH*OW + oy*OW + ox for image n0+b.
  *
- * Each work-item writes a run of `run` consecutive outputs along a row
- * (chosen by cl_row_run() in host/cl/cl_ops_common.c). With run = 1 (GPUs), one
- * work-item per output, and neighbouring work-items read and write
- * neighbouring addresses; on CPUs a run is a whole row, since there a
- * work-item costs far more than the few loads and stores it does.
- *
  * Geometry scalars: c, h, w: input plane; kh, kw: window; sh, sw: stride;
  * ph, pw: padding; oh, ow: output plane. */
 
-/* 1-D range over (row of col, image b, output row oy, run r). */
+/* Lines: (row of col, image b, output row oy), OW wide. */
 __kernel void im2col_kernel(__global const float *x, __global float *col, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                             int oh, int ow, int run)
 {
-    int runs = (ow + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= c * kh * kw * nb * oh * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(c * kh * kw * nb * oh, ow, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int oy = line % oh, b = (line / oh) % nb, row = line / (oh * nb);
     int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
     int iy = oy * sh - ph + i;
     __global float *out = col + (size_t)row * nb * oh * ow + ((size_t)b * oh + oy) * ow;
     __global const float *in = x + (((size_t)(n0 + b) * c + ch) * h + iy) * w;
     int row_inside = iy >= 0 && iy < h;
-    int end = min(ow, (r + 1) * run);
-    for (int ox = r * run; ox < end; ++ox) {
+    for (int ox = begin; ox < end; ++ox) {
         int ix = ox * sw - pw + j;
         out[ox] = row_inside && ix >= 0 && ix < w ? in[ix] : 0.0f;
     }
@@ -52,25 +44,22 @@ void clcnn_first_cover(int t, int s, int out, int *k0, int *o0)
 
 /* dx pixel = sum of the col entries that were read from it: a gather over
  * the window offsets (i, j) on the stride grid, in ascending (i, j) order as
- * the reference adds them. 1-D range over (plane b*C + ch, row y, run r). */
+ * the reference adds them. Lines: (plane b*C + ch, row y), W wide. */
 __kernel void col2im_kernel(__global const float *col, __global float *dx, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                             int oh, int ow, int run)
 {
-    int runs = (w + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= nb * c * h * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(nb * c * h, w, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int y = line % h, plane = line / h;
     int b = plane / c, ch = plane - b * c;
     int i0, oy0;
     clcnn_first_cover(y + ph, sh, oh, &i0, &oy0);
     size_t cols = (size_t)nb * oh * ow;
     __global const float *col_b = col + (size_t)b * oh * ow;
-    __global float *out = dx + (((size_t)n0 * c + plane) * h + y) * w;
-    int end = min(w, (r + 1) * run);
-    for (int x = r * run; x < end; ++x) {
+    __global float *out = dx + ((size_t)n0 * c * h + line) * w;
+    for (int x = begin; x < end; ++x) {
         int j0, ox0;
         clcnn_first_cover(x + pw, sw, ow, &j0, &ox0);
         float sum = 0.0f;

@@ -1,15 +1,15 @@
 /* Batch normalization over an N x C x P tensor, per channel (M = N*P values
  * each). Statistics are parallel reductions with one work-group per channel;
- * the per-element passes are separate kernels with one work-item per element
- * on a 2-D range (dimension 0: the P elements of a plane, dimension 1: the
- * N*C planes).
+ * the per-element passes are separate row kernels (common.cl) whose lines
+ * are the N*C planes.
  * Variances are computed in two passes (mean first, then squared deviations)
  * so that large means do not cancel the variance away. */
 
 /* Training statistics of channel get_group_id(0): save_mean, save_invstd =
  * 1/sqrt(biased var + eps), and the running averages (unbiased variance;
  * M = 1 has no unbiased estimate, the biased one (0) is used). */
-__kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, float momentum,
+__kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, int run,
+                              float momentum,
                               float eps, __global float *running_mean,
                               __global float *running_var, __global float *save_mean,
                               __global float *save_invstd, __local float *scratch)
@@ -17,14 +17,24 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, floa
     int ch = (int)get_group_id(0);
     int m_total = n * p, lid = (int)get_local_id(0);
     float sum = 0.0f, comp = 0.0f;
-    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p))
-        clcnn_kahan_add(&sum, &comp, x[clcnn_walk_index(&at, ch, c, p)]);
+    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
+        __global const float *unit = x + clcnn_walk_index(&at, ch, c, p, run);
+        float unit_sum = 0.0f;
+        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k)
+            unit_sum += unit[k];
+        clcnn_kahan_add(&sum, &comp, unit_sum);
+    }
     float mean = clcnn_group_sum(scratch, sum) / (float)m_total;
     float sq = 0.0f;
     comp = 0.0f;
-    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p)) {
-        float d = x[clcnn_walk_index(&at, ch, c, p)] - mean;
-        clcnn_kahan_add(&sq, &comp, d * d);
+    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
+        __global const float *unit = x + clcnn_walk_index(&at, ch, c, p, run);
+        float unit_sum = 0.0f;
+        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
+            float d = unit[k] - mean;
+            unit_sum += d * d;
+        }
+        clcnn_kahan_add(&sq, &comp, unit_sum);
     }
     float var = clcnn_group_sum(scratch, sq) / (float)m_total;
     if (lid == 0) {
@@ -40,47 +50,56 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, floa
 __kernel void bn_normalize_kernel(__global const float *x, __global const float *gamma,
                                   __global const float *beta, __global const float *mean,
                                   __global const float *invstd, __global float *y, int planes,
-                                  int c, int p)
+                                  int c, int p, int run)
 {
-    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
-    if (q >= p || plane >= planes)
+    int plane, begin, end;
+    if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    size_t gid = (size_t)plane * p + q;
-    y[gid] = gamma[ch] * ((x[gid] - mean[ch]) * invstd[ch]) + beta[ch];
+    float g = gamma[ch], b = beta[ch], mu = mean[ch], is = invstd[ch];
+    size_t base = (size_t)plane * p;
+    for (int q = begin; q < end; ++q)
+        y[base + q] = g * ((x[base + q] - mu) * is) + b;
 }
 
 /* Inference: the same with the running statistics. */
 __kernel void bn_eval_kernel(__global const float *x, __global const float *gamma,
                              __global const float *beta, __global const float *running_mean,
                              __global const float *running_var, float eps, __global float *y,
-                             int planes, int c, int p)
+                             int planes, int c, int p, int run)
 {
-    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
-    if (q >= p || plane >= planes)
+    int plane, begin, end;
+    if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    size_t gid = (size_t)plane * p + q;
-    float invstd = 1.0f / sqrt(running_var[ch] + eps);
-    y[gid] = gamma[ch] * ((x[gid] - running_mean[ch]) * invstd) + beta[ch];
+    float g = gamma[ch], b = beta[ch], mu = running_mean[ch];
+    float is = 1.0f / sqrt(running_var[ch] + eps);
+    size_t base = (size_t)plane * p;
+    for (int q = begin; q < end; ++q)
+        y[base + q] = g * ((x[base + q] - mu) * is) + b;
 }
 
 /* dbeta = sum dy and dgamma = sum dy * xhat for channel get_group_id(0). */
 __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const float *x,
                                         __global const float *mean,
                                         __global const float *invstd, int n, int c, int p,
-                                        __global float *dgamma, __global float *dbeta,
+                                        int run, __global float *dgamma, __global float *dbeta,
                                         __local float *scratch)
 {
     int ch = (int)get_group_id(0);
     int m_total = n * p, lid = (int)get_local_id(0);
     float mu = mean[ch], is = invstd[ch];
     float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
-    for (clcnn_channel_walk at = clcnn_walk_start(p); at.n < n; clcnn_walk_next(&at, p)) {
-        size_t i = clcnn_walk_index(&at, ch, c, p);
-        float g = dy[i];
-        clcnn_kahan_add(&sum_dy, &comp_dy, g);
-        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, g * ((x[i] - mu) * is));
+    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
+        size_t first = clcnn_walk_index(&at, ch, c, p, run);
+        float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
+        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
+            float g = dy[first + k];
+            unit_dy += g;
+            unit_dy_xhat += g * ((x[first + k] - mu) * is);
+        }
+        clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
+        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);
     }
     sum_dy = clcnn_group_sum(scratch, sum_dy);
     sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
@@ -95,15 +114,18 @@ __kernel void bn_backward_dx_kernel(__global const float *dy, __global const flo
                                     __global const float *gamma, __global const float *mean,
                                     __global const float *invstd, __global const float *dgamma,
                                     __global const float *dbeta, __global float *dx, int planes,
-                                    int c, int p, int m_total)
+                                    int c, int p, int m_total, int run)
 {
-    int q = (int)get_global_id(0), plane = (int)get_global_id(1);
-    if (q >= p || plane >= planes)
+    int plane, begin, end;
+    if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    size_t gid = (size_t)plane * p + q;
-    float is = invstd[ch];
-    float xhat = (x[gid] - mean[ch]) * is;
+    float is = invstd[ch], mu = mean[ch], k = gamma[ch] * is;
     float inv_m = 1.0f / (float)m_total;
-    dx[gid] = gamma[ch] * is * (dy[gid] - dbeta[ch] * inv_m - xhat * dgamma[ch] * inv_m);
+    float mean_dy = dbeta[ch] * inv_m, mean_dy_xhat = dgamma[ch] * inv_m;
+    size_t base = (size_t)plane * p;
+    for (int q = begin; q < end; ++q) {
+        float xhat = (x[base + q] - mu) * is;
+        dx[base + q] = k * (dy[base + q] - mean_dy - xhat * mean_dy_xhat);
+    }
 }

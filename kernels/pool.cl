@@ -1,9 +1,9 @@
-/* Max and average pooling, forward and backward, on 1-D ranges over
- * (plane n*C + c, row, run): each work-item writes a run of `run` outputs
- * along a row, as in im2col.cl (1 on GPUs, a whole row on CPUs). The
- * backward passes are gathers over the windows that cover an input pixel
- * (no atomics), visiting windows in row-major order so that sums are added
- * in the same order as the reference's scatter.
+/* Max and average pooling, forward and backward, as row kernels
+ * (common.cl) over the rows of the N*C planes: each work-item writes a run
+ * of outputs along a row. The backward passes are gathers over the windows
+ * that cover an input pixel (no atomics), visiting windows in row-major
+ * order so that sums are added in the same order as the reference's
+ * scatter.
  *
  * Geometry scalars as in im2col.cl: h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
 
@@ -27,17 +27,14 @@ __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
                                      int kw, int sh, int sw, int ph, int pw, int oh, int ow,
                                      int run)
 {
-    int runs = (ow + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= planes * oh * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(planes * oh, ow, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int oy = line % oh, plane = line / oh;
     __global const float *xp = x + (size_t)plane * h * w;
     size_t out = (size_t)line * ow;
     int y0 = oy * sh - ph;
-    int end = min(ow, (r + 1) * run);
-    for (int ox = r * run; ox < end; ++ox) {
+    for (int ox = begin; ox < end; ++ox) {
         int x0 = ox * sw - pw;
         int best_at = -1;
         float best = 0.0f;
@@ -61,17 +58,14 @@ __kernel void maxpool_backward_kernel(__global const float *dy, __global const i
                                       int kw, int sh, int sw, int ph, int pw, int oh, int ow,
                                       int run)
 {
-    int runs = (w + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= planes * h * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(planes * h, w, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int py = line % h, plane = line / h;
     size_t base = (size_t)plane * oh * ow;
     int oy_first = clcnn_pool_first_cover(py, kh, sh, ph);
     int oy_last = clcnn_pool_last_cover(py, sh, ph, oh);
-    int end = min(w, (r + 1) * run);
-    for (int px = r * run; px < end; ++px) {
+    for (int px = begin; px < end; ++px) {
         int at = py * w + px;
         int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
         int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
@@ -91,16 +85,13 @@ __kernel void avgpool_forward_kernel(__global const float *x, __global float *y,
                                      int h, int w, int kh, int kw, int sh, int sw, int ph,
                                      int pw, int oh, int ow, int run)
 {
-    int runs = (ow + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= planes * oh * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(planes * oh, ow, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int oy = line % oh, plane = line / oh;
     __global const float *xp = x + (size_t)plane * h * w;
     int y0 = oy * sh - ph;
-    int end = min(ow, (r + 1) * run);
-    for (int ox = r * run; ox < end; ++ox) {
+    for (int ox = begin; ox < end; ++ox) {
         int x0 = ox * sw - pw;
         float sum = 0.0f;
         for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
@@ -115,17 +106,14 @@ __kernel void avgpool_backward_kernel(__global const float *dy, __global float *
                                       int h, int w, int kh, int kw, int sh, int sw, int ph,
                                       int pw, int oh, int ow, int run)
 {
-    int runs = (w + run - 1) / run;
-    int gid = (int)get_global_id(0);
-    if (gid >= planes * h * runs)
+    int line, begin, end;
+    if (!clcnn_row_span(planes * h, w, run, &line, &begin, &end))
         return;
-    int r = gid % runs, line = gid / runs;
     int py = line % h, plane = line / h;
     size_t base = (size_t)plane * oh * ow;
     int oy_first = clcnn_pool_first_cover(py, kh, sh, ph);
     int oy_last = clcnn_pool_last_cover(py, sh, ph, oh);
-    int end = min(w, (r + 1) * run);
-    for (int px = r * run; px < end; ++px) {
+    for (int px = begin; px < end; ++px) {
         int ox_first = clcnn_pool_first_cover(px, kw, sw, pw);
         int ox_last = clcnn_pool_last_cover(px, sw, pw, ow);
         float sum = 0.0f;

@@ -69,17 +69,18 @@ clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char
  * work-groups of the runtime's default size for it. */
 clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
                                 size_t count);
-/* Launch a plane kernel (see kernels/common.cl) over planes x plane_size
- * work-items. Work-groups have the default size, shaped to the plane: as
- * wide as plane_size rounded up to a power of two, at most the whole group,
- * and stacked over planes; a plane of 1 element gets a column of planes. */
-clcnn_status cl_launch_planes(clcnn_backend *be, cl_kernel kernel, const char *name,
-                              size_t plane_size, size_t planes);
-/* Outputs per work-item along a row of the given width for the row kernels
- * (im2col, col2im, pooling): 1 on GPUs, where neighbouring work-items then
- * touch neighbouring addresses; the whole row on CPUs, where a work-item
- * costs far more than a few loads and stores (PoCL: ~15 ns each). */
+/* Elements per work-item along a line of the given width for the row
+ * kernels (kernels/common.cl: im2col, col2im, pooling, layout, batch-norm
+ * and input passes): 1 on GPUs, where neighbouring work-items then touch
+ * neighbouring addresses; the whole line on CPUs, where a work-item costs
+ * far more than a few loads and stores (PoCL: ~15 ns each, and a loop over
+ * a line vectorizes). */
 int cl_row_run(clcnn_backend *be, int width);
+/* The unit length of the per-channel reductions' walk (kernels/common.cl):
+ * cl_row_run, at most 64, so that the plain float sum of a unit stays
+ * accurate (units are then added with Kahan summation) however large the
+ * planes are. */
+int cl_reduction_run(clcnn_backend *be, int width);
 /* Work-items a row kernel needs for lines rows of the given width. */
 size_t cl_row_items(size_t lines, int width, int run);
 /* The work-group size of a reduction kernel (one work-group per output). */

@@ -106,17 +106,6 @@ clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char 
     return clcnn_cl_launch(be, kernel, name, 1, &count, &local);
 }
 
-clcnn_status cl_launch_planes(clcnn_backend *be, cl_kernel kernel, const char *name,
-                              size_t plane_size, size_t planes)
-{
-    size_t group = group_size(be, kernel);
-    size_t width = 1;
-    while (width < plane_size && width < group)
-        width *= 2;
-    size_t global[2] = {plane_size, planes}, local[2] = {width, group / width};
-    return clcnn_cl_launch(be, kernel, name, 2, global, local);
-}
-
 int cl_row_run(clcnn_backend *be, int width)
 {
     int run = clcnn_cl_backend_of(be)->row_run;
@@ -125,16 +114,28 @@ int cl_row_run(clcnn_backend *be, int width)
     return run < width ? run : width;
 }
 
+int cl_reduction_run(clcnn_backend *be, int width)
+{
+    int run = cl_row_run(be, width);
+    return run < 64 ? run : 64;
+}
+
 size_t cl_row_items(size_t lines, int width, int run)
 {
     return lines * (size_t)((width + run - 1) / run);
 }
 
 /* Reductions use the same size as element-wise launches, so that a device
- * that compiles one variant per work-group size (PoCL) compiles few. */
+ * that compiles one variant per work-group size (PoCL) compiles few, halved
+ * while their scratch (a float per work-item) would take more than half of
+ * the device's local memory. */
 size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel)
 {
-    return group_size(be, kernel);
+    size_t size = group_size(be, kernel);
+    cl_ulong local_bytes = clcnn_cl_of(be)->local_mem_bytes;
+    while (size > 1 && local_bytes && size * sizeof(float) > local_bytes / 2)
+        size /= 2;
+    return size;
 }
 
 clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *name,

@@ -65,11 +65,11 @@ clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     /* A NULL buffer argument is legal OpenCL; the kernel reads it only when has_bias. */
     cl_mem cm = clcnn_cl_mem(cnp), bm = bias ? clcnn_cl_mem(bias) : NULL, ym = clcnn_cl_mem(y);
-    int has_bias = bias != NULL;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 8, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
+    int has_bias = bias != NULL, run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
                                  CLCNN_ARG(ym), CLCNN_ARG(n0), CLCNN_ARG(nb), CLCNN_ARG(f),
-                                 CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)nb * f);
+                                 CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
 }
 
 clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int n0, int nb,
@@ -84,9 +84,10 @@ clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int 
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem ym = clcnn_cl_mem(y), cm = clcnn_cl_mem(cnp);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)nb * f);
+    int run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
 }
 
 clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcnn_tensor *y)
@@ -98,9 +99,10 @@ clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcn
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem bm = clcnn_cl_mem(bias), ym = clcnn_cl_mem(y);
     int planes = y->shape.n * y->shape.c, c = y->shape.c, p = y->shape.h * y->shape.w;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 5, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
-                                 CLCNN_ARG(c), CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)planes);
+    int run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
+                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
 clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
@@ -114,7 +116,9 @@ clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
     size_t group = cl_reduction_group_size(be, k);
     cl_mem dym = clcnn_cl_mem(dy), dbm = clcnn_cl_mem(db);
     int n = dy->shape.n, c = dy->shape.c, p = dy->shape.h * dy->shape.w;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
-                                 CLCNN_ARG(c), CLCNN_ARG(p), group * sizeof(float), NULL));
+    int run = cl_reduction_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
+                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run),
+                                 group * sizeof(float), NULL));
     return cl_launch_groups(be, k, name, (size_t)c, group);
 }

@@ -60,10 +60,10 @@ clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, con
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), pm = clcnn_cl_backend_of(be)->input_params,
            ym = clcnn_cl_mem(y);
-    int planes = x->shape.n * c;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
-                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)planes);
+    int planes = x->shape.n * c, run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
+                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
 void clcnn_cl_input_release(clcnn_cl_backend *state)

@@ -28,10 +28,11 @@ static clcnn_status normalize(clcnn_backend *be, const clcnn_tensor *x, const cl
     cl_mem xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma), bm = clcnn_cl_mem(beta),
            mm = clcnn_cl_mem(mean), im = clcnn_cl_mem(invstd), ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+    int run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
                                  CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym), CLCNN_ARG(planes),
-                                 CLCNN_ARG(c), CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)planes);
+                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
 clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_tensor *x,
@@ -53,8 +54,9 @@ clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_ten
            rvm = clcnn_cl_mem(running_var), smm = clcnn_cl_mem(save_mean),
            sim = clcnn_cl_mem(save_invstd);
     int n = x->shape.n, c = x->shape.c, p = x->shape.h * x->shape.w;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 11, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
-                                 CLCNN_ARG(p), CLCNN_ARG(momentum), CLCNN_ARG(eps),
+    int run = cl_reduction_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
+                                 CLCNN_ARG(p), CLCNN_ARG(run), CLCNN_ARG(momentum), CLCNN_ARG(eps),
                                  CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(smm), CLCNN_ARG(sim),
                                  group * sizeof(float), NULL));
     CL_OPS_TRY(cl_launch_groups(be, k, name, (size_t)c, group));
@@ -76,10 +78,11 @@ clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tens
            rmm = clcnn_cl_mem(running_mean), rvm = clcnn_cl_mem(running_var),
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+    int run = cl_row_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 11, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
                                  CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(eps), CLCNN_ARG(ym),
-                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p)));
-    return cl_launch_planes(be, k, name, (size_t)p, (size_t)planes);
+                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
 clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *dy,
@@ -103,17 +106,19 @@ clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(cl, reduce, &k));
     size_t group = cl_reduction_group_size(be, k);
-    CL_OPS_TRY(clcnn_cl_set_args(k, reduce, 10, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
+    int run = cl_reduction_run(be, p);
+    CL_OPS_TRY(clcnn_cl_set_args(k, reduce, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
                                  CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
-                                 CLCNN_ARG(dgm), CLCNN_ARG(dbm), group * sizeof(float), NULL));
+                                 CLCNN_ARG(run), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
+                                 group * sizeof(float), NULL));
     CL_OPS_TRY(cl_launch_groups(be, k, reduce, (size_t)c, group));
 
     /* dx may alias dy: the reduction above has read dy before this runs (in-order queue). */
     const char *dx_name = "bn_backward_dx_kernel";
     CL_OPS_TRY(clcnn_cl_kernel(cl, dx_name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, dx_name, 12, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
+    CL_OPS_TRY(clcnn_cl_set_args(k, dx_name, 13, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
                                  CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
                                  CLCNN_ARG(dxm), CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p),
-                                 CLCNN_ARG(m_total)));
-    return cl_launch_planes(be, k, dx_name, (size_t)p, (size_t)planes);
+                                 CLCNN_ARG(m_total), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, dx_name, cl_row_items((size_t)planes, p, run));
 }

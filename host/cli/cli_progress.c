@@ -28,7 +28,12 @@ void cli_progress_steps(cli_progress *cp, const clcnn_train_progress *p)
 {
     if (!cp->bar)
         return;
-    long steps = p->epoch_steps > 0 ? p->epoch_steps : 1;
+    /* steps of this epoch that the run will take (fewer when it ends mid-epoch) */
+    long steps = p->epoch_steps;
+    if (p->total_iterations - p->epoch * p->epoch_steps < steps)
+        steps = p->total_iterations - p->epoch * p->epoch_steps;
+    if (steps < 1)
+        steps = 1;
     int filled = (int)(BAR_WIDTH * p->epoch_step / steps);
     if (filled > BAR_WIDTH)
         filled = BAR_WIDTH;
@@ -38,8 +43,6 @@ void cli_progress_steps(cli_progress *cp, const clcnn_train_progress *p)
     bar[BAR_WIDTH] = '\0';
     /* the epoch's remaining steps at this epoch's pace so far */
     long left = steps - p->epoch_step;
-    if (p->total_iterations - p->iteration < left)
-        left = p->total_iterations - p->iteration;
     double eta = p->epoch_step > 0 ? p->seconds / p->epoch_step * left : 0;
     char eta_text[32];
     format_duration(eta, eta_text, sizeof eta_text);

@@ -42,7 +42,9 @@ static void help(void)
         "  --iters N          total iterations (steps) instead of --epochs\n"
         "  --batch N          images per step (default 128); each epoch drops the last\n"
         "                     partial batch (a new shuffle every epoch)\n"
-        "recipe (defaults reach >= 80%% test accuracy on CIFAR-10 in 20 epochs):\n"
+        "recipe (the defaults follow the PyTorch reference run of the cifar network that\n"
+        "reached 83.8%% test accuracy on CIFAR-10 in 20 epochs: crop + flip, SGD with\n"
+        "Nesterov momentum 0.9, cosine schedule):\n"
         "  --optimizer O      sgd | momentum | nesterov | rmsprop | adam (default nesterov)\n"
         "  --momentum X       momentum of momentum/nesterov (default 0.9)\n"
         "  --nesterov         Nesterov update (same as --optimizer nesterov)\n"
@@ -62,12 +64,15 @@ static void help(void)
         "  --cpu              train on the CPU reference backend instead\n"
         "files and output:\n"
         "  --save FILE        checkpoint after every epoch, at the end and on SIGINT/SIGTERM\n"
-        "  --resume FILE      continue a checkpoint's run (its recipe, model, seed and data\n"
-        "                     folder; only --epochs/--iters may change its length). With\n"
-        "                     the same seed the result is as if the run had not stopped.\n"
+        "  --resume FILE      continue a checkpoint's run with its recipe, model, seed and\n"
+        "                     data folder (recipe options are refused; --epochs/--iters\n"
+        "                     may change the run's length, --data/--format its folder,\n"
+        "                     --model is checked against it). The result is then the\n"
+        "                     same as if the run had not stopped (bit for bit with --cpu).\n"
         "  --log FILE         JSON Lines: one object per epoch (epoch, iter, train_loss,\n"
         "                     train_acc, val_loss, val_acc, lr, images_per_s, seconds) and\n"
-        "                     a final one (iter, test_loss, test_acc)\n"
+        "                     a final one (iter, test_loss, test_acc); an epoch cut short\n"
+        "                     by --iters has \"partial\": true\n"
         "  --quiet            only the final results (and errors)\n\n"
         "SIGINT/SIGTERM finish the current step, write the checkpoint (with --save) and\n"
         "exit with status 130/143; a second signal exits at once. Exit status 2: bad\n"
@@ -280,7 +285,7 @@ static void fit_preset_classes(train_plan *plan, int classes, int quiet)
 /* Load the data and hold out the validation images (exit status, 0 = fine). */
 static int load_data(const train_args *a, train_plan *plan, clcnn_train_data *data)
 {
-    if (clcnn_train_data_load(plan->data_dir, plan->format, &plan->spec, 0, data) != CLCNN_OK)
+    if (clcnn_train_data_load(plan->data_dir, plan->format, &plan->spec, data) != CLCNN_OK)
         return fail("");
     int count = data->train.count;
     if (plan->val_default && plan->cfg.val_count > count / 10)
@@ -373,8 +378,13 @@ static clcnn_status on_progress(clcnn_trainer *t, const clcnn_train_progress *p,
 /* Train, test, save: the exit status. */
 static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
 {
-    clcnn_train_hooks hooks = {on_progress, rc, 0, 0, &stop_signal, 0};
-    hooks.report_seconds = rc->progress.bar ? 0.5 : 0;
+    /* a terminal's bar is redrawn twice a second; otherwise results are read
+     * back only every 16 steps and at epoch ends */
+    clcnn_train_hooks hooks = {.progress = on_progress,
+                               .user = rc,
+                               .report_every = 16,
+                               .report_seconds = rc->progress.bar ? 0.5 : 0,
+                               .stop = &stop_signal};
     install_signals();
     clcnn_status st = clcnn_trainer_run(t, &hooks);
     cli_progress_clear(&rc->progress);

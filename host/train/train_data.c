@@ -1,5 +1,4 @@
-/* The data sets of a training run: train, validation (held out of train) and
- * test, fitted to the model's input geometry. */
+/* The data sets of a training run, fitted to the model's input geometry. */
 #include <string.h>
 
 #include "clcnn/train.h"
@@ -19,8 +18,7 @@ static clcnn_status fit_to_model(clcnn_dataset *ds, const char *what, const clcn
 }
 
 clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
-                                   const clcnn_model_spec *spec, int val_count,
-                                   clcnn_train_data *out)
+                                   const clcnn_model_spec *spec, clcnn_train_data *out)
 {
     memset(out, 0, sizeof *out);
     clcnn_load_options opt = {format, 0, 0};
@@ -31,8 +29,6 @@ clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
         st = fit_to_model(&out->train, "training", spec);
     if (st == CLCNN_OK)
         st = fit_to_model(&out->test, "test", spec);
-    if (st == CLCNN_OK && val_count > 0)
-        st = clcnn_dataset_split_last(&out->train, val_count, &out->val);
     if (st != CLCNN_OK) {
         clcnn_train_data_free(out);
         return clcnn_fail_context(st, "loading data from %s: ", dir);

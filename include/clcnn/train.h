@@ -64,8 +64,8 @@ typedef struct clcnn_train_config {
     int crop_pad;        /* random crop with this zero padding; 0: none */
     int flip;            /* random horizontal flip */
     int val_count;       /* images held out of the training set for validation
-                          * (informational for the trainer, which takes the split
-                          * data sets; used by clcnn_train_data_load()) */
+                          * (recorded for resuming: the trainer takes the data
+                          * sets already split) */
     uint64_t seed;       /* parameters, shuffling, augmentation and dropout */
 } clcnn_train_config;
 
@@ -89,18 +89,18 @@ const char *clcnn_loss_name(clcnn_loss_kind kind);
 
 /* --------------------------------------------------------------- data sets */
 
-/* The three data sets of a run: the training split minus its last val_count
- * images (the validation set; none when val_count is 0) and the test split.
- * Images are zero-padded to the model's input size when they are smaller by an
+/* The data sets of a run: the training and test splits of folder dir, their
+ * images zero-padded to the model's input size when they are smaller by an
  * even margin (28x28 IDX -> 32x32); any other geometry or channel mismatch is
- * an error naming both shapes. A test split that is missing is an error. */
+ * an error naming both shapes, and so is a missing test split. val is left
+ * empty: hold images out of train with clcnn_dataset_split_last(), once the
+ * training set's size is known. */
 typedef struct clcnn_train_data {
     clcnn_dataset train, val, test;
 } clcnn_train_data;
 
 clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
-                                   const clcnn_model_spec *spec, int val_count,
-                                   clcnn_train_data *out);
+                                   const clcnn_model_spec *spec, clcnn_train_data *out);
 void clcnn_train_data_free(clcnn_train_data *data);
 
 /* Only the test split, fitted to the model as above (for evaluation). */

@@ -29,7 +29,8 @@
 #define WIN(op, k, s, p, n, c, h, w, tol, quick) {op, 0, 0, n, c, h, w, k, s, p, tol, quick}
 #define WINC(op, k, s, p, n, c, h, w, tol, quick)                                                 \
     {op, 0, CLCNN_OPF_CHUNK, n, c, h, w, k, s, p, tol, quick}
-#define OP(op, kind, flags, n, c, h, w, tol, quick) {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick}
+#define OP(op, kind, flags, n, c, h, w, tol, quick)                                               \
+    {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick}
 #define GEMM(flags, m, n, k, quick) {CLCNN_OP_GEMM, 0, flags, m, k, 1, n, 0, 0, 0, TOL_GEMM, quick}
 
 /* Window shapes shared by im2col/col2im and the pooling ops. */

@@ -89,7 +89,7 @@ clcnn_status clcnn_op_run_create(const clcnn_op_case *cs, clcnn_backend *be, uin
  * their outputs in place (axpy, optimizer, loss statistics) keep doing so. */
 clcnn_status clcnn_op_run_exec(clcnn_op_run *run);
 /* Number of outputs, and output i downloaded as floats (I32 converted):
- * *values is malloc'ed, *count its length. */
+ * *values is malloc'ed (free it, also after a failure), *count its length. */
 int clcnn_op_run_output_count(const clcnn_op_run *run);
 clcnn_status clcnn_op_run_output(const clcnn_op_run *run, int i, float **values, size_t *count);
 void clcnn_op_run_destroy(clcnn_op_run *run);

@@ -1,6 +1,5 @@
 /* One op case on one backend: its tensors, their seeded random contents, the
  * setup ops a backward case needs, and the op itself (see op_cases.h). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +39,13 @@ static float uniform(uint32_t seed, int slot, size_t i, float lo, float hi)
     return lo + (hi - lo) * (float)((double)bits / 4294967296.0);
 }
 
-/* Allocate slot with shape and fill it with uniform [lo, hi) values. */
+/* Allocate slot with shape and fill it with uniform [lo, hi) values (left
+ * zero, as allocated, for lo = hi = 0). */
 static clcnn_status make_real(clcnn_op_run *run, int slot, clcnn_shape shape, float lo, float hi)
 {
     clcnn_tensor *t = &run->t[slot];
     clcnn_status st = clcnn_tensor_alloc(run->be, t, shape, CLCNN_REAL, "op case tensor");
-    if (st != CLCNN_OK)
+    if (st != CLCNN_OK || (lo == 0 && hi == 0))
         return st;
     float *host = malloc(t->count * sizeof *host);
     if (!host)
