@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "clcnn/device.h"
-#include "op_cases.h"
+#include "clcnn/op_cases.h"
 
 static clcnn_backend *cl, *ref;
 

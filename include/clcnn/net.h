@@ -234,7 +234,7 @@ size_t clcnn_net_summary(const clcnn_net *net, char *buf, size_t size);
  * one lies within +-h of an entry, the finite difference is meaningless
  * there. Such an entry is recognised from the loss alone: its one-sided
  * slopes (f(x+h) - f(x)) / h and (f(x) - f(x-h)) / h differ by more than 1% of
- * |a| + |n| plus the noise. It is skipped and counted in n_kinks (networks
+ * |n| plus the noise. It is skipped and counted in n_kinks (networks
  * without batchnorm, where a first-layer weight moves thousands of
  * pre-activations, hit a few). */
 #define CLCNN_GRADCHECK_FLOOR 1e-12

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "op_cases.h"
+#include "clcnn/op_cases.h"
 
 /* Tolerances on the normalized error, by what the op computes:
  * - EXACT: data movement, selection (max, argmax, dropout mask) and short

@@ -4,7 +4,8 @@
  *     sqrt(sum (a - b)^2 / sum b^2)      (b: the reference's result)
  * (the root-mean-square difference instead when every b is 0), the maximum
  * over the op's outputs, against a tolerance stated next to the case.
- * Modelled on ggml's test-backend-ops. Used by tests/test_ops.c, by
+ * Modelled on ggml's test-backend-ops. Part of the library so that embedders can check a device too. Used by
+ * tests/test_ops.c, by
  * `clcnn check` (list, filter, one line per case) and by the per-op bench
  * (clcnn_op_run_* times one case on one backend). Free of Check. */
 #ifndef CLCNN_OP_CASES_H

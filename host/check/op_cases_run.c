@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "op_cases.h"
+#include "clcnn/op_cases.h"
 
 #define RUN_MAX_TENSORS 12
 
