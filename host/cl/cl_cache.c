@@ -1,42 +1,13 @@
 /* The kernel binary cache: see cl_cache.h for the format and guarantees. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "cl/cl_cache.h"
 
 static const char MAGIC[8] = {'C', 'L', 'C', 'N', 'N', 'K', 'C', '1'};
-
-uint64_t clcnn_fnv1a(uint64_t h, const void *data, size_t size)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < size; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-const char *clcnn_cl_cache_dir(void)
-{
-    static char dir[4096];
-    const char *env = getenv("CLCNN_CACHE_DIR");
-    if (env)
-        return *env ? env : NULL;
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(dir, sizeof dir, "%s/clcnn", xdg);
-    else if (home && *home)
-        snprintf(dir, sizeof dir, "%s/.cache/clcnn", home);
-    else
-        return NULL;
-    return dir;
-}
 
 void clcnn_cl_cache_key(const clcnn_device_info *info, uint64_t source_hash, const char *options,
                         char key[CLCNN_CL_CACHE_KEY_MAX])
@@ -73,7 +44,9 @@ static unsigned char *read_file(const char *path, size_t *size)
     return buf;
 }
 
-/* The binary inside a well-formed entry for key, or NULL with *why set. */
+/* The binary inside a well-formed entry for key, or NULL with *why set.
+ * Structure first, then the checksum, then the key: a foreign entry is one
+ * that is intact but was made for another key. */
 static const unsigned char *parse_entry(const unsigned char *buf, size_t size, const char *key,
                                         size_t *binary_size, const char **why)
 {
@@ -85,13 +58,12 @@ static const unsigned char *parse_entry(const unsigned char *buf, size_t size, c
         return NULL;
     }
     memcpy(&stored_len, buf + 8, 4);
-    if (stored_len != key_len || size < 12 + (size_t)stored_len + 8 + 4 ||
-        memcmp(buf + 12, key, key_len) != 0) {
-        *why = "made for another device, driver or kernel source";
+    size_t header = 12 + (size_t)stored_len + 8;
+    if (stored_len > CLCNN_CL_CACHE_KEY_MAX || size < header + 4) {
+        *why = "truncated";
         return NULL;
     }
-    memcpy(&bin_len, buf + 12 + key_len, 8);
-    size_t header = 12 + key_len + 8;
+    memcpy(&bin_len, buf + 12 + stored_len, 8);
     if (bin_len != size - header - 4) {
         *why = "truncated";
         return NULL;
@@ -99,6 +71,10 @@ static const unsigned char *parse_entry(const unsigned char *buf, size_t size, c
     memcpy(&crc, buf + size - 4, 4);
     if (crc != (uint32_t)crc32(0L, buf, (uInt)(size - 4))) {
         *why = "checksum mismatch";
+        return NULL;
+    }
+    if (stored_len != key_len || memcmp(buf + 12, key, key_len) != 0) {
+        *why = "made for another device, driver or kernel source";
         return NULL;
     }
     *binary_size = (size_t)bin_len;
@@ -109,7 +85,7 @@ void clcnn_cl_cache_load(cl_context context, cl_device_id device, const char *ke
                          const char *options, cl_program *program)
 {
     *program = NULL;
-    const char *dir = clcnn_cl_cache_dir();
+    const char *dir = clcnn_cache_dir();
     if (!dir)
         return;
     char path[4200];
@@ -141,65 +117,47 @@ void clcnn_cl_cache_load(cl_context context, cl_device_id device, const char *ke
     }
 }
 
-static int make_dirs(const char *dir)
+/* Append size bytes to the entry being assembled at *at. */
+static void put(unsigned char **at, const void *data, size_t size)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-static int write_all(FILE *f, const void *data, size_t size, uLong *crc)
-{
-    *crc = crc32(*crc, data, (uInt)size);
-    return fwrite(data, 1, size, f) == size ? 0 : -1;
+    memcpy(*at, data, size);
+    *at += size;
 }
 
 void clcnn_cl_cache_store(cl_program program, const char *key)
 {
-    const char *dir = clcnn_cl_cache_dir();
+    const char *dir = clcnn_cache_dir();
     if (!dir)
         return;
     size_t binary_size = 0;
     if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof binary_size, &binary_size,
                          NULL) != CL_SUCCESS || binary_size == 0)
         return;
-    unsigned char *binary = malloc(binary_size);
-    if (!binary)
+    uint32_t key_len = (uint32_t)strlen(key);
+    uint64_t bin_len = binary_size;
+    size_t total = sizeof MAGIC + 4 + key_len + 8 + binary_size + 4;
+    unsigned char *entry = malloc(total);
+    if (!entry)
         return;
-    char path[4200], tmp[4300];
-    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) !=
-            CL_SUCCESS || make_dirs(dir) != 0) {
-        free(binary);
-        return;
-    }
+    unsigned char *at = entry, *binary = entry + sizeof MAGIC + 4 + key_len + 8;
+    put(&at, MAGIC, sizeof MAGIC);
+    put(&at, &key_len, 4);
+    put(&at, key, key_len);
+    put(&at, &bin_len, 8);
+    char path[4200];
     entry_path(dir, key, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int failed = f == NULL;
-    if (f) {
-        uint32_t key_len = (uint32_t)strlen(key);
-        uint64_t bin_len = binary_size;
-        uLong crc = crc32(0L, Z_NULL, 0);
-        failed |= write_all(f, MAGIC, sizeof MAGIC, &crc);
-        failed |= write_all(f, &key_len, 4, &crc);
-        failed |= write_all(f, key, key_len, &crc);
-        failed |= write_all(f, &bin_len, 8, &crc);
-        failed |= write_all(f, binary, binary_size, &crc);
-        uint32_t crc32_value = (uint32_t)crc;
-        failed |= fwrite(&crc32_value, 4, 1, f) != 1;
-        failed |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-        failed |= fclose(f) != 0;
+    clcnn_status st = CLCNN_OK;
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) != CL_SUCCESS)
+        st = clcnn_fail(CLCNN_ERR_OPENCL, "clGetProgramInfo(CL_PROGRAM_BINARIES) failed");
+    if (st == CLCNN_OK) {
+        at += binary_size;
+        uint32_t crc = (uint32_t)crc32(0L, entry, (uInt)(total - 4));
+        put(&at, &crc, 4);
+        st = clcnn_cache_make_dirs(dir);
     }
-    if (failed || rename(tmp, path) != 0) {
-        unlink(tmp);
-        clcnn_warn("kernel cache: could not write %s", path);
-    }
-    free(binary);
+    if (st == CLCNN_OK)
+        st = clcnn_cache_write_atomic(path, entry, (unsigned long)total);
+    if (st != CLCNN_OK)
+        clcnn_warn("kernel cache: could not store %s: %s", path, clcnn_last_error());
+    free(entry);
 }

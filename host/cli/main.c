@@ -15,6 +15,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a network (CIFAR-10/100, Fashion-MNIST) on a device or --cpu"},
     {"eval", cmd_eval, "test loss, accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "top-3 classes of PPM/PGM images with a checkpoint"},
+    {"gradcheck", cmd_gradcheck, "check gradients against finite differences (double precision)"},
 };
 static const int command_count = (int)(sizeof commands / sizeof commands[0]);
 
@@ -27,7 +28,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nenvironment:\n"
                  "  CLCNN_DEVICE      default device spec (index or name substring)\n"
-                 "  CLCNN_KERNEL_DIR  load kernels/*.cl from this folder instead of the embedded copy\n");
+                 "  CLCNN_KERNEL_DIR  load the .cl kernels from this folder instead of the embedded copy\n"
+                 "  CLCNN_CACHE_DIR   kernel cache folder (default ~/.cache/clcnn; empty disables it)\n");
 }
 
 int main(int argc, char **argv)

@@ -88,6 +88,9 @@ clcnn_status data_file_read_all(const char *path, const char *what, data_buffer 
     if (S_ISDIR(info.st_mode))
         return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: is a directory, expected a file of %s",
                           path, what);
+    if (!S_ISREG(info.st_mode)) /* a fifo would block, a device never end */
+        return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: not a regular file, expected a file "
+                          "of %s", path, what);
     gzFile gz = gzopen(path, "rb");
     if (!gz)
         return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: cannot open: %s (expected %s)", path,

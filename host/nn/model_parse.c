@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clcnn/net.h"
 #include "nn/model_spec_internal.h"
@@ -302,6 +303,11 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
 
 clcnn_status clcnn_model_spec_load(const char *path, clcnn_model_spec *spec)
 {
+    /* Only regular files: opening a fifo would block, a folder reads as an error. */
+    struct stat info;
+    if (stat(path, &info) == 0 && !S_ISREG(info.st_mode))
+        return clcnn_fail(CLCNN_ERR_IO, "opening model file %s: %s", path,
+                          S_ISDIR(info.st_mode) ? "is a directory" : "not a regular file");
     FILE *f = fopen(path, "rb");
     if (!f)
         return clcnn_fail(CLCNN_ERR_IO, "opening model file %s: %s", path, strerror(errno));

@@ -284,6 +284,11 @@ static clcnn_status read_whole_file(const char *path, uint8_t **data, size_t *si
 {
     *data = NULL;
     *size = 0;
+    /* Only regular files: opening a fifo would block, a folder reads as an error. */
+    struct stat info;
+    if (stat(path, &info) == 0 && !S_ISREG(info.st_mode))
+        return clcnn_fail(CLCNN_ERR_IO, "reading checkpoint %s: %s", path,
+                          S_ISDIR(info.st_mode) ? "is a directory" : "not a regular file");
     FILE *f = fopen(path, "rb");
     if (!f)
         return clcnn_fail(CLCNN_ERR_IO, "reading checkpoint %s: %s", path, strerror(errno));

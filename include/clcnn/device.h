@@ -52,6 +52,14 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out);
 /* Information on the device of an OpenCL backend (NULL for other backends). */
 const clcnn_device_info *clcnn_backend_cl_device(const clcnn_backend *be);
 
+/* Kernel-time profiling (the bench): between begin and end, every kernel and
+ * GEMM the OpenCL backend enqueues keeps its profiling event; end waits for
+ * them and sets *kernel_ns to the sum of their execution times (end - start
+ * of each, so gaps between kernels are not counted). Both fail with
+ * CLCNN_ERR_ARG on a backend that is not "cl". */
+clcnn_status clcnn_backend_cl_profile_begin(clcnn_backend *be);
+clcnn_status clcnn_backend_cl_profile_end(clcnn_backend *be, double *kernel_ns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -167,13 +167,13 @@ void clcnn_net_destroy(clcnn_net *net);
  * N >= n, normalized) through the network. training: batchnorm uses batch
  * statistics and updates its running averages, dropout drops with a mask from
  * (seed, layer, step); otherwise batchnorm uses the running averages and
- * dropout passes values through. input must stay unchanged until
- * clcnn_net_backward() has run. */
+ * dropout passes values through. input (the struct and its storage) must
+ * stay valid and unchanged until clcnn_net_backward() has run. */
 clcnn_status clcnn_net_forward(clcnn_net *net, const clcnn_tensor *input, int n, int training,
                                uint32_t step);
 
 /* The logits of the last forward: a view n x K x 1 x 1 (valid until the next
- * forward; do not free). */
+ * forward; do not free), NULL before the first. */
 const clcnn_tensor *clcnn_net_output(const clcnn_net *net);
 
 /* Back-propagate dlogits (n x K x 1 x 1 of the last forward, e.g. from the
