@@ -1,7 +1,21 @@
-/* Storage of "cl" tensors: device buffers, transfers, and the allocation limit. */
+/* Storage of "cl" tensors: device buffers, transfers, the allocation limit and
+ * the CLCNN_MAX_DEVICE_MB test cap on the device memory in use. */
 #include <stdlib.h>
 
+#include "cl/cl_objects.h"
 #include "cl/cl_runtime.h"
+
+/* CLCNN_MAX_DEVICE_MB: a cap on the bytes of tensors allocated at once, to make
+ * device memory exhaustion testable on any device; 0 when unset or invalid. */
+static unsigned long long device_cap_bytes(void)
+{
+    const char *v = getenv("CLCNN_MAX_DEVICE_MB");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    unsigned long long mb = strtoull(v, &end, 10);
+    return *end == '\0' ? mb * 1048576ull : 0;
+}
 
 clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t)
 {
@@ -13,6 +27,13 @@ clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t)
                           "tensor %s: %zu bytes exceeds the device's maximum allocation of %llu "
                           "bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)", name, bytes,
                           (unsigned long long)cl->max_alloc_bytes);
+    unsigned long long cap = device_cap_bytes();
+    if (cap && be->counters.bytes_in_use + bytes > cap)
+        return clcnn_fail(CLCNN_ERR_NOMEM,
+                          "allocating tensor %s (%zu bytes) on %s: out of device memory: %llu "
+                          "bytes in use, the cap CLCNN_MAX_DEVICE_MB=%llu allows %llu",
+                          name, bytes, cl->info.name,
+                          (unsigned long long)be->counters.bytes_in_use, cap / 1048576ull, cap);
     cl_int err;
     cl_mem mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
     if (err != CL_SUCCESS)
@@ -26,6 +47,7 @@ clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t)
         return clcnn_fail(CLCNN_ERR_NOMEM, "clearing tensor %s (%zu bytes): %s", name, bytes,
                           clcnn_cl_error_name(err));
     }
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_MEM);
     t->storage = mem;
     be->counters.bytes_in_use += bytes;
     if (be->counters.bytes_in_use > be->counters.bytes_peak)
@@ -37,6 +59,7 @@ void clcnn_cl_release(clcnn_backend *be, clcnn_tensor *t)
 {
     be->counters.bytes_in_use -= t->count * clcnn_dtype_size(be, t->dtype);
     clReleaseMemObject(clcnn_cl_mem(t));
+    clcnn_cl_objects_released(CLCNN_CL_OBJ_MEM);
     t->storage = NULL;
 }
 

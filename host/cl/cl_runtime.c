@@ -6,6 +6,7 @@
 
 #include <clblast_c.h>
 
+#include "cl/cl_objects.h"
 #include "cl/cl_program.h"
 #include "cl/cl_runtime.h"
 
@@ -49,13 +50,17 @@ clcnn_status clcnn_cl_open(const char *spec, clcnn_cl *cl)
     cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
     if (err != CL_SUCCESS)
         return clcnn_cl_fail(err, "clCreateContext", __FILE__, __LINE__);
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_CONTEXT);
     cl->queue = clCreateCommandQueue(cl->context, cl->device, CL_QUEUE_PROFILING_ENABLE, &err);
     if (err != CL_SUCCESS) {
         st = clcnn_cl_fail(err, "clCreateCommandQueue", __FILE__, __LINE__);
         clcnn_cl_close(cl);
         return st;
     }
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_QUEUE);
     st = clcnn_cl_build_program(cl->context, cl->device, &cl->info, &cl->program);
+    if (st == CLCNN_OK)
+        clcnn_cl_objects_created(CLCNN_CL_OBJ_PROGRAM);
     if (st != CLCNN_OK) {
         clcnn_fail_context(st, "device %d (%s): ", cl->info.index, cl->info.name);
         clcnn_cl_close(cl);
@@ -65,8 +70,11 @@ clcnn_status clcnn_cl_open(const char *spec, clcnn_cl *cl)
 
 static void release_events(clcnn_cl *cl)
 {
-    for (int i = 0; i < cl->event_count; i++)
-        clReleaseEvent(cl->events[i]);
+    for (int i = 0; i < cl->event_count; i++) {
+        if (cl->events[i])
+            clReleaseEvent(cl->events[i]);
+        clcnn_cl_objects_released(CLCNN_CL_OBJ_EVENT);
+    }
     cl->event_count = 0;
 }
 
@@ -76,17 +84,25 @@ void clcnn_cl_close(clcnn_cl *cl)
         clFinish(cl->queue);
     release_events(cl);
     free(cl->events);
-    for (int i = 0; i < cl->kernel_count; i++)
+    for (int i = 0; i < cl->kernel_count; i++) {
         clReleaseKernel(cl->kernels[i].kernel);
+        clcnn_cl_objects_released(CLCNN_CL_OBJ_KERNEL);
+    }
     free(cl->kernels);
     if (cl->device)
         CLBlastClearCache();
-    if (cl->program)
+    if (cl->program) {
         clReleaseProgram(cl->program);
-    if (cl->queue)
+        clcnn_cl_objects_released(CLCNN_CL_OBJ_PROGRAM);
+    }
+    if (cl->queue) {
         clReleaseCommandQueue(cl->queue);
-    if (cl->context)
+        clcnn_cl_objects_released(CLCNN_CL_OBJ_QUEUE);
+    }
+    if (cl->context) {
         clReleaseContext(cl->context);
+        clcnn_cl_objects_released(CLCNN_CL_OBJ_CONTEXT);
+    }
     memset(cl, 0, sizeof *cl);
 }
 
@@ -113,6 +129,7 @@ clcnn_status clcnn_cl_kernel(clcnn_cl *cl, const char *name, cl_kernel *out)
     if (err != CL_SUCCESS)
         return clcnn_fail(CLCNN_ERR_OPENCL, "clCreateKernel(%s): %s", name,
                           clcnn_cl_error_name(err));
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_KERNEL);
     clcnn_cl_kernel_entry *e = &cl->kernels[cl->kernel_count++];
     strcpy(e->name, name);
     e->kernel = kernel;
@@ -167,6 +184,7 @@ static cl_event *next_event(clcnn_cl *cl)
         cl->event_capacity = capacity;
     }
     cl->events[cl->event_count] = NULL;
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_EVENT); /* a slot: released with its event */
     return &cl->events[cl->event_count++];
 }
 
@@ -197,8 +215,10 @@ clcnn_status clcnn_cl_launch(clcnn_backend *be, cl_kernel kernel, const char *ke
     cl_int err = clEnqueueNDRangeKernel(cl->queue, kernel, dims, NULL, rounded, use_local, 0, NULL,
                                         event);
     if (err != CL_SUCCESS) {
-        if (event)
+        if (event) {
             cl->event_count--;
+            clcnn_cl_objects_released(CLCNN_CL_OBJ_EVENT);
+        }
         return clcnn_fail(err == CL_MEM_OBJECT_ALLOCATION_FAILURE ? CLCNN_ERR_NOMEM
                                                                   : CLCNN_ERR_OPENCL,
                           "clEnqueueNDRangeKernel(%s, global %zu, local %zu): %s", kernel_name,

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clcnn/check.h"
 #include "clcnn/device.h"
 #include "cli/commands.h"
 
@@ -12,7 +14,30 @@ static void help(void)
            "Lists every OpenCL platform and device with its index, type, compute units,\n"
            "global and local memory, maximum allocation, maximum work-group size and OpenCL\n"
            "version. '*' marks the device used when no --device / CLCNN_DEVICE is given\n"
-           "(the first GPU, else the first device).\n");
+           "(the first GPU, else the first device). 'check' is the outcome of the last\n"
+           "`clcnn check` (or the check `clcnn train` runs on a device's first use) for\n"
+           "this device, driver and clcnn version: passed, FAILED naming the first failed\n"
+           "op, or never.\n");
+}
+
+static void print_check(const clcnn_device_info *d)
+{
+    clcnn_check_record r;
+    clcnn_check_record_load(d, &r);
+    if (r.state == CLCNN_CHECK_NEVER) {
+        printf("      check: never (run clcnn check --device %d)\n", d->index);
+        return;
+    }
+    char when[32] = "?";
+    time_t t = (time_t)r.time;
+    struct tm tm;
+    if (localtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    if (r.state == CLCNN_CHECK_PASSED)
+        printf("      check: passed (%s check, %s)\n", r.quick ? "quick" : "full", when);
+    else
+        printf("      check: FAILED at %s (%s check, %s)\n", r.failed, r.quick ? "quick" : "full",
+               when);
 }
 
 int cmd_devices(int argc, char **argv)
@@ -51,6 +76,7 @@ int cmd_devices(int argc, char **argv)
                d->global_mem_bytes / 1048576.0, d->local_mem_bytes / 1024.0,
                d->max_alloc_bytes / 1048576.0, d->max_work_group_size);
         printf("      vendor %s, driver %s\n", d->vendor, d->driver_version);
+        print_check(d);
     }
     free(devices);
     return 0;

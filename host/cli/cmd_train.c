@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clcnn/check.h"
 #include "clcnn/train.h"
 #include "cli/cli_args.h"
 #include "cli/cli_progress.h"
@@ -62,6 +63,12 @@ static void help(void)
         "  --device SPEC      OpenCL device: index or name substring from `clcnn devices`\n"
         "                     (default: $CLCNN_DEVICE, else the first GPU, else device 0)\n"
         "  --cpu              train on the CPU reference backend instead\n"
+        "  --no-check         skip the quick check against the CPU reference that runs\n"
+        "                     the first time a device, driver and clcnn version meet (a\n"
+        "                     pass is remembered in the cache folder; a device that\n"
+        "                     fails is refused, naming the op: see clcnn check)\n"
+        "  --no-cache         neither read nor write the kernel cache and check records\n"
+        "                     (same as CLCNN_CACHE_DIR= )\n"
         "files and output:\n"
         "  --save FILE        checkpoint after every epoch, at the end and on SIGINT/SIGTERM\n"
         "  --resume FILE      continue a checkpoint's run with its recipe, model, seed and\n"
@@ -83,7 +90,7 @@ static void help(void)
 typedef struct train_args {
     const char *data_dir, *model, *device, *save, *resume, *log;
     clcnn_data_format format;
-    int cpu, quiet, help;
+    int cpu, quiet, help, no_check, no_cache;
     clcnn_train_config cfg;
     int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
     const char *recipe_flag; /* first recipe flag given (not allowed with --resume) */
@@ -176,6 +183,10 @@ static int parse_args(int argc, char **argv, train_args *a)
             a->device = v;
         } else if (cli_flag(&p, "--cpu")) {
             a->cpu = 1;
+        } else if (cli_flag(&p, "--no-check")) {
+            a->no_check = 1;
+        } else if (cli_flag(&p, "--no-cache")) {
+            a->no_cache = 1;
         } else if (cli_option(&p, "--save", &v)) {
             a->save = v;
         } else if (cli_option(&p, "--resume", &v)) {
@@ -415,6 +426,31 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
     return 0;
 }
 
+/* The quick check against the CPU reference, run the first time this device,
+ * driver and clcnn version meet (clcnn/check.h); the exit status. */
+static int check_device(clcnn_backend *be, int quiet)
+{
+    const clcnn_device_info *d = clcnn_backend_cl_device(be);
+    clcnn_check_record record;
+    clcnn_check_record_load(d, &record);
+    if (record.state == CLCNN_CHECK_PASSED)
+        return 0;
+    if (!quiet) {
+        printf("checking device %d (%s, driver %s) against the CPU reference: its first use "
+               "with clcnn %s (--no-check skips)\n", d->index, d->name, d->driver_version,
+               CLCNN_VERSION);
+        fflush(stdout);
+    }
+    int ran = 0;
+    if (clcnn_check_before_use(be, &ran) != CLCNN_OK) {
+        fprintf(stderr, "clcnn train: %s; --no-check trains anyway\n", clcnn_last_error());
+        return 1;
+    }
+    if (!quiet)
+        printf("check passed\n");
+    return 0;
+}
+
 static int train_with(const train_args *a, train_plan *plan, clcnn_backend *be,
                       clcnn_train_data *data)
 {
@@ -464,8 +500,12 @@ int cmd_train(int argc, char **argv)
         return 2;
     }
     clcnn_backend *be = NULL;
+    if (a.no_cache)
+        setenv("CLCNN_CACHE_DIR", "", 1);
     if (status == 0 && !cli_open_backend("train", a.cpu, a.device, &be))
         status = 1;
+    if (status == 0 && !a.cpu && !a.no_check)
+        status = check_device(be, a.quiet);
     clcnn_train_data data;
     memset(&data, 0, sizeof data);
     if (status == 0)

@@ -4,6 +4,7 @@
 #define CLCNN_CLI_COMMANDS_H
 
 int cmd_devices(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -12,6 +12,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices, marking the default"},
+    {"check", cmd_check, "check a device's ops and a training step against the CPU reference"},
     {"train", cmd_train, "train a network (CIFAR-10/100, Fashion-MNIST) on a device or --cpu"},
     {"eval", cmd_eval, "test loss, accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "top-3 classes of PPM/PGM images with a checkpoint"},

@@ -93,7 +93,7 @@ static clcnn_status read_idx(const char *images_path, const char *labels_path,
                              clcnn_dataset *out)
 {
     data_buffer images = {0}, labels = {0};
-    uint32_t image_dims[3], label_dims[1];
+    uint32_t image_dims[3] = {0}, label_dims[1] = {0};
     clcnn_status st = data_file_read_all(images_path, "IDX images (magic 0x00000803)", &images);
     if (st == CLCNN_OK)
         st = check_header(images_path, &images, IDX_IMAGES_MAGIC, 3, image_dims);

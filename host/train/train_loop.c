@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "train/distributed_internal.h"
 #include "train/trainer_internal.h"
 
 #define DEFAULT_REPORT_EVERY 16
@@ -92,11 +93,14 @@ static clcnn_status optimizer_steps(clcnn_trainer *t, float lr)
 }
 
 /* One step: a single upload of images and labels, everything else on the
- * backend; the step's loss and correct count go to the next ring slot. */
+ * backend; the step's loss and correct count go to the next ring slot. With
+ * several ranks this rank trains on its share of the batch, the loss gradient
+ * scaled by 1/(whole batch), and the gradients are summed over the ranks. */
 static clcnn_status train_step(clcnn_trainer *t, const clcnn_batch *b)
 {
     clcnn_backend *be = t->backend;
-    const int n = b->count;
+    int first = 0, n = 0;
+    trainer_batch_share(t, b->count, &first, &n);
     const size_t image = (size_t)b->channels * b->height * b->width;
     clcnn_tensor images = trainer_prefix_view(&t->images, n);
     clcnn_tensor labels = trainer_prefix_view(&t->labels, n);
@@ -105,25 +109,27 @@ static clcnn_status train_step(clcnn_trainer *t, const clcnn_batch *b)
     clcnn_tensor *stats = &t->ring[t->ring_pending];
     const float lr = clcnn_train_lr_at(&t->cfg, t->iteration, t->total_iterations);
 
-    clcnn_status st = clcnn_tensor_upload(&images, 0, image * n, b->images);
+    clcnn_status st = clcnn_tensor_upload(&images, 0, image * n, b->images + image * first);
     if (st == CLCNN_OK)
-        st = clcnn_tensor_upload(&labels, 0, (size_t)n, b->labels);
+        st = clcnn_tensor_upload(&labels, 0, (size_t)n, b->labels + first);
     if (st == CLCNN_OK)
         st = be->ops->normalize_u8(be, &images, t->mean, t->std, &input);
     if (st == CLCNN_OK)
-        st = clcnn_net_forward(t->net, &t->input, n, 1, (uint32_t)t->iteration);
+        st = clcnn_net_forward(t->net, &t->input, n, 1, trainer_dropout_step(t));
     if (st == CLCNN_OK)
         st = be->ops->fill(be, stats, 0.0f);
     if (st == CLCNN_OK)
-        st = be->ops->loss(be, t->cfg.loss, clcnn_net_output(t->net), &labels, 1.0f / n,
-                           &dlogits, stats);
+        st = be->ops->loss(be, t->cfg.loss, clcnn_net_output(t->net), &labels,
+                           1.0f / b->count, &dlogits, stats);
     if (st == CLCNN_OK)
         st = clcnn_net_backward(t->net, &dlogits);
+    if (t->comm) /* every rank joins, failed or not */
+        st = trainer_dist_sync_step(t, st, stats);
     if (st == CLCNN_OK)
         st = optimizer_steps(t, lr);
     if (st != CLCNN_OK)
         return clcnn_fail_context(st, "training iteration %ld: ", t->iteration + 1);
-    t->ring_count[t->ring_pending++] = n;
+    t->ring_count[t->ring_pending++] = b->count;
     t->iteration++;
     t->last_lr = lr;
     return CLCNN_OK;
@@ -157,8 +163,8 @@ static clcnn_status end_epoch(clcnn_trainer *t, int partial, const clcnn_train_h
 {
     clcnn_eval_result val;
     memset(&val, 0, sizeof val);
-    clcnn_status st = CLCNN_OK;
-    if (t->val)
+    clcnn_status st = trainer_dist_average_states(t);
+    if (st == CLCNN_OK && t->val)
         st = clcnn_trainer_evaluate_val(t, &val);
     if (st == CLCNN_OK && h->progress) {
         clcnn_train_progress p;
@@ -190,7 +196,7 @@ static clcnn_status run_steps(clcnn_trainer *t, const clcnn_train_hooks *h, long
 {
     double last_report = *mark;
     while (t->iteration < until) {
-        if (h->stop && *h->stop)
+        if (trainer_stop_requested(t, h->stop))
             return clcnn_fail(CLCNN_ERR_INTERRUPTED, "training interrupted after iteration %ld",
                               t->iteration);
         clcnn_batch b;
@@ -234,6 +240,8 @@ clcnn_status clcnn_trainer_run(clcnn_trainer *t, const clcnn_train_hooks *hooks)
     if (h.report_every > MAX_REPORT_EVERY)
         h.report_every = MAX_REPORT_EVERY;
     clcnn_status st = ring_resize(t, h.report_every);
+    if (st == CLCNN_OK)
+        st = trainer_dist_begin_run(t, h.stop);
     if (st != CLCNN_OK)
         return st;
     t->ring_first = t->iteration;
@@ -248,6 +256,12 @@ clcnn_status clcnn_trainer_run(clcnn_trainer *t, const clcnn_train_hooks *hooks)
         clcnn_status flushed = flush_and_time(t, &mark);
         if (st == CLCNN_OK)
             st = flushed;
+    }
+    /* Every rank has stopped at the same step: leave them with equal states. */
+    if (st == CLCNN_OK || st == CLCNN_ERR_INTERRUPTED) {
+        clcnn_status averaged = trainer_dist_average_states(t);
+        if (averaged != CLCNN_OK)
+            st = averaged;
     }
     return st;
 }

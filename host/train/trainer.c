@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "train/distributed_internal.h"
 #include "train/trainer_internal.h"
 
 /* A channel whose pixels are all equal has std 0; dividing by 1 instead keeps
@@ -58,7 +59,7 @@ static clcnn_status compute_normalization(clcnn_trainer *t)
 static clcnn_status alloc_step_buffers(clcnn_trainer *t, int outputs)
 {
     const clcnn_dataset *ds = t->train;
-    const int B = t->cfg.batch;
+    const int B = t->local_batch;
     clcnn_shape img = clcnn_shape_make(B, ds->channels, ds->height, ds->width);
     clcnn_status st = clcnn_tensor_alloc(t->backend, &t->images, img, CLCNN_U8, "train.images");
     if (st == CLCNN_OK)
@@ -105,7 +106,7 @@ static clcnn_status create_parts(clcnn_trainer *t)
     /* Parameters from the low and high halves of the 64-bit seed together. */
     uint32_t net_seed = (uint32_t)(t->cfg.seed ^ (t->cfg.seed >> 32));
     if (st == CLCNN_OK)
-        st = clcnn_net_create(t->backend, &t->spec, t->cfg.batch, net_seed, &t->net);
+        st = clcnn_net_create(t->backend, &t->spec, t->local_batch, net_seed, &t->net);
     t->optimizer_states = optimizer_state_count(t->cfg.optimizer.kind);
     if (st == CLCNN_OK)
         st = clcnn_net_alloc_optimizer_state(t->net, t->optimizer_states);
@@ -113,6 +114,8 @@ static clcnn_status create_parts(clcnn_trainer *t)
         st = create_loader(t);
     if (st == CLCNN_OK)
         st = alloc_step_buffers(t, outputs);
+    if (st == CLCNN_OK && t->comm)
+        st = trainer_dist_init(t);
     return st;
 }
 
@@ -120,6 +123,14 @@ clcnn_status clcnn_trainer_create(clcnn_backend *backend, const clcnn_model_spec
                                   const clcnn_dataset *train, const clcnn_dataset *val,
                                   const clcnn_dataset *test, const clcnn_train_config *cfg,
                                   clcnn_trainer **out)
+{
+    return trainer_create(backend, spec, train, val, test, cfg, NULL, out);
+}
+
+clcnn_status trainer_create(clcnn_backend *backend, const clcnn_model_spec *spec,
+                            const clcnn_dataset *train, const clcnn_dataset *val,
+                            const clcnn_dataset *test, const clcnn_train_config *cfg,
+                            clcnn_comm *comm, clcnn_trainer **out)
 {
     *out = NULL;
     clcnn_status st = clcnn_train_config_validate(cfg);
@@ -134,6 +145,12 @@ clcnn_status clcnn_trainer_create(clcnn_backend *backend, const clcnn_model_spec
     t->train = train;
     t->val = val && val->count > 0 ? val : NULL;
     t->test = test && test->count > 0 ? test : NULL;
+    t->comm = comm;
+    t->local_batch = cfg->batch;
+    if (comm) { /* rank 0 takes the largest share */
+        int first = 0;
+        clcnn_comm_shard(cfg->batch, 0, comm->size, &first, &t->local_batch);
+    }
     if (cfg->dropout >= 0)
         for (int i = 0; i < t->spec.n_layers; i++)
             if (t->spec.layers[i].kind == CLCNN_LAYER_DROPOUT)
@@ -161,6 +178,7 @@ void clcnn_trainer_destroy(clcnn_trainer *t)
     clcnn_tensor_free(&t->dlogits);
     clcnn_loader_destroy(t->loader);
     clcnn_net_destroy(t->net);
+    trainer_dist_free(t->dist);
     free(t->mean);
     free(t->std);
     free(t);

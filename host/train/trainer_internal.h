@@ -2,6 +2,7 @@
 #ifndef CLCNN_TRAINER_INTERNAL_H
 #define CLCNN_TRAINER_INTERNAL_H
 
+#include "clcnn/distributed.h"
 #include "clcnn/train.h"
 
 /* Per-epoch training statistics, accumulated on the host in double from the
@@ -37,6 +38,11 @@ struct clcnn_trainer {
     long ring_first;             /* 0-based iteration of the oldest pending step */
     int *ring_count;             /* images of each pending step */
 
+    /* data parallelism (distributed_trainer.c); comm NULL for one process */
+    clcnn_comm *comm;
+    struct trainer_dist *dist;
+    int local_batch;             /* most images this rank trains on per step */
+
     long iteration;              /* steps done */
     long total_iterations;
     int epoch_steps;             /* steps in a full epoch */
@@ -56,6 +62,12 @@ static inline clcnn_tensor trainer_prefix_view(const clcnn_tensor *t, int n)
     v.count = clcnn_shape_count(s);
     return v;
 }
+
+/* clcnn_trainer_create() for the ranks of comm (NULL: one process). */
+clcnn_status trainer_create(clcnn_backend *backend, const clcnn_model_spec *spec,
+                            const clcnn_dataset *train, const clcnn_dataset *val,
+                            const clcnn_dataset *test, const clcnn_train_config *cfg,
+                            clcnn_comm *comm, clcnn_trainer **out);
 
 /* Number of outputs (classes) of spec's last layer, or 0 when invalid. */
 int trainer_spec_outputs(const clcnn_model_spec *spec);

@@ -1,0 +1,146 @@
+/* clcnn bench: the CPU reference ("ref") against the OpenCL device ("cl"),
+ * per op at the shapes of a network and end to end (training and evaluation
+ * throughput). Shared declarations of the bench/ files:
+ *   bench_cmd.c     the command: flags, order of the parts, exit status
+ *   bench_time.c    clocks, median/min/max, progress lines on stderr
+ *   bench_plan.c    the ops a network runs per layer, as op cases
+ *   bench_ops.c     timing those op cases on each backend
+ *   bench_e2e.c     training-step and evaluation throughput
+ *   bench_report.c  the text tables and the JSON file
+ */
+#ifndef CLCNN_BENCH_H
+#define CLCNN_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clcnn/backend.h"
+#include "clcnn/net.h"
+#include "clcnn/op_cases.h"
+
+/* The two paths compared; arrays indexed by these. */
+enum { BENCH_REF = 0, BENCH_CL = 1, BENCH_PATHS = 2 };
+
+typedef struct bench_options {
+    const char *device;  /* --device SPEC, NULL: the default device */
+    const char *model;   /* --model PRESET|FILE */
+    int batch;           /* images per step */
+    int iters, warmup;   /* timed repetitions, untimed ones before them */
+    const char *json;    /* --json FILE or NULL */
+    int ops, e2e;        /* run the per-op part, the end-to-end part */
+    int ref;             /* also time the CPU reference (--no-ref clears it) */
+} bench_options;
+
+/* ------------------------------------------------------------ bench_time.c */
+
+/* Median, minimum and maximum of repeated measurements. */
+typedef struct bench_stat {
+    double median, min, max;
+} bench_stat;
+
+/* Monotonic clock in seconds. */
+double bench_now(void);
+
+/* Statistics of values[0 .. count-1] (sorts values; count >= 1). */
+bench_stat bench_stat_of(double *values, int count);
+
+/* a + b, field by field (sums of per-op figures into a layer's). */
+bench_stat bench_stat_add(bench_stat a, bench_stat b);
+
+/* s with every field multiplied by factor. */
+bench_stat bench_stat_scale(bench_stat s, double factor);
+
+/* "clcnn bench: " + message + newline on stderr, flushed. */
+void bench_progress(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* ------------------------------------------------------------ bench_plan.c */
+
+#define BENCH_ROW_CASES (2 * CLCNN_MAX_LAYERS)
+
+/* Times of one row on both paths, in milliseconds; has[p] says whether path
+ * p was measured. cl_kernel is the OpenCL event-profiled kernel time. */
+typedef struct bench_timing {
+    int has[BENCH_PATHS];
+    bench_stat wall[BENCH_PATHS];
+    bench_stat cl_kernel;
+} bench_timing;
+
+/* One row of the per-op table: a layer's forward or backward pass (the ops
+ * it runs, each an op case at the layer's shapes), or one GEMM of such a row. */
+typedef struct bench_row {
+    char label[128];        /* "conv1 fwd (im2col+gemm 32x131072x75)" */
+    int is_gemm;            /* a GEMM sub-row: flops is set */
+    double flops;           /* GEMM: 2*m*n*k per run */
+    int repeat;             /* the cases run this many times a pass (conv chunks) */
+    int n_cases;
+    clcnn_op_case cases[BENCH_ROW_CASES];
+    bench_timing t;
+} bench_row;
+
+typedef struct bench_rows {
+    bench_row *rows;
+    int count, capacity;
+} bench_rows;
+
+/* Append a zeroed row; NULL when out of memory (message set). */
+bench_row *bench_rows_add(bench_rows *rows);
+void bench_rows_free(bench_rows *rows);
+
+/* The rows of one training step of spec at batch images: input
+ * normalization, each layer's forward, the loss, each layer's backward (in
+ * the order the network runs them) and the optimizer (Adam) over every
+ * parameter. Convolutions are split in chunks as the network does, with
+ * im2col scratch limited to col_budget_bytes. Layers whose windows are not
+ * square (the op cases have one size for both axes) get a row without cases,
+ * labelled "not timed". */
+clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
+                        bench_rows *out);
+
+/* ------------------------------------------------------------- bench_ops.c */
+
+/* Time every row of plan on ref (NULL: skipped) and cl, each case on its own
+ * after opt->warmup untimed runs, medians over opt->iters. out receives the
+ * plan's rows with their times, each followed by one sub-row per GEMM. */
+clcnn_status bench_ops_run(const bench_rows *plan, clcnn_backend *ref, clcnn_backend *cl,
+                           const bench_options *opt, bench_rows *out);
+
+/* ------------------------------------------------------------- bench_e2e.c */
+
+/* End-to-end figures of one path. */
+typedef struct bench_e2e {
+    int measured;
+    bench_stat train_images_per_s; /* forward + backward + optimizer */
+    bench_stat eval_images_per_s;
+    double train_launches, train_transfers; /* per training step */
+    double eval_launches, eval_transfers;   /* per evaluation batch */
+    uint64_t peak_bytes;            /* storage high-water mark of the run */
+} bench_e2e;
+
+/* Train (Adam, lr 1e-3, softmax loss) on a synthetic in-memory data set of
+ * one batch through the real trainer, one timed step at a time, then
+ * evaluate the same batch with clcnn_evaluate(). */
+clcnn_status bench_e2e_run(clcnn_backend *be, const clcnn_model_spec *spec,
+                           const bench_options *opt, bench_e2e *out);
+
+/* ---------------------------------------------------------- bench_report.c */
+
+typedef struct bench_report {
+    const bench_options *opt;
+    char model[256];        /* preset name or file */
+    char device[256];       /* the OpenCL device's name */
+    char device_line[600];  /* "OpenCL: NAME (PLATFORM)" */
+    bench_rows ops;         /* timed rows (empty without the per-op part) */
+    bench_e2e e2e[BENCH_PATHS];
+} bench_report;
+
+/* The per-op table and the end-to-end table on out. */
+void bench_report_print(const bench_report *r, FILE *out);
+
+/* The whole report as one JSON object (see README "Bench"). */
+clcnn_status bench_report_write_json(const bench_report *r, const char *path);
+
+#endif

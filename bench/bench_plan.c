@@ -1,0 +1,310 @@
+/* The ops one training step of a network runs, layer by layer, as op cases
+ * at the layer's shapes (the network exposes no per-layer hooks, so the bench
+ * replays what host/nn/layer_*.c enqueue, with the same GEMM shapes and
+ * transposes). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+bench_row *bench_rows_add(bench_rows *rows)
+{
+    if (rows->count == rows->capacity) {
+        int capacity = rows->capacity ? 2 * rows->capacity : 32;
+        bench_row *r = realloc(rows->rows, (size_t)capacity * sizeof *r);
+        if (!r) {
+            clcnn_fail(CLCNN_ERR_NOMEM, "bench: out of memory for the op table");
+            return NULL;
+        }
+        rows->rows = r;
+        rows->capacity = capacity;
+    }
+    bench_row *row = &rows->rows[rows->count++];
+    memset(row, 0, sizeof *row);
+    row->repeat = 1;
+    return row;
+}
+
+void bench_rows_free(bench_rows *rows)
+{
+    free(rows->rows);
+    memset(rows, 0, sizeof *rows);
+}
+
+static clcnn_op_case op_case(clcnn_op_kind op, int kind, unsigned flags, clcnn_shape s)
+{
+    clcnn_op_case cs;
+    memset(&cs, 0, sizeof cs);
+    cs.op = op;
+    cs.kind = kind;
+    cs.flags = flags;
+    cs.n = s.n;
+    cs.c = s.c;
+    cs.h = s.h;
+    cs.w = s.w;
+    return cs;
+}
+
+/* A window op over input s with the layer's (square) window. */
+static clcnn_op_case window_case(clcnn_op_kind op, clcnn_shape s, const clcnn_layer_spec *l)
+{
+    clcnn_op_case cs = op_case(op, 0, 0, s);
+    cs.k = l->kh;
+    cs.s = l->sh;
+    cs.p = l->ph;
+    return cs;
+}
+
+/* C = op(A) op(B) with C m x n and inner dimension k (op_cases.h's encoding). */
+static clcnn_op_case gemm_case(unsigned flags, int m, int n, int k)
+{
+    return op_case(CLCNN_OP_GEMM, 0, flags, clcnn_shape_make(m, k, 1, n));
+}
+
+static void add_case(bench_row *row, clcnn_op_case cs)
+{
+    if (row->n_cases < BENCH_ROW_CASES) /* the largest row, the optimizer's, fits */
+        row->cases[row->n_cases++] = cs;
+}
+
+/* What a layer sees: its spec, name, input and output shapes at the batch. */
+typedef struct plan_layer {
+    const clcnn_layer_spec *spec;
+    char name[24];
+    clcnn_shape in, out;
+    int first;            /* the first layer: backward computes no input gradient */
+} plan_layer;
+
+static const char *keyword(clcnn_layer_kind kind)
+{
+    switch (kind) {
+    case CLCNN_LAYER_CONV: return "conv";
+    case CLCNN_LAYER_FC: return "fc";
+    case CLCNN_LAYER_MAXPOOL: return "maxpool";
+    case CLCNN_LAYER_AVGPOOL: return "avgpool";
+    case CLCNN_LAYER_BATCHNORM: return "bn";
+    case CLCNN_LAYER_RELU: return "relu";
+    case CLCNN_LAYER_LEAKY_RELU: return "leakyrelu";
+    case CLCNN_LAYER_SIGMOID: return "sigmoid";
+    case CLCNN_LAYER_DROPOUT: return "dropout";
+    }
+    return "?";
+}
+
+static int has_params(clcnn_layer_kind kind)
+{
+    return kind == CLCNN_LAYER_CONV || kind == CLCNN_LAYER_FC || kind == CLCNN_LAYER_BATCHNORM;
+}
+
+static int square_window(const clcnn_layer_spec *l)
+{
+    return l->kh == l->kw && l->sh == l->sw && l->ph == l->pw;
+}
+
+/* Convolution (layer_conv.c): per chunk of nb images, forward im2col, GEMM
+ * NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2col, GEMM NT (dW) and,
+ * past the first layer, GEMM TN and col2im (dx); bias_backward once. The
+ * chunks are timed as full ones (a last, partial chunk counts as full). */
+static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
+{
+    const clcnn_layer_spec *l = L->spec;
+    int f = l->outputs, ckk = L->in.c * l->kh * l->kw, p = L->out.h * L->out.w;
+    size_t per_image = (size_t)ckk * p * sizeof(float);
+    size_t fit = budget / per_image;
+    int nb = fit < 1 ? 1 : fit > (size_t)L->in.n ? L->in.n : (int)fit;
+    row->repeat = (L->in.n + nb - 1) / nb;
+    char chunks[48] = "";
+    if (row->repeat > 1)
+        snprintf(chunks, sizeof chunks, ", %d chunks of %d", row->repeat, nb);
+    clcnn_shape in = L->in, out = L->out;
+    in.n = out.n = nb;
+    int cols = nb * p;
+    if (!backward) {
+        snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name, f,
+                 cols, ckk, chunks);
+        add_case(row, window_case(CLCNN_OP_IM2COL, in, l));
+        add_case(row, gemm_case(0, f, cols, ckk));
+        add_case(row, op_case(CLCNN_OP_CNP_TO_NCHW, 0, l->bias ? CLCNN_OPF_BIAS : 0, out));
+        return CLCNN_OK;
+    }
+    add_case(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out));
+    add_case(row, window_case(CLCNN_OP_IM2COL, in, l));
+    add_case(row, gemm_case(CLCNN_OPF_TRANS_B, f, ckk, cols));
+    if (L->first) {
+        snprintf(row->label, sizeof row->label, "%s bwd (im2col+gemm %dx%dx%d%s)", L->name, f,
+                 ckk, cols, chunks);
+    } else {
+        snprintf(row->label, sizeof row->label, "%s bwd (im2col+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)",
+                 L->name, f, ckk, cols, ckk, cols, f, chunks);
+        add_case(row, gemm_case(CLCNN_OPF_TRANS_A, ckk, cols, f));
+        add_case(row, window_case(CLCNN_OP_COL2IM, in, l));
+    }
+    /* bias_backward runs once over the whole batch, not per chunk */
+    if (l->bias && row->repeat == 1)
+        add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
+    return CLCNN_OK;
+}
+
+/* Fully connected (layer_fc.c): forward GEMM NT (+ add_bias); backward GEMM
+ * TN (dW), bias_backward, GEMM NN (dx, past the first layer). */
+static void plan_fc(const plan_layer *L, int backward, bench_row *row)
+{
+    int n = L->in.n, in = L->in.c * L->in.h * L->in.w, out = L->spec->outputs;
+    if (!backward) {
+        snprintf(row->label, sizeof row->label, "%s fwd (gemm %dx%dx%d)", L->name, n, out, in);
+        add_case(row, gemm_case(CLCNN_OPF_TRANS_B, n, out, in));
+        if (L->spec->bias)
+            add_case(row, op_case(CLCNN_OP_ADD_BIAS, 0, 0, L->out));
+        return;
+    }
+    add_case(row, gemm_case(CLCNN_OPF_TRANS_A, out, in, n));
+    if (L->spec->bias)
+        add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
+    if (L->first) {
+        snprintf(row->label, sizeof row->label, "%s bwd (gemm %dx%dx%d)", L->name, out, in, n);
+        return;
+    }
+    snprintf(row->label, sizeof row->label, "%s bwd (gemm %dx%dx%d+gemm %dx%dx%d)", L->name, out,
+             in, n, n, in, out);
+    add_case(row, gemm_case(0, n, in, out));
+}
+
+static int activation_of(clcnn_layer_kind kind)
+{
+    return kind == CLCNN_LAYER_LEAKY_RELU ? CLCNN_ACT_LEAKY_RELU
+           : kind == CLCNN_LAYER_SIGMOID  ? CLCNN_ACT_SIGMOID
+                                          : CLCNN_ACT_RELU;
+}
+
+/* One layer's forward or backward row. */
+static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backward,
+                                   bench_row *row)
+{
+    const clcnn_layer_spec *l = L->spec;
+    const char *dir = backward ? "bwd" : "fwd";
+    clcnn_shape in = L->in;
+    char shape[64];
+    snprintf(shape, sizeof shape, "N%d C%d %dx%d", in.n, in.c, in.h, in.w);
+    int windowed = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_MAXPOOL ||
+                   l->kind == CLCNN_LAYER_AVGPOOL;
+    if (windowed && !square_window(l)) {
+        snprintf(row->label, sizeof row->label, "%s %s (not timed: window %dx%d, stride %dx%d, "
+                 "padding %dx%d are not square)", L->name, dir, l->kh, l->kw, l->sh, l->sw, l->ph,
+                 l->pw);
+        return CLCNN_OK;
+    }
+    switch (l->kind) {
+    case CLCNN_LAYER_CONV:
+        return plan_conv(L, budget, backward, row);
+    case CLCNN_LAYER_FC:
+        plan_fc(L, backward, row);
+        return CLCNN_OK;
+    case CLCNN_LAYER_MAXPOOL:
+    case CLCNN_LAYER_AVGPOOL: {
+        int max = l->kind == CLCNN_LAYER_MAXPOOL;
+        clcnn_op_kind op = max ? (backward ? CLCNN_OP_MAXPOOL_BWD : CLCNN_OP_MAXPOOL_FWD)
+                               : (backward ? CLCNN_OP_AVGPOOL_BWD : CLCNN_OP_AVGPOOL_FWD);
+        snprintf(row->label, sizeof row->label, "%s %s (k%d s%d, %s)", L->name, dir, l->kh, l->sh,
+                 shape);
+        add_case(row, window_case(op, in, l));
+        return CLCNN_OK;
+    }
+    case CLCNN_LAYER_BATCHNORM:
+        snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
+        add_case(row, op_case(backward ? CLCNN_OP_BN_BWD : CLCNN_OP_BN_TRAIN, 0, 0, in));
+        return CLCNN_OK;
+    case CLCNN_LAYER_DROPOUT:
+        snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
+        add_case(row, op_case(backward ? CLCNN_OP_DROPOUT_BWD : CLCNN_OP_DROPOUT_FWD, 0, 0, in));
+        return CLCNN_OK;
+    default: /* activations */
+        snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
+        add_case(row, op_case(backward ? CLCNN_OP_ACT_BWD : CLCNN_OP_ACT_FWD,
+                              activation_of(l->kind), 0, in));
+        return CLCNN_OK;
+    }
+}
+
+/* The Adam step of every parameter tensor, one op each, as the trainer runs
+ * them (layer order: weight, bias / gamma, beta). */
+static void plan_optimizer(const plan_layer *layers, int count, bench_row *row)
+{
+    for (int i = 0; i < count; i++) {
+        const clcnn_layer_spec *l = layers[i].spec;
+        clcnn_shape in = layers[i].in;
+        int per_channel = 0;
+        if (l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_FC) {
+            clcnn_shape w = l->kind == CLCNN_LAYER_CONV
+                                ? clcnn_shape_make(l->outputs, in.c, l->kh, l->kw)
+                                : clcnn_shape_make(l->outputs, in.c * in.h * in.w, 1, 1);
+            add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0, w));
+            per_channel = l->bias ? l->outputs : 0;
+            if (per_channel)
+                add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0,
+                                      clcnn_shape_make(1, per_channel, 1, 1)));
+        } else if (l->kind == CLCNN_LAYER_BATCHNORM) {
+            for (int k = 0; k < 2; k++) /* gamma, beta */
+                add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0,
+                                      clcnn_shape_make(1, in.c, 1, 1)));
+        }
+    }
+    snprintf(row->label, sizeof row->label, "optimizer (adam, %d tensors)", row->n_cases);
+}
+
+clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
+                        bench_rows *out)
+{
+    clcnn_shape shapes[CLCNN_MAX_LAYERS];
+    clcnn_status st = clcnn_model_spec_shapes(spec, shapes);
+    if (st != CLCNN_OK)
+        return st;
+    plan_layer layers[CLCNN_MAX_LAYERS];
+    clcnn_shape in = clcnn_shape_make(batch, spec->c, spec->h, spec->w);
+    for (int i = 0; i < spec->n_layers; i++) {
+        plan_layer *L = &layers[i];
+        L->spec = &spec->layers[i];
+        int k = 1; /* named as the network names its layers: conv1, bn2, ... */
+        for (int j = 0; j < i; j++)
+            k += spec->layers[j].kind == L->spec->kind;
+        snprintf(L->name, sizeof L->name, "%s%d", keyword(L->spec->kind), k);
+        L->in = in;
+        L->out = shapes[i];
+        L->out.n = batch;
+        L->first = i == 0;
+        in = L->out;
+    }
+    bench_row *row = bench_rows_add(out);
+    if (!row)
+        return CLCNN_ERR_NOMEM;
+    clcnn_shape input = clcnn_shape_make(batch, spec->c, spec->h, spec->w);
+    snprintf(row->label, sizeof row->label, "input normalize_u8 (N%d C%d %dx%d)", batch, spec->c,
+             spec->h, spec->w);
+    add_case(row, op_case(CLCNN_OP_NORMALIZE_U8, 0, 0, input));
+    for (int i = 0; i < spec->n_layers; i++) {
+        if (!(row = bench_rows_add(out)))
+            return CLCNN_ERR_NOMEM;
+        if ((st = plan_layer_row(&layers[i], col_budget_bytes, 0, row)) != CLCNN_OK)
+            return st;
+    }
+    clcnn_shape logits = in;
+    if (!(row = bench_rows_add(out)))
+        return CLCNN_ERR_NOMEM;
+    snprintf(row->label, sizeof row->label, "loss softmax (N%d K%d)", batch,
+             logits.c * logits.h * logits.w);
+    add_case(row, op_case(CLCNN_OP_LOSS, CLCNN_LOSS_SOFTMAX, 0,
+                          clcnn_shape_make(batch, logits.c * logits.h * logits.w, 1, 1)));
+    for (int i = spec->n_layers - 1; i >= 0; i--) {
+        /* clcnn_net_backward() stops at a first layer without parameters */
+        if (i == 0 && !has_params(spec->layers[0].kind))
+            break;
+        if (!(row = bench_rows_add(out)))
+            return CLCNN_ERR_NOMEM;
+        if ((st = plan_layer_row(&layers[i], col_budget_bytes, 1, row)) != CLCNN_OK)
+            return st;
+    }
+    if (!(row = bench_rows_add(out)))
+        return CLCNN_ERR_NOMEM;
+    plan_optimizer(layers, spec->n_layers, row);
+    return CLCNN_OK;
+}
