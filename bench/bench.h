@@ -75,9 +75,9 @@ typedef struct bench_row {
     char label[128];        /* "conv1 fwd (im2col+gemm 32x131072x75)" */
     int is_gemm;            /* a GEMM sub-row: flops is set */
     double flops;           /* GEMM: 2*m*n*k per run */
-    int repeat;             /* the cases run this many times a pass (conv chunks) */
     int n_cases;
     clcnn_op_case cases[BENCH_ROW_CASES];
+    int repeat[BENCH_ROW_CASES]; /* runs of each case a pass (convolution chunks) */
     bench_timing t;
 } bench_row;
 

@@ -70,20 +70,11 @@ static clcnn_status time_case(const clcnn_op_case *cs, clcnn_backend *be, int pr
     return st;
 }
 
-static int gemm_dims(const clcnn_op_case *cs, int *m, int *n, int *k)
-{
-    *m = cs->n;
-    *k = cs->c;
-    *n = cs->w;
-    return cs->op == CLCNN_OP_GEMM;
-}
-
 /* Append the GEMM sub-row of case cs of the row just timed. */
 static clcnn_status add_gemm_row(bench_rows *out, const clcnn_op_case *cs, const case_timing *t,
                                  const int *has)
 {
-    int m, n, k;
-    gemm_dims(cs, &m, &n, &k);
+    double m = cs->n, n = cs->w, k = cs->c; /* op_cases.h's GEMM encoding */
     bench_row *g = bench_rows_add(out);
     if (!g)
         return CLCNN_ERR_NOMEM;
@@ -91,7 +82,7 @@ static clcnn_status add_gemm_row(bench_rows *out, const clcnn_op_case *cs, const
     clcnn_op_case_name(cs, name, sizeof name);
     snprintf(g->label, sizeof g->label, "  %s", name);
     g->is_gemm = 1;
-    g->flops = 2.0 * m * n * k;
+    g->flops = 2 * m * n * k;
     g->n_cases = 1;
     g->cases[0] = *cs;
     for (int p = 0; p < BENCH_PATHS; p++) {
@@ -130,11 +121,11 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
                 continue;
             row->t.has[p] = 1;
             row->t.wall[p] = bench_stat_add(row->t.wall[p],
-                                            bench_stat_scale(t[p].wall_ms, plan_row->repeat));
+                                            bench_stat_scale(t[p].wall_ms, plan_row->repeat[c]));
         }
         row->t.cl_kernel =
             bench_stat_add(row->t.cl_kernel, bench_stat_scale(t[BENCH_CL].kernel_ms,
-                                                              plan_row->repeat));
+                                                              plan_row->repeat[c]));
         if (cs->op == CLCNN_OP_GEMM) {
             clcnn_status st = add_gemm_row(out, cs, t, has);
             if (st != CLCNN_OK)

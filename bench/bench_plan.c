@@ -22,7 +22,6 @@ bench_row *bench_rows_add(bench_rows *rows)
     }
     bench_row *row = &rows->rows[rows->count++];
     memset(row, 0, sizeof *row);
-    row->repeat = 1;
     return row;
 }
 
@@ -62,11 +61,16 @@ static clcnn_op_case gemm_case(unsigned flags, int m, int n, int k)
     return op_case(CLCNN_OP_GEMM, 0, flags, clcnn_shape_make(m, k, 1, n));
 }
 
-static void add_case(bench_row *row, clcnn_op_case cs)
+/* Add cs, run times a pass. */
+static void add_case_times(bench_row *row, clcnn_op_case cs, int times)
 {
-    if (row->n_cases < BENCH_ROW_CASES) /* the largest row, the optimizer's, fits */
-        row->cases[row->n_cases++] = cs;
+    if (row->n_cases == BENCH_ROW_CASES) /* never: the largest row, the optimizer's, fits */
+        return;
+    row->repeat[row->n_cases] = times;
+    row->cases[row->n_cases++] = cs;
 }
+
+static void add_case(bench_row *row, clcnn_op_case cs) { add_case_times(row, cs, 1); }
 
 /* What a layer sees: its spec, name, input and output shapes at the batch. */
 typedef struct plan_layer {
@@ -88,13 +92,23 @@ static const char *keyword(clcnn_layer_kind kind)
     case CLCNN_LAYER_LEAKY_RELU: return "leakyrelu";
     case CLCNN_LAYER_SIGMOID: return "sigmoid";
     case CLCNN_LAYER_DROPOUT: return "dropout";
+    case CLCNN_LAYER_GROUPNORM: return "groupnorm";
+    case CLCNN_LAYER_LAYERNORM: return "layernorm";
     }
     return "?";
 }
 
 static int has_params(clcnn_layer_kind kind)
 {
-    return kind == CLCNN_LAYER_CONV || kind == CLCNN_LAYER_FC || kind == CLCNN_LAYER_BATCHNORM;
+    return kind == CLCNN_LAYER_CONV || kind == CLCNN_LAYER_FC || kind == CLCNN_LAYER_BATCHNORM ||
+           kind == CLCNN_LAYER_GROUPNORM || kind == CLCNN_LAYER_LAYERNORM;
+}
+
+/* Elements of a normalization layer's gamma (and of beta): per channel, or
+ * per activation for "batchnorm per=activation". */
+static int norm_params(const clcnn_layer_spec *l, clcnn_shape in)
+{
+    return l->kind == CLCNN_LAYER_BATCHNORM && l->per_activation ? in.c * in.h * in.w : in.c;
 }
 
 static int square_window(const clcnn_layer_spec *l)
@@ -113,35 +127,36 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     size_t per_image = (size_t)ckk * p * sizeof(float);
     size_t fit = budget / per_image;
     int nb = fit < 1 ? 1 : fit > (size_t)L->in.n ? L->in.n : (int)fit;
-    row->repeat = (L->in.n + nb - 1) / nb;
+    int times = (L->in.n + nb - 1) / nb;
     char chunks[48] = "";
-    if (row->repeat > 1)
-        snprintf(chunks, sizeof chunks, ", %d chunks of %d", row->repeat, nb);
+    if (times > 1)
+        snprintf(chunks, sizeof chunks, ", %d chunks of %d", times, nb);
     clcnn_shape in = L->in, out = L->out;
     in.n = out.n = nb;
     int cols = nb * p;
     if (!backward) {
         snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name, f,
                  cols, ckk, chunks);
-        add_case(row, window_case(CLCNN_OP_IM2COL, in, l));
-        add_case(row, gemm_case(0, f, cols, ckk));
-        add_case(row, op_case(CLCNN_OP_CNP_TO_NCHW, 0, l->bias ? CLCNN_OPF_BIAS : 0, out));
+        add_case_times(row, window_case(CLCNN_OP_IM2COL, in, l), times);
+        add_case_times(row, gemm_case(0, f, cols, ckk), times);
+        add_case_times(row, op_case(CLCNN_OP_CNP_TO_NCHW, 0, l->bias ? CLCNN_OPF_BIAS : 0, out),
+                       times);
         return CLCNN_OK;
     }
-    add_case(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out));
-    add_case(row, window_case(CLCNN_OP_IM2COL, in, l));
-    add_case(row, gemm_case(CLCNN_OPF_TRANS_B, f, ckk, cols));
+    add_case_times(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out), times);
+    add_case_times(row, window_case(CLCNN_OP_IM2COL, in, l), times);
+    add_case_times(row, gemm_case(CLCNN_OPF_TRANS_B, f, ckk, cols), times);
     if (L->first) {
         snprintf(row->label, sizeof row->label, "%s bwd (im2col+gemm %dx%dx%d%s)", L->name, f,
                  ckk, cols, chunks);
     } else {
-        snprintf(row->label, sizeof row->label, "%s bwd (im2col+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)",
-                 L->name, f, ckk, cols, ckk, cols, f, chunks);
-        add_case(row, gemm_case(CLCNN_OPF_TRANS_A, ckk, cols, f));
-        add_case(row, window_case(CLCNN_OP_COL2IM, in, l));
+        snprintf(row->label, sizeof row->label,
+                 "%s bwd (im2col+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, ckk, cols,
+                 ckk, cols, f, chunks);
+        add_case_times(row, gemm_case(CLCNN_OPF_TRANS_A, ckk, cols, f), times);
+        add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
-    /* bias_backward runs once over the whole batch, not per chunk */
-    if (l->bias && row->repeat == 1)
+    if (l->bias) /* once over the whole batch, not per chunk */
         add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
     return CLCNN_OK;
 }
@@ -210,20 +225,34 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
         add_case(row, window_case(op, in, l));
         return CLCNN_OK;
     }
-    case CLCNN_LAYER_BATCHNORM:
-        snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
-        add_case(row, op_case(backward ? CLCNN_OP_BN_BWD : CLCNN_OP_BN_TRAIN, 0, 0, in));
+    case CLCNN_LAYER_BATCHNORM: {
+        /* per activation: the layer runs the op on an N x CHW x 1 x 1 view */
+        clcnn_shape s = in;
+        if (l->per_activation)
+            s = clcnn_shape_make(in.n, in.c * in.h * in.w, 1, 1);
+        snprintf(row->label, sizeof row->label, "%s %s (%s%s)", L->name, dir, shape,
+                 l->per_activation ? ", per activation" : "");
+        add_case(row, op_case(backward ? CLCNN_OP_BN_BWD : CLCNN_OP_BN_TRAIN, 0, 0, s));
+        return CLCNN_OK;
+    }
+    case CLCNN_LAYER_GROUPNORM:
+    case CLCNN_LAYER_LAYERNORM:
+        snprintf(row->label, sizeof row->label, "%s %s (not timed: no op case for it)", L->name,
+                 dir);
         return CLCNN_OK;
     case CLCNN_LAYER_DROPOUT:
         snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
         add_case(row, op_case(backward ? CLCNN_OP_DROPOUT_BWD : CLCNN_OP_DROPOUT_FWD, 0, 0, in));
         return CLCNN_OK;
-    default: /* activations */
+    case CLCNN_LAYER_RELU:
+    case CLCNN_LAYER_LEAKY_RELU:
+    case CLCNN_LAYER_SIGMOID:
         snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
         add_case(row, op_case(backward ? CLCNN_OP_ACT_BWD : CLCNN_OP_ACT_FWD,
                               activation_of(l->kind), 0, in));
         return CLCNN_OK;
     }
+    return clcnn_fail(CLCNN_ERR_ARG, "bench: layer %s of unknown kind %d", L->name, (int)l->kind);
 }
 
 /* The Adam step of every parameter tensor, one op each, as the trainer runs
@@ -233,20 +262,18 @@ static void plan_optimizer(const plan_layer *layers, int count, bench_row *row)
     for (int i = 0; i < count; i++) {
         const clcnn_layer_spec *l = layers[i].spec;
         clcnn_shape in = layers[i].in;
-        int per_channel = 0;
         if (l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_FC) {
             clcnn_shape w = l->kind == CLCNN_LAYER_CONV
                                 ? clcnn_shape_make(l->outputs, in.c, l->kh, l->kw)
                                 : clcnn_shape_make(l->outputs, in.c * in.h * in.w, 1, 1);
             add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0, w));
-            per_channel = l->bias ? l->outputs : 0;
-            if (per_channel)
+            if (l->bias)
                 add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0,
-                                      clcnn_shape_make(1, per_channel, 1, 1)));
-        } else if (l->kind == CLCNN_LAYER_BATCHNORM) {
+                                      clcnn_shape_make(1, l->outputs, 1, 1)));
+        } else if (has_params(l->kind)) { /* normalizations */
             for (int k = 0; k < 2; k++) /* gamma, beta */
                 add_case(row, op_case(CLCNN_OP_OPTIMIZER, CLCNN_OPT_ADAM, 0,
-                                      clcnn_shape_make(1, in.c, 1, 1)));
+                                      clcnn_shape_make(1, norm_params(l, in), 1, 1)));
         }
     }
     snprintf(row->label, sizeof row->label, "optimizer (adam, %d tensors)", row->n_cases);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "clcnn/device.h"
 
@@ -148,6 +150,31 @@ int cli_float(cli_parser *p, const char *flag, const char *text, double min, int
     if (!cli_real(p, flag, text, min, min_open, max, &v))
         return 0;
     *out = (float)v;
+    return 1;
+}
+
+int cli_output_path(cli_parser *p, const char *flag, const char *path)
+{
+    struct stat info;
+    if (stat(path, &info) == 0 && S_ISDIR(info.st_mode)) {
+        cli_error(p, "%s %s: is a directory, expected a file name", flag, path);
+        return 0;
+    }
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%s", path);
+    char *slash = strrchr(folder, '/');
+    if (!slash)
+        snprintf(folder, sizeof folder, ".");
+    else
+        slash[slash == folder] = '\0'; /* "/x" keeps "/" */
+    if (stat(folder, &info) != 0 || !S_ISDIR(info.st_mode)) {
+        cli_error(p, "%s %s: the folder %s does not exist", flag, path, folder);
+        return 0;
+    }
+    if (access(folder, W_OK) != 0) {
+        cli_error(p, "%s %s: the folder %s is not writable", flag, path, folder);
+        return 0;
+    }
     return 1;
 }
 

@@ -54,6 +54,11 @@ int cli_real(cli_parser *p, const char *flag, const char *text, double min, int 
 int cli_float(cli_parser *p, const char *flag, const char *text, double min, int min_open,
               double max, float *out);
 
+/* The value of flag names a file the command will write later: fail now
+ * (print, set failed, return 0) when it is a directory or its folder does not
+ * exist or is not writable, rather than after hours of training. */
+int cli_output_path(cli_parser *p, const char *flag, const char *path);
+
 /* The backend of --cpu (the float CPU reference) or else of --device SPEC
  * (NULL: CLCNN_DEVICE or the default device). Prints the failure as
  * "clcnn CMD: message" and returns 0. */

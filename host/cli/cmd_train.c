@@ -9,7 +9,9 @@
 #include "clcnn/check.h"
 #include "clcnn/train.h"
 #include "cli/cli_args.h"
+#include "cli/cli_distributed.h"
 #include "cli/cli_progress.h"
+#include "cli/cli_recipe.h"
 #include "cli/commands.h"
 
 #define DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"
@@ -31,10 +33,13 @@ static void help(void)
         "data and model:\n"
         "  --data DIR         data set folder (CIFAR-10/100 binary or IDX, files may be .gz)\n"
         "  --format F         cifar10 | cifar100 | idx | auto (default auto: from the files)\n"
-        "  --model M          preset (cifar, lenet, small, gradcheck) or model file; default\n"
+        "  --model M          preset (cifar, lenet, small, gradcheck; the notebooks' recipes\n"
+        "                     seed-cifar, seed-small, seed-lenet) or model file; default\n"
         "                     cifar for CIFAR data, lenet for IDX. A preset's last layer\n"
         "                     is resized to the data set's class count. Smaller images\n"
         "                     are zero-padded to the model's input (28x28 -> 32x32).\n"
+        "                     A model's [train] section (a recipe: see the README) sets\n"
+        "                     the defaults of the options below; flags override it.\n"
         "  --val N            images held out of the training set's end for validation;\n"
         "                     0: none (default %d for CIFAR, %d for IDX, at most a tenth\n"
         "                     of the training set; an explicit N must be smaller than it)\n"
@@ -55,7 +60,11 @@ static void help(void)
         "  --l2 X             L2 penalty on conv/fc weights added to the gradient (default 5e-4)\n"
         "  --weight-decay X   decoupled weight decay on conv/fc weights (default 0)\n"
         "  --dropout P        drop probability of every dropout layer (default: the model's)\n"
-        "  --loss L           softmax | svm (default softmax)\n"
+        "  --loss L           softmax | svm | bce (sigmoid outputs, binary cross-entropy;\n"
+        "                     default softmax)\n"
+        "  --normalize S      input scaling: data (the training set's per-channel mean and\n"
+        "                     std, default) | unit (x/255) | MEAN:STD (0..1 units, one pair\n"
+        "                     or per channel M1,M2,M3:S1,S2,S3)\n"
         "  --augment          random crop (pad %d) + horizontal flip (default for CIFAR)\n"
         "  --no-augment       no augmentation (default for IDX)\n"
         "  --seed N           parameters, shuffling, augmentation, dropout (default 1)\n"
@@ -80,6 +89,8 @@ static void help(void)
         "                     train_acc, val_loss, val_acc, lr, images_per_s, seconds) and\n"
         "                     a final one (iter, test_loss, test_acc); an epoch cut short\n"
         "                     by --iters has \"partial\": true\n"
+        "  --eval-every N     evaluate the validation set (else the test set) every N\n"
+        "                     iterations: one line each, and {iter, eval, loss, acc} in the log\n"
         "  --quiet            only the final results (and errors)\n\n"
         "SIGINT/SIGTERM finish the current step, write the checkpoint (with --save) and\n"
         "exit with status 130/143; a second signal exits at once. Exit status 2: bad\n"
@@ -93,6 +104,8 @@ typedef struct train_args {
     int cpu, quiet, help, no_check, no_cache;
     clcnn_train_config cfg;
     int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
+    int recipe_length;       /* the model's [train] section sets epochs or iterations */
+    long eval_every;
     const char *recipe_flag; /* first recipe flag given (not allowed with --resume) */
 } train_args;
 
@@ -138,12 +151,11 @@ static int parse_recipe_option(cli_parser *p, train_args *a)
     else if (cli_option(p, "--dropout", &v))
         cli_float(p, "--dropout", v, 0, 0, 0.99, &c->dropout);
     else if (cli_option(p, "--loss", &v)) {
-        if (strcmp(v, "softmax") == 0)
-            c->loss = CLCNN_LOSS_SOFTMAX;
-        else if (strcmp(v, "svm") == 0)
-            c->loss = CLCNN_LOSS_SVM;
-        else
-            cli_error(p, "--loss: '%s' is not one of softmax, svm", v);
+        if (clcnn_loss_parse(v, &c->loss) != CLCNN_OK)
+            cli_error(p, "--loss: '%s' is not one of softmax, svm, bce", v);
+    } else if (cli_option(p, "--normalize", &v)) {
+        if (clcnn_input_scaling_parse(v, c) != CLCNN_OK)
+            cli_error(p, "--normalize: %s", clcnn_last_error());
     } else if (cli_flag(p, "--augment"))
         a->augment = 1;
     else if (cli_flag(p, "--no-augment"))
@@ -193,6 +205,8 @@ static int parse_args(int argc, char **argv, train_args *a)
             a->resume = v;
         } else if (cli_option(&p, "--log", &v)) {
             a->log = v;
+        } else if (cli_option(&p, "--eval-every", &v)) {
+            cli_long(&p, "--eval-every", v, 1, 1000000000L, &a->eval_every);
         } else if (cli_flag(&p, "--quiet")) {
             a->quiet = 1;
         } else if (!parse_recipe_option(&p, a)) {
@@ -206,7 +220,33 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (!p.failed && a->resume && a->recipe_flag)
         cli_error(&p, "%s cannot be combined with --resume: the checkpoint's recipe is used",
                   a->recipe_flag);
+    if (!p.failed && a->save)
+        cli_output_path(&p, "--save", a->save);
+    if (!p.failed && a->log)
+        cli_output_path(&p, "--log", a->log);
     return !p.failed;
+}
+
+/* The [train] section of the --model given, as the defaults that the flags
+ * then override; 0 (after a message) when it is malformed. */
+static int load_recipe(train_args *a, int argc, char **argv)
+{
+    const char *model = cli_find_model(argc, argv);
+    clcnn_recipe r;
+    if (!model)
+        return 1;
+    clcnn_status st = clcnn_recipe_load(model, &a->cfg, &r);
+    if (st == CLCNN_ERR_IO)
+        return 1; /* no such file: --model reports it with the rest */
+    if (st != CLCNN_OK) {
+        fprintf(stderr, "clcnn train: --model: %s\n", clcnn_last_error());
+        return 0;
+    }
+    a->cfg = r.cfg;
+    a->recipe_length = r.has_length;
+    a->has_val = r.has_val;
+    a->augment = r.augment;
+    return 1;
 }
 
 /* What the run trains on: everything resolved before any data is loaded. */
@@ -267,7 +307,9 @@ static int plan_fresh(const train_args *a, train_plan *plan)
     if (clcnn_model_spec_resolve(model, &plan->spec) != CLCNN_OK)
         return fail("--model: ");
     plan->cfg = a->cfg;
-    if (!a->has_epochs && !a->has_iters)
+    if (a->has_epochs) /* --epochs replaces a recipe's iterations */
+        plan->cfg.iterations = 0;
+    if (!a->has_epochs && !a->has_iters && !a->recipe_length)
         plan->cfg.epochs = cifar ? CIFAR_EPOCHS : IDX_EPOCHS;
     int augment = a->augment >= 0 ? a->augment : cifar;
     plan->cfg.crop_pad = augment ? CIFAR_CROP_PAD : 0;
@@ -329,11 +371,13 @@ static void print_header(const train_plan *plan, const clcnn_train_data *data,
     printf("recipe: %s", clcnn_optimizer_name(&c->optimizer));
     if (c->optimizer.kind == CLCNN_OPT_MOMENTUM)
         printf(" (momentum %g)", (double)c->optimizer.momentum);
+    char scaling[128];
+    clcnn_input_scaling_format(c, scaling, sizeof scaling);
     printf(", lr %g %s, l2 %g, weight decay %g, loss %s, batch %d, %ld iterations (%ld per "
-           "epoch), augmentation %s, seed %llu\n", (double)c->optimizer.lr, schedule,
+           "epoch), inputs %s, augmentation %s, seed %llu\n", (double)c->optimizer.lr, schedule,
            (double)c->optimizer.l2, (double)c->optimizer.weight_decay, clcnn_loss_name(c->loss),
            c->batch, clcnn_trainer_total_iterations(t),
-           (long)(data->train.count / c->batch), c->crop_pad ? "crop + flip" : "off",
+           (long)(data->train.count / c->batch), scaling, c->crop_pad ? "crop + flip" : "off",
            (unsigned long long)c->seed);
     if (clcnn_trainer_iteration(t) > 0)
         printf("resuming at iteration %ld\n", clcnn_trainer_iteration(t));
@@ -365,6 +409,7 @@ typedef struct run_context {
     cli_progress progress;
     const char *save;
     const train_plan *plan;
+    long eval_every;
 } run_context;
 
 static clcnn_status save_checkpoint(clcnn_trainer *t, const run_context *rc)
@@ -375,9 +420,13 @@ static clcnn_status save_checkpoint(clcnn_trainer *t, const run_context *rc)
     return st == CLCNN_OK ? st : clcnn_fail_context(st, "--save: ");
 }
 
+/* The ranks of `mpirun -np N clcnn train` (one process otherwise). */
+static cli_dist dist;
+
 static clcnn_status on_progress(clcnn_trainer *t, const clcnn_train_progress *p, void *user)
 {
     run_context *rc = user;
+    cli_dist_log_step(&dist, p->iteration, p->last_loss);
     if (p->kind == CLCNN_PROGRESS_STEPS) {
         cli_progress_steps(&rc->progress, p);
         return CLCNN_OK;
@@ -393,11 +442,11 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
      * back only every 16 steps and at epoch ends */
     clcnn_train_hooks hooks = {.progress = on_progress,
                                .user = rc,
-                               .report_every = 16,
+                               .report_every = cli_dist_report_every(&dist, 16),
                                .report_seconds = rc->progress.bar ? 0.5 : 0,
                                .stop = &stop_signal};
     install_signals();
-    clcnn_status st = clcnn_trainer_run(t, &hooks);
+    clcnn_status st = cli_run_with_evals(t, &hooks, rc->eval_every, &rc->progress);
     cli_progress_clear(&rc->progress);
     if (st == CLCNN_ERR_INTERRUPTED) {
         int sig = stop_signal;
@@ -413,6 +462,8 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
     }
     if (st != CLCNN_OK)
         return fail("");
+    if (!cli_dist_is_writer(&dist))
+        return 0; /* rank 0 tests and saves */
     clcnn_eval_result test;
     if (clcnn_trainer_evaluate_test(t, &test) != CLCNN_OK)
         return fail("");
@@ -455,14 +506,16 @@ static int train_with(const train_args *a, train_plan *plan, clcnn_backend *be,
                       clcnn_train_data *data)
 {
     clcnn_trainer *t = NULL;
-    if (clcnn_trainer_create(be, &plan->spec, &data->train, &data->val, &data->test, &plan->cfg,
-                             &t) != CLCNN_OK)
+    if ((dist.comm ? clcnn_trainer_create_distributed(be, &plan->spec, &data->train, &data->val,
+                                                      &data->test, &plan->cfg, dist.comm, &t)
+                   : clcnn_trainer_create(be, &plan->spec, &data->train, &data->val, &data->test,
+                                          &plan->cfg, &t)) != CLCNN_OK)
         return fail("");
     if (a->resume && clcnn_trainer_restore(t, &plan->ckpt) != CLCNN_OK) {
         clcnn_trainer_destroy(t);
         return fail("--resume: ");
     }
-    run_context rc = {{0}, a->save, plan};
+    run_context rc = {{0}, a->save, plan, a->eval_every};
     rc.progress.quiet = a->quiet;
     rc.progress.bar = !a->quiet && isatty(STDERR_FILENO);
     if (a->log && !(rc.progress.log = fopen(a->log, a->resume ? "a" : "w"))) {
@@ -472,7 +525,12 @@ static int train_with(const train_args *a, train_plan *plan, clcnn_backend *be,
     }
     if (!a->quiet)
         print_header(plan, data, be, t);
+    if (dist.comm && !a->quiet)
+        printf("data-parallel: %d ranks, %d images per rank per step\n", dist.size,
+               (plan->cfg.batch + dist.size - 1) / dist.size);
     int status = run(t, &rc, data->train.class_names);
+    if (status == 0)
+        status = cli_dist_dump_params(&dist, "train", clcnn_trainer_net(t));
     if (rc.progress.log)
         fclose(rc.progress.log);
     clcnn_trainer_destroy(t);
@@ -485,10 +543,13 @@ int cmd_train(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.cfg = clcnn_train_config_default();
     a.augment = -1;
+    if (!load_recipe(&a, argc, argv))
+        return 1;
     if (!parse_args(argc, argv, &a))
         return 2;
     if (a.help) {
         help();
+        cli_dist_help(stdout);
         return 0;
     }
     train_plan plan;
@@ -499,10 +560,18 @@ int cmd_train(int argc, char **argv)
         clcnn_checkpoint_free(&plan.ckpt);
         return 2;
     }
+    if (status == 0 && (status = cli_dist_begin("train", &dist)) == 0 &&
+        !cli_dist_is_writer(&dist)) {
+        a.quiet = 1; /* rank 0 alone prints, logs and writes checkpoints */
+        a.log = a.save = NULL;
+    }
+    char rank_device[32];
+    const char *device =
+        a.cpu ? NULL : cli_dist_device(&dist, a.device, rank_device, sizeof rank_device);
     clcnn_backend *be = NULL;
     if (a.no_cache)
         setenv("CLCNN_CACHE_DIR", "", 1);
-    if (status == 0 && !cli_open_backend("train", a.cpu, a.device, &be))
+    if (status == 0 && !cli_open_backend("train", a.cpu, device, &be))
         status = 1;
     if (status == 0 && !a.cpu && !a.no_check)
         status = check_device(be, a.quiet);
@@ -515,5 +584,5 @@ int cmd_train(int argc, char **argv)
     clcnn_train_data_free(&data);
     clcnn_backend_destroy(be);
     clcnn_checkpoint_free(&plan.ckpt);
-    return status;
+    return cli_dist_end(&dist, "train", status);
 }

@@ -62,17 +62,27 @@ static clcnn_status read_stream(gzFile gz, const char *path, const char *what, s
         size_t room = capacity - out->size;
         unsigned want = room > READ_CHUNK ? READ_CHUNK : (unsigned)room;
         int got = gzread(gz, out->bytes + out->size, want);
+        out->compressed = !gzdirect(gz); /* known once reading has started */
         if (got < 0) {
             int errnum = 0;
             const char *msg = gzerror(gz, &errnum);
             if (errnum == Z_ERRNO)
                 return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset %zu: read failed: %s", path,
                                   out->size, strerror(errno));
-            return data_format_error(path, out, out->size, "corrupt gzip data (zlib: %s), expected %s",
+            return data_format_error(path, out, out->size, "corrupt gzip data near compressed "
+                                     "byte %lld (zlib: %s), expected %s", (long long)gzoffset(gz),
                                      msg, what);
         }
-        if (got == 0)
+        if (got == 0) {
+            /* A gzip stream cut short (even just its CRC trailer) ends with
+             * Z_BUF_ERROR, not a clean end of file. */
+            int errnum = 0;
+            const char *msg = gzerror(gz, &errnum);
+            if (errnum != Z_OK)
+                return data_format_error(path, out, out->size, "truncated or corrupt gzip data "
+                                         "(zlib: %s), expected %s", msg, what);
             return CLCNN_OK;
+        }
         out->size += (size_t)got;
         st = reserve(out, &capacity, 1, path);
     }

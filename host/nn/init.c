@@ -33,7 +33,7 @@ double nn_rng_normal(nn_rng *r)
 }
 
 /* AUTO: He when the output reaches a ReLU-like activation, through any
- * batchnorm or dropout in between; Xavier otherwise. */
+ * normalization or dropout in between; Xavier otherwise. */
 static int uses_he(const clcnn_net *net, int layer)
 {
     const clcnn_layer_spec *s = &net->spec.layers[layer];
@@ -43,7 +43,8 @@ static int uses_he(const clcnn_net *net, int layer)
         clcnn_layer_kind k = net->spec.layers[i].kind;
         if (k == CLCNN_LAYER_RELU || k == CLCNN_LAYER_LEAKY_RELU)
             return 1;
-        if (k != CLCNN_LAYER_BATCHNORM && k != CLCNN_LAYER_DROPOUT)
+        if (k != CLCNN_LAYER_BATCHNORM && k != CLCNN_LAYER_GROUPNORM &&
+            k != CLCNN_LAYER_LAYERNORM && k != CLCNN_LAYER_DROPOUT)
             return 0;
     }
     return 0;
@@ -55,7 +56,9 @@ static clcnn_status init_weight(clcnn_net *net, nn_layer *l)
     /* w is F x C x KH x KW (conv) or O x I x 1 x 1 (fc) */
     double window = (double)w->shape.h * w->shape.w;
     double fan_in = w->shape.c * window, fan_out = w->shape.n * window;
-    double std = uses_he(net, l->index) ? sqrt(2.0 / fan_in) : sqrt(2.0 / (fan_in + fan_out));
+    double std = l->spec.init == CLCNN_INIT_NORMAL ? (double)l->spec.init_std
+                 : uses_he(net, l->index)          ? sqrt(2.0 / fan_in)
+                                                   : sqrt(2.0 / (fan_in + fan_out));
     float *values = malloc(w->count * sizeof *values);
     if (!values)
         return clcnn_fail(CLCNN_ERR_NOMEM, "initializing %s: out of memory", w->name);
@@ -84,6 +87,11 @@ clcnn_status nn_init_params(clcnn_net *net)
             NN_TRY(ops->fill(net->be, &l->value[NN_BETA], 0.0f));
             NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
             NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_VAR], 1.0f));
+            break;
+        case CLCNN_LAYER_GROUPNORM:
+        case CLCNN_LAYER_LAYERNORM:
+            NN_TRY(ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
+            NN_TRY(ops->fill(net->be, &l->value[NN_BETA], 0.0f));
             break;
         default: break;
         }

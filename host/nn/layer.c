@@ -16,6 +16,8 @@ const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind)
     case CLCNN_LAYER_LEAKY_RELU:
     case CLCNN_LAYER_SIGMOID: return &nn_activation_ops;
     case CLCNN_LAYER_DROPOUT: return &nn_dropout_ops;
+    case CLCNN_LAYER_GROUPNORM:
+    case CLCNN_LAYER_LAYERNORM: return &nn_groupnorm_ops;
     }
     return NULL;
 }

@@ -2,7 +2,8 @@
  *
  * A layer is a small struct with its spec, shapes, tensors and a table of
  * forward/backward functions; one file per layer family (layer_conv.c,
- * layer_fc.c, layer_pool.c, layer_batchnorm.c, layer_pointwise.c). Layers
+ * layer_fc.c, layer_pool.c, layer_batchnorm.c, layer_groupnorm.c,
+ * layer_pointwise.c). Layers
  * compute only through the backend's ops, on tensors allocated once for the
  * maximum batch; a step with n images uses views of the first n.
  */
@@ -31,7 +32,7 @@ typedef struct nn_step {
     nn_scratch *scratch;
 } nn_step;
 
-/* Parameter slots: weight/bias for conv and fc, gamma/beta for batchnorm. */
+/* Parameter slots: weight/bias for conv and fc, gamma/beta for the normalizations. */
 enum { NN_WEIGHT = 0, NN_BIAS = 1, NN_MAX_PARAMS = 2 };
 enum { NN_GAMMA = 0, NN_BETA = 1 };
 /* State slots (batchnorm running statistics). */
@@ -75,14 +76,14 @@ struct nn_layer {
     clcnn_tensor state[NN_MAX_STATES];
     char state_names[NN_MAX_STATES][32];
 
-    clcnn_tensor cache[2];      /* batchnorm: saved mean, 1/std; maxpool: argmax */
+    clcnn_tensor cache[2];      /* batchnorm, groupnorm: saved mean, 1/std; maxpool: argmax */
 };
 
 /* The ops table of a layer kind. */
 const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind);
 
 extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
-    nn_batchnorm_ops, nn_activation_ops, nn_dropout_ops;
+    nn_batchnorm_ops, nn_groupnorm_ops, nn_activation_ops, nn_dropout_ops;
 
 /* Allocate parameter slot i of l (value and gradient) with shape, named
  * "<layer>.<what>". */

@@ -1,11 +1,12 @@
 /* The plain-text model format: one statement a line, '#' starts a comment.
  *
  *   input C H W
- *   conv FILTERS K[xK2] [pad=P[xP2]] [stride=S[xS2]] [bias=0|1] [init=auto|he|xavier]
- *   fc OUTPUTS [bias=0|1] [init=auto|he|xavier]
+ *   conv FILTERS K[xK2] [pad=P[xP2]] [stride=S[xS2]] [bias=0|1] [init=INIT]
+ *   fc OUTPUTS [bias=0|1] [init=INIT]     INIT: auto | he | xavier | normal:STD
  *   maxpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]     (stride defaults to the window)
  *   avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]
- *   batchnorm [momentum=M] [eps=E]
+ *   batchnorm [per=channel|activation] [momentum=M] [eps=E]
+ *   groupnorm GROUPS [eps=E]  |  layernorm [eps=E]
  *   relu | leakyrelu [alpha=A] | sigmoid
  *   dropout P
  *
@@ -97,13 +98,26 @@ static clcnn_status parse_float(const parser *p, const char *tok, const char *wh
     return CLCNN_OK;
 }
 
-static clcnn_status parse_init(const parser *p, const char *tok, clcnn_init_kind *out)
+static clcnn_status parse_init(const parser *p, const char *tok, clcnn_layer_spec *l)
 {
-    if (strcmp(tok, "auto") == 0) *out = CLCNN_INIT_AUTO;
-    else if (strcmp(tok, "he") == 0) *out = CLCNN_INIT_HE;
-    else if (strcmp(tok, "xavier") == 0) *out = CLCNN_INIT_XAVIER;
+    if (strcmp(tok, "auto") == 0) l->init = CLCNN_INIT_AUTO;
+    else if (strcmp(tok, "he") == 0) l->init = CLCNN_INIT_HE;
+    else if (strcmp(tok, "xavier") == 0) l->init = CLCNN_INIT_XAVIER;
+    else if (strncmp(tok, "normal:", 7) == 0) {
+        l->init = CLCNN_INIT_NORMAL;
+        return parse_float(p, tok + 7, "init=normal:STD", 1e-30, 1e6, &l->init_std);
+    } else
+        return parse_error(p, "%s: bad value '%s' for init (expected auto, he, xavier or "
+                           "normal:STD)", p->keyword, tok);
+    return CLCNN_OK;
+}
+
+static clcnn_status parse_per(const parser *p, const char *tok, int *per_activation)
+{
+    if (strcmp(tok, "channel") == 0) *per_activation = 0;
+    else if (strcmp(tok, "activation") == 0) *per_activation = 1;
     else
-        return parse_error(p, "%s: bad value '%s' for init (expected auto, he or xavier)",
+        return parse_error(p, "%s: bad value '%s' for per (expected channel or activation)",
                            p->keyword, tok);
     return CLCNN_OK;
 }
@@ -122,10 +136,13 @@ static clcnn_status parse_option(const parser *p, clcnn_layer_spec *l, const cha
     if (has_bias && strcmp(key, "bias") == 0)
         return parse_int(p, value, "bias", 0, 1, &l->bias);
     if (has_bias && strcmp(key, "init") == 0)
-        return parse_init(p, value, &l->init);
+        return parse_init(p, value, l);
     if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "momentum") == 0)
         return parse_float(p, value, "momentum", 0.0, 1.0, &l->momentum);
-    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "eps") == 0)
+    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "per") == 0)
+        return parse_per(p, value, &l->per_activation);
+    if ((l->kind == CLCNN_LAYER_BATCHNORM || l->kind == CLCNN_LAYER_GROUPNORM ||
+         l->kind == CLCNN_LAYER_LAYERNORM) && strcmp(key, "eps") == 0)
         return parse_float(p, value, "eps", 1e-30, 1.0, &l->eps);
     if (l->kind == CLCNN_LAYER_LEAKY_RELU && strcmp(key, "alpha") == 0)
         return parse_float(p, value, "alpha", -1e6, 1e6, &l->alpha);
@@ -143,6 +160,7 @@ static clcnn_status parse_positional(const parser *p, clcnn_layer_spec *l, char 
     case CLCNN_LAYER_MAXPOOL:
     case CLCNN_LAYER_AVGPOOL: need = 1; usage = "maxpool|avgpool K[xK2] [key=value ...]"; break;
     case CLCNN_LAYER_DROPOUT: need = 1; usage = "dropout P"; break;
+    case CLCNN_LAYER_GROUPNORM: need = 1; usage = "groupnorm GROUPS [eps=E]"; break;
     default: need = 0; usage = p->keyword; break;
     }
     if (n_pos < need)
@@ -166,6 +184,7 @@ static clcnn_status parse_positional(const parser *p, clcnn_layer_spec *l, char 
     case CLCNN_LAYER_DROPOUT:
         /* p = 1 would drop everything and scale by 1/0 */
         return parse_float(p, pos[0], "drop probability", 0.0, 0.999999, &l->p);
+    case CLCNN_LAYER_GROUPNORM: return parse_int(p, pos[0], "group count", 1, MAX_DIM, &l->groups);
     default: return CLCNN_OK;
     }
 }
@@ -178,7 +197,8 @@ static const struct {
     {"maxpool", CLCNN_LAYER_MAXPOOL},     {"avgpool", CLCNN_LAYER_AVGPOOL},
     {"batchnorm", CLCNN_LAYER_BATCHNORM}, {"relu", CLCNN_LAYER_RELU},
     {"leakyrelu", CLCNN_LAYER_LEAKY_RELU}, {"sigmoid", CLCNN_LAYER_SIGMOID},
-    {"dropout", CLCNN_LAYER_DROPOUT},
+    {"dropout", CLCNN_LAYER_DROPOUT},     {"groupnorm", CLCNN_LAYER_GROUPNORM},
+    {"layernorm", CLCNN_LAYER_LAYERNORM},
 };
 
 static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_layer_spec *l)
@@ -189,7 +209,8 @@ static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_la
             break;
     if (k == n_kinds)
         return parse_error(p, "unknown layer '%s' (expected input, conv, fc, maxpool, avgpool, "
-                              "batchnorm, relu, leakyrelu, sigmoid or dropout)", tok[0]);
+                              "batchnorm, groupnorm, layernorm, relu, leakyrelu, sigmoid or "
+                              "dropout)", tok[0]);
     nn_layer_spec_defaults(l, layer_keywords[k].kind);
     l->line = p->line;
 
@@ -351,7 +372,8 @@ clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec
         return clcnn_model_spec_preset(name_or_path, spec);
     clcnn_status st = clcnn_model_spec_load(name_or_path, spec);
     if (st == CLCNN_ERR_IO)
-        return clcnn_fail_context(st, "model '%s' is not a preset (cifar, lenet, small, "
-                                      "gradcheck), and as a file: ", name_or_path);
+        return clcnn_fail_context(st, "model '%s' is not a preset (see clcnn_model_preset_names: "
+                                      "cifar, lenet, small, gradcheck, seed-cifar, seed-small, "
+                                      "seed-lenet), and as a file: ", name_or_path);
     return st;
 }

@@ -23,6 +23,7 @@ void nn_layer_spec_defaults(clcnn_layer_spec *l, clcnn_layer_kind kind)
     l->momentum = 0.1f;
     l->eps = 1e-5f;
     l->alpha = 0.01f;
+    l->groups = 1;
 }
 
 const char *nn_layer_keyword(clcnn_layer_kind kind)
@@ -37,6 +38,8 @@ const char *nn_layer_keyword(clcnn_layer_kind kind)
     case CLCNN_LAYER_LEAKY_RELU: return "leakyrelu";
     case CLCNN_LAYER_SIGMOID: return "sigmoid";
     case CLCNN_LAYER_DROPOUT: return "dropout";
+    case CLCNN_LAYER_GROUPNORM: return "groupnorm";
+    case CLCNN_LAYER_LAYERNORM: return "layernorm";
     }
     return "?";
 }
@@ -53,7 +56,9 @@ size_t nn_layer_param_count(const clcnn_layer_spec *l, clcnn_shape in)
     switch (l->kind) {
     case CLCNN_LAYER_CONV: return (size_t)l->outputs * (size_t)in.c * l->kh * l->kw + bias;
     case CLCNN_LAYER_FC: return (size_t)l->outputs * in_count + bias;
-    case CLCNN_LAYER_BATCHNORM: return 2 * (size_t)in.c;
+    case CLCNN_LAYER_BATCHNORM: return 2 * (l->per_activation ? in_count : (size_t)in.c);
+    case CLCNN_LAYER_GROUPNORM:
+    case CLCNN_LAYER_LAYERNORM: return 2 * (size_t)in.c;
     default: return 0;
     }
 }
@@ -116,6 +121,9 @@ clcnn_status clcnn_model_spec_shapes(const clcnn_model_spec *spec, clcnn_shape *
                 return st;
         } else if (l->kind == CLCNN_LAYER_FC) {
             out = clcnn_shape_make(1, l->outputs, 1, 1);
+        } else if (l->kind == CLCNN_LAYER_GROUPNORM && (l->groups < 1 || in.c % l->groups)) {
+            return spec_error(spec, l->line, "groupnorm: %d groups do not divide the %d input "
+                              "channels", l->groups, in.c);
         }
         if ((int64_t)out.c * out.h * out.w > MAX_ACTIVATION)
             return spec_error(spec, l->line, "%s: output %dx%dx%d too large", nn_layer_keyword(l->kind),
@@ -142,14 +150,19 @@ static int layer_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
     case CLCNN_LAYER_CONV:
         return a->outputs == b->outputs && a->kh == b->kh && a->kw == b->kw && a->sh == b->sh &&
                a->sw == b->sw && a->ph == b->ph && a->pw == b->pw && a->bias == b->bias &&
-               a->init == b->init;
+               a->init == b->init && (a->init != CLCNN_INIT_NORMAL || a->init_std == b->init_std);
     case CLCNN_LAYER_FC:
-        return a->outputs == b->outputs && a->bias == b->bias && a->init == b->init;
+        return a->outputs == b->outputs && a->bias == b->bias && a->init == b->init &&
+               (a->init != CLCNN_INIT_NORMAL || a->init_std == b->init_std);
     case CLCNN_LAYER_MAXPOOL:
     case CLCNN_LAYER_AVGPOOL:
         return a->kh == b->kh && a->kw == b->kw && a->sh == b->sh && a->sw == b->sw &&
                a->ph == b->ph && a->pw == b->pw;
-    case CLCNN_LAYER_BATCHNORM: return a->momentum == b->momentum && a->eps == b->eps;
+    case CLCNN_LAYER_BATCHNORM:
+        return a->momentum == b->momentum && a->eps == b->eps &&
+               a->per_activation == b->per_activation;
+    case CLCNN_LAYER_GROUPNORM: return a->groups == b->groups && a->eps == b->eps;
+    case CLCNN_LAYER_LAYERNORM: return a->eps == b->eps;
     case CLCNN_LAYER_LEAKY_RELU: return a->alpha == b->alpha;
     case CLCNN_LAYER_DROPOUT: return a->p == b->p;
     case CLCNN_LAYER_RELU:
@@ -215,23 +228,35 @@ static const char *float_text(float v, char *buf, size_t size)
     return buf;
 }
 
-static const char *init_name(clcnn_init_kind k)
+/* The init= value of l ("normal:0.1" needs buf). */
+static const char *init_text(const clcnn_layer_spec *l, char *buf, size_t size)
 {
-    return k == CLCNN_INIT_HE ? "he" : k == CLCNN_INIT_XAVIER ? "xavier" : "auto";
+    switch (l->init) {
+    case CLCNN_INIT_HE: return "he";
+    case CLCNN_INIT_XAVIER: return "xavier";
+    case CLCNN_INIT_NORMAL: {
+        char std[32];
+        snprintf(buf, size, "normal:%s", float_text(l->init_std, std, sizeof std));
+        return buf;
+    }
+    case CLCNN_INIT_AUTO: break;
+    }
+    return "auto";
 }
 
 /* One layer as a model-file statement with every setting explicit. */
 static void format_layer(text_out *o, const clcnn_layer_spec *l)
 {
     const char *kw = nn_layer_keyword(l->kind);
-    char a[32], b[32];
+    char a[32], b[32], init[48];
     switch (l->kind) {
     case CLCNN_LAYER_CONV:
         out_printf(o, "conv %d %dx%d pad=%dx%d stride=%dx%d bias=%d init=%s", l->outputs, l->kh,
-                   l->kw, l->ph, l->pw, l->sh, l->sw, l->bias, init_name(l->init));
+                   l->kw, l->ph, l->pw, l->sh, l->sw, l->bias, init_text(l, init, sizeof init));
         break;
     case CLCNN_LAYER_FC:
-        out_printf(o, "fc %d bias=%d init=%s", l->outputs, l->bias, init_name(l->init));
+        out_printf(o, "fc %d bias=%d init=%s", l->outputs, l->bias,
+                   init_text(l, init, sizeof init));
         break;
     case CLCNN_LAYER_MAXPOOL:
     case CLCNN_LAYER_AVGPOOL:
@@ -239,9 +264,14 @@ static void format_layer(text_out *o, const clcnn_layer_spec *l)
                    l->pw);
         break;
     case CLCNN_LAYER_BATCHNORM:
-        out_printf(o, "batchnorm momentum=%s eps=%s", float_text(l->momentum, a, sizeof a),
-                   float_text(l->eps, b, sizeof b));
+        out_printf(o, "batchnorm per=%s momentum=%s eps=%s",
+                   l->per_activation ? "activation" : "channel",
+                   float_text(l->momentum, a, sizeof a), float_text(l->eps, b, sizeof b));
         break;
+    case CLCNN_LAYER_GROUPNORM:
+        out_printf(o, "groupnorm %d eps=%s", l->groups, float_text(l->eps, a, sizeof a));
+        break;
+    case CLCNN_LAYER_LAYERNORM: out_printf(o, "layernorm eps=%s", float_text(l->eps, a, sizeof a)); break;
     case CLCNN_LAYER_LEAKY_RELU:
         out_printf(o, "leakyrelu alpha=%s", float_text(l->alpha, a, sizeof a));
         break;

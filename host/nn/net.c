@@ -22,7 +22,12 @@ static clcnn_tensor shaped_view(const clcnn_tensor *t, clcnn_shape s, int n)
 
 static const char *short_name(clcnn_layer_kind kind)
 {
-    return kind == CLCNN_LAYER_BATCHNORM ? "bn" : nn_layer_keyword(kind);
+    switch (kind) {
+    case CLCNN_LAYER_BATCHNORM: return "bn";
+    case CLCNN_LAYER_GROUPNORM: return "gn";
+    case CLCNN_LAYER_LAYERNORM: return "ln";
+    default: return nn_layer_keyword(kind);
+    }
 }
 
 /* Layer names count per kind: conv1, conv2, bn1, fc1 ... */

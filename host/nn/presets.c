@@ -1,98 +1,65 @@
-/* The built-in model presets. The same text ships as models/<name>.txt;
- * tests/test_net_parse.c checks that each file parses to the same spec. */
+/* The built-in model presets: the host/nn/models/<name>.txt files, embedded
+ * into the library at build time (model_sources.h) and installed to
+ * share/clcnn/models, so a preset and its file cannot drift apart. */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clcnn/net.h"
+#include "nn/model_sources.h"
 
-static const char cifar_text[] =
-    "input 3 32 32\n"
-    "conv 32 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 64 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 128 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "fc 256 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "dropout 0.5\n"
-    "fc 10\n"
-    ;
+#define MAX_PRESETS 64
+#define MAX_NAME 64
 
-static const char lenet_text[] =
-    "input 1 32 32\n"
-    "conv 6 5\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 16 5\n"
-    "relu\n"
-    "maxpool 2\n"
-    "fc 120\n"
-    "relu\n"
-    "fc 84\n"
-    "relu\n"
-    "fc 10\n"
-    ;
+static char names_buf[MAX_PRESETS][MAX_NAME];
+static const char *names[MAX_PRESETS + 1]; /* NULL-terminated */
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
 
-static const char small_text[] =
-    "input 3 32 32\n"
-    "conv 10 5 pad=2\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 20 5 pad=2\n"
-    "relu\n"
-    "maxpool 2\n"
-    "fc 100\n"
-    "relu\n"
-    "fc 10\n"
-    ;
+/* The preset names: the file names without ".txt", in file-name order. */
+static void collect_names(void)
+{
+    int n = 0;
+    for (int i = 0; i < nn_model_source_count && n < MAX_PRESETS; i++) {
+        const char *file = nn_model_sources[i].file;
+        size_t len = strlen(file);
+        if (len > 4 && len - 4 < MAX_NAME && strcmp(file + len - 4, ".txt") == 0) {
+            memcpy(names_buf[n], file, len - 4);
+            names_buf[n][len - 4] = '\0';
+            names[n] = names_buf[n];
+            n++;
+        }
+    }
+    names[n] = NULL;
+}
 
-static const char gradcheck_text[] =
-    "input 3 32 32\n"
-    "conv 2 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 3 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "conv 4 5 pad=2 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "maxpool 2\n"
-    "fc 20 bias=0\n"
-    "batchnorm\n"
-    "relu\n"
-    "fc 10 bias=0\n"
-    "batchnorm\n"
-    ;
-
-static const char *const preset_names[] = {"cifar", "lenet", "small", "gradcheck", NULL};
-static const char *const preset_texts[] = {cifar_text, lenet_text, small_text, gradcheck_text};
-
-const char *const *clcnn_model_preset_names(void) { return preset_names; }
+const char *const *clcnn_model_preset_names(void)
+{
+    pthread_once(&names_once, collect_names);
+    return names;
+}
 
 const char *clcnn_model_preset_text(const char *name)
 {
-    for (int i = 0; preset_names[i]; i++)
-        if (strcmp(preset_names[i], name) == 0)
-            return preset_texts[i];
+    size_t len = strlen(name);
+    for (int k = 0; k < nn_model_source_count; k++) {
+        const char *file = nn_model_sources[k].file;
+        if (strncmp(file, name, len) == 0 && strcmp(file + len, ".txt") == 0)
+            return nn_model_sources[k].source;
+    }
     return NULL;
 }
 
 clcnn_status clcnn_model_spec_preset(const char *name, clcnn_model_spec *spec)
 {
     const char *text = clcnn_model_preset_text(name);
-    if (!text)
-        return clcnn_fail(CLCNN_ERR_ARG,
-                          "model preset '%s': unknown (presets: cifar, lenet, small, gradcheck)",
-                          name);
+    if (!text) {
+        char list[512] = "";
+        const char *const *all = clcnn_model_preset_names();
+        for (int i = 0; all[i]; i++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", all[i]);
+        }
+        return clcnn_fail(CLCNN_ERR_ARG, "model preset '%s': unknown (presets: %s)", name, list);
+    }
     return clcnn_model_spec_parse(text, name, spec);
 }

@@ -270,7 +270,8 @@ static clcnn_status get_payload(byte_reader *r, clcnn_checkpoint *k)
     READ(get_int, "optimizer state count", &k->optimizer_states);
     if (st == CLCNN_OK && (k->optimizer_states < 0 || k->optimizer_states > 2))
         return br_fail(r, "optimizer state count %d outside 0 .. 2", k->optimizer_states);
-    k->optimizer_count = clcnn_model_spec_param_count(&k->spec);
+    if (st == CLCNN_OK) /* on an invalid spec it would overwrite the message */
+        k->optimizer_count = clcnn_model_spec_param_count(&k->spec);
     if (k->optimizer_states >= 1)
         READ(br_f32_array, "optimizer state m", k->optimizer_count, &k->optimizer_m);
     if (k->optimizer_states >= 2)

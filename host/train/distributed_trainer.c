@@ -18,6 +18,7 @@ struct trainer_dist {
     float *buffer;        /* max(parameters + STEP_EXTRA, states) + 1 floats */
     size_t param_floats;  /* gradient floats: the parameter count */
     int synced;           /* rank 0's state has been broadcast */
+    long averaged_at;     /* iteration of the last average of the states */
     int stop_agreed;      /* some rank asked to stop at the last step */
     const volatile sig_atomic_t *stop;
     long steps;
@@ -37,6 +38,7 @@ clcnn_status trainer_dist_init(clcnn_trainer *t)
     if (!d)
         return clcnn_fail(CLCNN_ERR_NOMEM, "distributed training: out of memory");
     t->dist = d;
+    d->averaged_at = -1;
     d->param_floats = clcnn_model_spec_param_count(&t->spec);
     size_t floats = d->param_floats + STEP_EXTRA;
     size_t states = clcnn_net_flat_count(t->net) - d->param_floats;
@@ -121,7 +123,9 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
 
 clcnn_status trainer_dist_average_states(clcnn_trainer *t)
 {
-    if (!t->comm)
+    /* Averaging equal values again could still change their last bit (a sum
+     * of three rounds): once per iteration. */
+    if (!t->comm || t->dist->averaged_at == t->iteration)
         return CLCNN_OK;
     int count = 0;
     const clcnn_state *states = clcnn_net_states(t->net, &count);
@@ -142,6 +146,8 @@ clcnn_status trainer_dist_average_states(clcnn_trainer *t)
                                  t->dist->buffer + floats);
         floats += states[i].value->count;
     }
+    if (st == CLCNN_OK)
+        t->dist->averaged_at = t->iteration;
     return st == CLCNN_OK ? st : clcnn_fail_context(st, "averaging batchnorm statistics: ");
 }
 

@@ -88,6 +88,16 @@ clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg)
         return bad("crop padding", cfg->crop_pad, "0 .. 64");
     if (cfg->val_count < 0)
         return bad("validation count", cfg->val_count, ">= 0");
+    if (cfg->input < CLCNN_INPUT_DATA || cfg->input > CLCNN_INPUT_CONSTANTS)
+        return bad("input scaling", cfg->input, "data, unit or MEAN:STD");
+    if (cfg->input == CLCNN_INPUT_CONSTANTS) {
+        if (cfg->input_values < 1 || cfg->input_values > CLCNN_MAX_INPUT_CHANNELS)
+            return bad("input scaling values", cfg->input_values, "1 .. 4 per channel");
+        for (int c = 0; c < cfg->input_values; c++)
+            if (!(in_range(cfg->input_std[c], 0, 1e6) && cfg->input_std[c] > 0) ||
+                !in_range(cfg->input_mean[c], -1e6, 1e6))
+                return bad("input scaling std", cfg->input_std[c], "std > 0 and a finite mean");
+    }
     return CLCNN_OK;
 }
 
@@ -171,4 +181,14 @@ const char *clcnn_loss_name(clcnn_loss_kind kind)
     case CLCNN_LOSS_BCE: return "bce";
     }
     return "?";
+}
+
+clcnn_status clcnn_loss_parse(const char *text, clcnn_loss_kind *out)
+{
+    for (int k = CLCNN_LOSS_SOFTMAX; k <= CLCNN_LOSS_BCE; k++)
+        if (strcmp(text, clcnn_loss_name((clcnn_loss_kind)k)) == 0) {
+            *out = (clcnn_loss_kind)k;
+            return CLCNN_OK;
+        }
+    return clcnn_fail(CLCNN_ERR_ARG, "loss '%s': expected softmax, svm or bce", text);
 }

@@ -50,6 +50,8 @@ static clcnn_status compute_normalization(clcnn_trainer *t)
         t->mean[c] = (float)mean[c];
         t->std[c] = (float)(std[c] < MIN_STD ? 1.0 : std[c]);
     }
+    if (st == CLCNN_OK) /* x / 255 or given constants replace the data's statistics */
+        st = clcnn_input_scaling_apply(&t->cfg, C, t->mean, t->std);
     t->channels = C;
     free(mean);
     free(std);

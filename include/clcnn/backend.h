@@ -227,6 +227,31 @@ typedef struct clcnn_backend_ops {
     clcnn_status (*normalize_u8)(clcnn_backend *be, const clcnn_tensor *x, const float *mean,
                                  const float *std, clcnn_tensor *y);
 
+    /* ---- group normalization (layer norm: groups = 1 on an N x D x 1 x 1 fc
+     * output or over C, H, W; instance norm: groups = C). For image n and group
+     * g of the C/groups consecutive channels g*C/groups .. (g+1)*C/groups-1:
+     * mean and biased variance over those channels at every position
+     * (M = C/groups*H*W values), xhat = (x - mean) / sqrt(var + eps),
+     * y = gamma[c] * xhat + beta[c] with gamma and beta per channel (C
+     * elements). No running statistics: training and evaluation are the same.
+     * save_mean and save_invstd (N*groups elements, index n*groups + g) keep
+     * mean and 1/sqrt(var+eps) for backward.
+     * Decisions: groups must divide C (else CLCNN_ERR_ARG); eps > 0 keeps a
+     * constant group finite (y = beta); forward may run in place (x == y),
+     * backward with dx == dy; dgamma and dbeta are overwritten. Backward, with
+     * dxhat = dy * gamma[c] and means over the group's M values:
+     *   dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
+     *   dgamma[c] = sum over n, h, w of dy * xhat, dbeta[c] = sum of dy. ---- */
+    clcnn_status (*groupnorm_forward)(clcnn_backend *be, int groups, float eps,
+                                      const clcnn_tensor *x, const clcnn_tensor *gamma,
+                                      const clcnn_tensor *beta, clcnn_tensor *save_mean,
+                                      clcnn_tensor *save_invstd, clcnn_tensor *y);
+    clcnn_status (*groupnorm_backward)(clcnn_backend *be, int groups, const clcnn_tensor *dy,
+                                       const clcnn_tensor *x, const clcnn_tensor *gamma,
+                                       const clcnn_tensor *save_mean,
+                                       const clcnn_tensor *save_invstd, clcnn_tensor *dx,
+                                       clcnn_tensor *dgamma, clcnn_tensor *dbeta);
+
     /* Wait until all enqueued work is done. */
     clcnn_status (*finish)(clcnn_backend *be);
     /* Destroy the backend (all tensors must have been freed). */

@@ -52,6 +52,11 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out);
 /* Information on the device of an OpenCL backend (NULL for other backends). */
 const clcnn_device_info *clcnn_backend_cl_device(const clcnn_backend *be);
 
+/* 1 when `clcnn tune` has stored CLBlast tuning parameters for this device,
+ * driver and CLBlast version (the backend applies them when it opens the
+ * device); 0 otherwise, also when the stored file is corrupt (with a warning). */
+int clcnn_device_is_tuned(const clcnn_device_info *info);
+
 /* Kernel-time profiling (the bench): between begin and end, every kernel and
  * GEMM the OpenCL backend enqueues keeps its profiling event; end waits for
  * them and sets *kernel_ns to the sum of their execution times (end - start

@@ -3,8 +3,11 @@
  * A model is described by a clcnn_model_spec: the input shape and a list of
  * layer specs. Specs come from the plain-text model format (one layer a line,
  * see README "Model files"), from a model file, or from a built-in preset
- * ("cifar", "lenet", "small", "gradcheck"; the same text ships as
- * models/<name>.txt).
+ * ("cifar", "lenet", "small", "gradcheck", and the notebooks' recipes
+ * "seed-cifar", "seed-small", "seed-lenet"): the files host/nn/models/<name>.txt,
+ * embedded into the library at build time and installed to
+ * share/clcnn/models). A model text may end with a [train] section: the
+ * training recipe (clcnn/train.h, clcnn_recipe_parse()).
  *
  * A clcnn_net is a spec instantiated on a backend for a maximum batch size:
  * every tensor it needs (parameters, gradients, activations, caches, im2col
@@ -38,22 +41,31 @@ typedef enum clcnn_layer_kind {
     CLCNN_LAYER_FC,         /* fully connected; flattens a C x H x W input */
     CLCNN_LAYER_MAXPOOL,
     CLCNN_LAYER_AVGPOOL,
-    CLCNN_LAYER_BATCHNORM,  /* per channel (per feature after an fc layer) */
+    CLCNN_LAYER_BATCHNORM,  /* per channel (per feature after an fc layer), or per
+                             * activation (per c, h, w position) */
     CLCNN_LAYER_RELU,
     CLCNN_LAYER_LEAKY_RELU,
     CLCNN_LAYER_SIGMOID,
-    CLCNN_LAYER_DROPOUT     /* inverted dropout; identity at evaluation */
+    CLCNN_LAYER_DROPOUT,    /* inverted dropout; identity at evaluation */
+    CLCNN_LAYER_GROUPNORM,  /* group normalization: per image over each group of
+                             * channels and all positions; gamma, beta per channel;
+                             * no running statistics (training = evaluation) */
+    CLCNN_LAYER_LAYERNORM   /* group normalization with one group: per image over
+                             * all its features (C, H, W); gamma, beta per channel
+                             * (per feature after an fc layer) */
 } clcnn_layer_kind;
 
-/* Weight initialization of conv and fc layers. AUTO picks HE when the layer's
- * output goes (possibly through a batchnorm) into relu or leakyrelu, XAVIER
- * otherwise. HE: normal, std sqrt(2 / fan_in). XAVIER: normal, std
- * sqrt(2 / (fan_in + fan_out)). fan_in = C*KH*KW (inputs for fc), fan_out =
- * F*KH*KW (outputs for fc). */
+/* Weight initialization of conv and fc layers. AUTO (the default) picks HE
+ * when the layer's output goes (possibly through a normalization or dropout)
+ * into relu or leakyrelu, XAVIER otherwise. HE: normal, std sqrt(2 / fan_in).
+ * XAVIER: normal, std sqrt(2 / (fan_in + fan_out)). NORMAL: normal with the
+ * layer's init_std ("init=normal:0.1", as the CIFAR notebook). fan_in =
+ * C*KH*KW (inputs for fc), fan_out = F*KH*KW (outputs for fc). */
 typedef enum clcnn_init_kind {
     CLCNN_INIT_AUTO,
     CLCNN_INIT_HE,
-    CLCNN_INIT_XAVIER
+    CLCNN_INIT_XAVIER,
+    CLCNN_INIT_NORMAL
 } clcnn_init_kind;
 
 typedef struct clcnn_layer_spec {
@@ -65,8 +77,14 @@ typedef struct clcnn_layer_spec {
     int ph, pw;          /* CONV, pools: zero padding on each side */
     int bias;            /* CONV, FC: 1 if the layer has a bias */
     clcnn_init_kind init;/* CONV, FC */
+    float init_std;      /* CONV, FC: standard deviation of init NORMAL */
     float momentum;      /* BATCHNORM: running-average factor (default 0.1) */
-    float eps;           /* BATCHNORM: variance epsilon (default 1e-5) */
+    float eps;           /* BATCHNORM, GROUPNORM, LAYERNORM: variance epsilon
+                          * (default 1e-5) */
+    int per_activation;  /* BATCHNORM: statistics, gamma and beta per (c, h, w)
+                          * position instead of per channel ("per=activation") */
+    int groups;          /* GROUPNORM: channel groups, dividing C (1: layer
+                          * norm, C: instance norm); LAYERNORM: 1 */
     float alpha;         /* LEAKY_RELU: negative slope (default 0.01) */
     float p;             /* DROPOUT: probability of dropping an element */
 } clcnn_layer_spec;

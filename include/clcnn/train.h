@@ -51,6 +51,17 @@ clcnn_status clcnn_lr_schedule_parse(const char *text, clcnn_lr_schedule *out);
 /* The schedule as text, in the form the parser reads. */
 void clcnn_lr_schedule_format(const clcnn_lr_schedule *s, char *buf, size_t size);
 
+/* How the uint8 pixels become the network's inputs. */
+typedef enum clcnn_input_scaling {
+    CLCNN_INPUT_DATA,      /* "data": (x - mean[c]) / std[c] with the training set's
+                            * per-channel mean and std (the default) */
+    CLCNN_INPUT_UNIT,      /* "unit": x / 255 only (the CIFAR notebook) */
+    CLCNN_INPUT_CONSTANTS  /* "MEAN:STD": (x/255 - mean[c]) / std[c] with given
+                            * constants (the LeNet notebook: 0.1307:0.3081) */
+} clcnn_input_scaling;
+
+#define CLCNN_MAX_INPUT_CHANNELS 4
+
 typedef struct clcnn_train_config {
     /* optimizer: kind and its constants (lr is the base rate; l2 and
      * weight_decay apply to conv/fc weights only; step is set per step) */
@@ -67,12 +78,18 @@ typedef struct clcnn_train_config {
                           * (recorded for resuming: the trainer takes the data
                           * sets already split) */
     uint64_t seed;       /* parameters, shuffling, augmentation and dropout */
+    /* input scaling (not stored in checkpoints: they keep the resulting
+     * per-channel mean and std themselves) */
+    clcnn_input_scaling input;
+    int input_values;    /* CONSTANTS: values given, 1 (every channel) or one per channel */
+    float input_mean[CLCNN_MAX_INPUT_CHANNELS], input_std[CLCNN_MAX_INPUT_CHANNELS];
+                         /* CONSTANTS: in 0..1 units (pixel / 255) */
 } clcnn_train_config;
 
 /* Generic defaults: momentum 0.9 with Nesterov, lr 0.05, cosine schedule, l2
  * 5e-4, no weight decay, softmax loss, batch 128, 1 epoch, the model's dropout,
- * no augmentation, no validation, seed 1; RMSprop rho 0.9, Adam betas 0.9 and
- * 0.999, eps 1e-8. */
+ * no augmentation, no validation, seed 1, inputs scaled by the training set's
+ * statistics; RMSprop rho 0.9, Adam betas 0.9 and 0.999, eps 1e-8. */
 clcnn_train_config clcnn_train_config_default(void);
 
 /* Check every field (CLCNN_ERR_ARG naming the field and its allowed range). */
@@ -86,6 +103,52 @@ float clcnn_train_lr_at(const clcnn_train_config *cfg, long iteration, long tota
 const char *clcnn_optimizer_name(const clcnn_optimizer_step *opt);
 /* "softmax", "svm", "bce". */
 const char *clcnn_loss_name(clcnn_loss_kind kind);
+/* The loss kind of "softmax", "svm" or "bce" (CLCNN_ERR_ARG otherwise). */
+clcnn_status clcnn_loss_parse(const char *text, clcnn_loss_kind *out);
+
+/* Parse the input scaling "data", "unit" or "MEAN:STD" (numbers in 0..1 units;
+ * per channel: "M1,M2,M3:S1,S2,S3") into cfg's input fields (CLCNN_ERR_ARG
+ * naming the offending part). */
+clcnn_status clcnn_input_scaling_parse(const char *text, clcnn_train_config *cfg);
+/* cfg's input scaling in the form the parser reads. */
+void clcnn_input_scaling_format(const clcnn_train_config *cfg, char *buf, size_t size);
+/* The per-channel mean and std (0..255 units, as clcnn_backend_ops.normalize_u8
+ * takes them) of cfg's UNIT or CONSTANTS scaling for channels channels; for
+ * DATA mean and std are left as they are (the caller's data statistics).
+ * CLCNN_ERR_ARG when the constants are per channel for another count. */
+clcnn_status clcnn_input_scaling_apply(const clcnn_train_config *cfg, int channels, float *mean,
+                                       float *std);
+
+/* ----------------------------------------------------------------- recipes */
+
+/* A model text may end with a [train] section: the recipe that goes with the
+ * network (the notebooks' recipes ship as presets "seed-cifar", "seed-small",
+ * "seed-lenet"). One "key value" a line, '#' starts a comment:
+ *   optimizer sgd|momentum|nesterov|rmsprop|adam    lr X    lr-decay none|cosine|step:G:N
+ *   momentum X   rho X   beta1 X   beta2 X   eps X    (optimizer constants)
+ *   l2 X            L2 penalty added to the weight gradients
+ *   weight-decay X  decoupled decay, w *= 1 - lr*X after each update
+ *   batch N   epochs N | iterations N   val N (images held out)   seed N
+ *   loss softmax|svm|bce   normalize data|unit|MEAN:STD   augment on|off
+ * Command-line flags override the section's values. Errors read
+ * "<source>:<line>: reason" (CLCNN_ERR_FORMAT). */
+typedef struct clcnn_recipe {
+    clcnn_train_config cfg; /* the base config with the section's values applied */
+    int section_line;       /* line of the [train] header; 0: the text has none */
+    int has_length;         /* epochs or iterations given */
+    int has_val;            /* val given */
+    int augment;            /* -1: not given, 0: off, 1: on (crop + flip) */
+} clcnn_recipe;
+
+/* Parse the [train] section of model text (a text without one leaves base
+ * unchanged); source names it in messages. */
+clcnn_status clcnn_recipe_parse(const char *text, const char *source,
+                                const clcnn_train_config *base, clcnn_recipe *out);
+
+/* The same for a preset name or a model file path (CLCNN_ERR_IO when the
+ * file cannot be read). */
+clcnn_status clcnn_recipe_load(const char *name_or_path, const clcnn_train_config *base,
+                               clcnn_recipe *out);
 
 /* --------------------------------------------------------------- data sets */
 

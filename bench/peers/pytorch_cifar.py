@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""The `cifar` preset of clcnn in PyTorch on the CPU: training-step and
+evaluation throughput, to set beside `clcnn bench`.
+
+Network (models/cifar.txt): three 5x5 convolutions (32, 64, 128 filters, pad 2,
+no bias), each followed by batchnorm, ReLU and 2x2 max pooling; fc 256 (no
+bias), batchnorm, ReLU, dropout 0.5; fc 10. A training step is what clcnn's
+trainer does: a synthetic uint8 batch normalized to float, forward, softmax
+cross-entropy, backward, Adam (lr 1e-3). Evaluation: the same batch in eval
+mode without gradients. Figures are images/s, the median (min .. max) of
+--iters steps after --warmup untimed ones.
+
+Skips with a message and exit status 0 when PyTorch is not installed (Debian:
+apt-get install python3-torch, then run it with /usr/bin/python3).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--batch", type=int, default=128, help="images per step (default 128)")
+    p.add_argument("--iters", type=int, default=5, help="timed steps (default 5)")
+    p.add_argument("--warmup", type=int, default=1, help="untimed steps first (default 1)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch.set_num_threads (default: the CPUs this process may use)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    a = p.parse_args()
+    if a.batch < 1 or a.iters < 1 or a.warmup < 0 or a.threads < 0:
+        p.error("--batch and --iters must be >= 1, --warmup and --threads >= 0")
+    return a
+
+
+def cifar_net(nn):
+    def block(c_in, c_out):
+        return [nn.Conv2d(c_in, c_out, 5, padding=2, bias=False), nn.BatchNorm2d(c_out),
+                nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 128), nn.Flatten(),
+                         nn.Linear(128 * 4 * 4, 256, bias=False), nn.BatchNorm1d(256),
+                         nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+
+
+def images_per_s(seconds, batch):
+    return {"median": batch / statistics.median(seconds), "min": batch / max(seconds),
+            "max": batch / min(seconds)}
+
+
+def timed(fn, warmup, iters, what):
+    seconds = []
+    for i in range(warmup + iters):
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        print(f"pytorch_cifar: {what} {i + 1}/{warmup + iters}"
+              f"{' (warm-up)' if i < warmup else ''}: {dt:.3f} s", file=sys.stderr, flush=True)
+        if i >= warmup:
+            seconds.append(dt)
+    return seconds
+
+
+def main():
+    a = parse_args()
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        print("pytorch_cifar: skipped: PyTorch is not installed for "
+              f"{sys.executable} (Debian: apt-get install python3-torch, then run with "
+              "/usr/bin/python3)")
+        return 0
+    threads = a.threads or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    model = cifar_net(nn)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    images = torch.randint(0, 256, (a.batch, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (a.batch,))
+    mean = images.float().mean(dim=(0, 2, 3), keepdim=True)
+    std = images.float().std(dim=(0, 2, 3), unbiased=False, keepdim=True)
+
+    def train_step():
+        x = (images.float() - mean) / std
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+    def eval_batch():
+        with torch.no_grad():
+            z = model((images.float() - mean) / std)
+            loss_fn(z, labels).item()
+            z.argmax(dim=1)
+
+    model.train()
+    train = images_per_s(timed(train_step, a.warmup, a.iters, "train step"), a.batch)
+    model.eval()
+    evaluation = images_per_s(timed(eval_batch, a.warmup, a.iters, "eval batch"), a.batch)
+
+    print(f"pytorch {torch.__version__} CPU, {threads} threads, model cifar, batch {a.batch}, "
+          f"median (min .. max) of {a.iters} after {a.warmup} warm-up")
+    for name, s in (("train images/s", train), ("eval images/s", evaluation)):
+        print(f"{name:16} {s['median']:.1f} ({s['min']:.1f} .. {s['max']:.1f})")
+    if a.json:
+        result = {"peer": "pytorch", "torch_version": torch.__version__, "threads": threads,
+                  "model": "cifar", "batch": a.batch, "iters": a.iters, "warmup": a.warmup}
+        for key, s in (("train.images_per_s.pytorch", train),
+                       ("eval.images_per_s.pytorch", evaluation)):
+            result[key] = s["median"]
+            result[key + ".min"] = s["min"]
+            result[key + ".max"] = s["max"]
+        with open(a.json, "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

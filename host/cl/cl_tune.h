@@ -1,0 +1,128 @@
+/* CLBlast tuning for one device: `clcnn tune` searches GEMM kernel parameters
+ * for the GEMM shapes a network uses, and the "cl" backend applies the best
+ * set found whenever it opens that device.
+ *
+ * Tuning parameters are kept as data, not code: a plain-text file per device
+ * in the cache folder (clcnn/cache.h), named after a hash of its key (device
+ * name, driver version, platform, CLBlast version: a new driver or CLBlast
+ * invalidates it), holding the key and one line per CLBlast kernel:
+ *
+ *     clcnn-tuning 1
+ *     device pthread-skylake-avx512-AMD EPYC
+ *     driver 3.1+debian
+ *     platform Portable Computing Language
+ *     clblast 1.5.3
+ *     kernel Xgemm GEMMK=0 KREG=1 KWG=32 ... VWN=8
+ *     kernel GemmRoutine XGEMM_MIN_INDIRECT_SIZE=64
+ *     # comments: what was measured
+ *
+ * A file that does not parse, or whose key does not match, is ignored with a
+ * warning (clcnn_warn), and the device runs CLBlast's defaults.
+ *
+ * This header is free of OpenCL types, so the CLI and tests include it. */
+#ifndef CLCNN_CL_TUNE_H
+#define CLCNN_CL_TUNE_H
+
+#include <stddef.h>
+
+#include "clcnn/device.h"
+#include "clcnn/net.h"
+
+#define CLCNN_TUNE_MAX_KERNELS 4
+#define CLCNN_TUNE_MAX_PARAMS 16
+#define CLCNN_TUNE_MAX_SHAPES 32
+
+/* The parameters of one CLBlast kernel ("Xgemm", "XgemmDirect", "GemmRoutine"),
+ * every one of them: CLBlast refuses a partial override. */
+typedef struct clcnn_tune_kernel {
+    char name[24];
+    int count;
+    char param[CLCNN_TUNE_MAX_PARAMS][28];
+    size_t value[CLCNN_TUNE_MAX_PARAMS];
+} clcnn_tune_kernel;
+
+/* A tuning result: the kernels whose defaults it overrides (none: CLBlast's
+ * defaults were the best). */
+typedef struct clcnn_tune_set {
+    int count;
+    clcnn_tune_kernel kernels[CLCNN_TUNE_MAX_KERNELS];
+} clcnn_tune_set;
+
+/* ---- the per-device file (cl_tune_file.c) ---- */
+
+/* The file's path for the device; CLCNN_ERR_IO when caching is disabled. */
+clcnn_status clcnn_tune_path(const clcnn_device_info *info, char *path, size_t size);
+
+/* Write set (and comment lines, each without '#', may be NULL) atomically. */
+clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tune_set *set,
+                              const char *comment);
+
+/* 1 with *set filled when a valid file for the device exists; 0 when there is
+ * none, or it is corrupt or for another key (with a warning naming the file
+ * and line). */
+int clcnn_tune_load(const clcnn_device_info *info, clcnn_tune_set *set);
+
+/* Parse the file text (without touching the disk): CLCNN_ERR_FORMAT naming
+ * source:line on a bad line or a key that is not expected_key. */
+clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *expected_key,
+                              clcnn_tune_set *set);
+
+/* The key text of the device ("device ...\ndriver ...\nplatform ...\nclblast
+ * X.Y.Z\n"), as it appears in the file. */
+void clcnn_tune_key(const clcnn_device_info *info, char *key, size_t size);
+
+/* "GEMMK=0 KREG=1 ..." of a kernel's parameters. */
+void clcnn_tune_kernel_format(const clcnn_tune_kernel *k, char *buf, size_t size);
+
+/* ---- GEMM shapes (cl_tune_shapes.c) ---- */
+
+/* One row-major GEMM C = op(A) * op(B), m x n x k, run `calls` times a step. */
+typedef struct clcnn_gemm_shape {
+    int trans_a, trans_b;
+    int m, n, k;
+    int calls;
+} clcnn_gemm_shape;
+
+/* The GEMMs of one training step of spec at batch images (forward, weight
+ * and input gradients of every conv and fc layer, convolutions chunked by the
+ * default im2col budget capped at max_alloc_bytes when that is not 0), equal
+ * shapes merged. */
+clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
+                                     unsigned long long max_alloc_bytes,
+                                     clcnn_gemm_shape *shapes, int max_shapes, int *count);
+
+/* "NT 64x800x32768" */
+void clcnn_gemm_shape_name(const clcnn_gemm_shape *s, char *buf, size_t size);
+
+/* ---- the search (cl_tune_search.c) ---- */
+
+typedef struct clcnn_tune_options {
+    const char *device;       /* device spec (clcnn/device.h) */
+    const clcnn_gemm_shape *shapes; /* what to tune for */
+    int shape_count;
+    int quick;                /* a small candidate grid and fewer timing runs */
+    double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
+    /* Progress lines ("candidate 3/24: ..."), may be NULL. */
+    void (*progress)(const char *line, void *user);
+    void *user;
+} clcnn_tune_options;
+
+typedef struct clcnn_tune_report {
+    clcnn_device_info device;
+    char path[4200];          /* the file written */
+    int tried, failed;        /* candidates run, and of those skipped (wrong result,
+                               * build or launch failure, crash, timeout) */
+    clcnn_tune_set best;      /* empty when CLBlast's defaults won */
+    /* Per shape (the options' order): seconds of one call, median of the
+     * timed runs, with CLBlast's defaults and with the best set. */
+    double default_s[CLCNN_TUNE_MAX_SHAPES];
+    double tuned_s[CLCNN_TUNE_MAX_SHAPES];
+} clcnn_tune_report;
+
+/* Search, verify and store. Every candidate runs in a child process (a
+ * parameter set that crashes the OpenCL compiler or hangs costs only that
+ * candidate), so call this before the calling process opens any OpenCL
+ * device. Fails when no candidate, not even the defaults, ran correctly. */
+clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *report);
+
+#endif

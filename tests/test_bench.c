@@ -1,0 +1,165 @@
+/* clcnn bench, run as the built tool on the small preset at batch 4: the
+ * JSON file holds the end-to-end keys with positive figures and a per-op
+ * array with GEMM rates; the parts and paths can be left out; bad flags
+ * exit 2. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_env.h"
+
+static char out[1 << 16];
+static char json[1 << 18];
+
+/* Run "clcnn ARGS" and return its exit status; output in out. */
+static int clcnn(const char *args)
+{
+    char line[8192];
+    snprintf(line, sizeof line, "%s %s", CLCNN_EXE, args);
+    return test_run(line, out, sizeof out);
+}
+
+static void read_json(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s was not written", path);
+    size_t n = fread(json, 1, sizeof json - 1, f);
+    json[n] = '\0';
+    fclose(f);
+    ck_assert_msg(n > 0 && n < sizeof json - 1, "%s: %zu bytes", path, n);
+}
+
+/* The number after "key": in json; fails the test when the key is absent. */
+static double json_number(const char *key)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "\"%s\": ", key);
+    const char *at = strstr(json, quoted);
+    ck_assert_msg(at != NULL, "key %s missing from: %.2000s", key, json);
+    char *end = NULL;
+    double v = strtod(at + strlen(quoted), &end);
+    ck_assert_msg(end != at + strlen(quoted), "key %s has no number", key);
+    return v;
+}
+
+static int json_has(const char *key)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "\"%s\": ", key);
+    return strstr(json, quoted) != NULL;
+}
+
+static void expect_positive(const char *key)
+{
+    double v = json_number(key);
+    ck_assert_msg(v > 0, "%s = %g, expected > 0", key, v);
+}
+
+START_TEST(json_has_every_figure)
+{
+    const char *path = test_tmp_path("bench.json");
+    remove(path);
+    char args[4200];
+    snprintf(args, sizeof args, "bench --batch 4 --iters 2 --warmup 1 --model small --json %s",
+             path);
+    int status = clcnn(args);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    read_json(path);
+
+    static const char *const positive[] = {
+        "train.images_per_s.ref", "train.images_per_s.cl", "eval.images_per_s.ref",
+        "eval.images_per_s.cl", "train.images_per_s.cl.min", "train.images_per_s.cl.max",
+        "train.launches_per_step.ref", "train.launches_per_step.cl",
+        "train.transfers_per_step.ref", "train.transfers_per_step.cl",
+        "memory.peak_bytes.cl"};
+    for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++)
+        expect_positive(positive[i]);
+    ck_assert_msg(json_number("train.images_per_s.cl.min") <=
+                      json_number("train.images_per_s.cl.max"),
+                  "min above max");
+    ck_assert_int_eq((int)json_number("batch"), 4);
+    /* one upload of images, one of labels, one read of the loss per step */
+    ck_assert_int_eq((int)json_number("train.transfers_per_step.cl"), 3);
+    ck_assert_msg(strstr(json, "\"device\": \"") && !strstr(json, "\"device\": \"\""),
+                  "no device name: %.500s", json);
+
+    /* per op: layer rows and GEMM rows with a rate on both paths */
+    ck_assert_msg(strstr(json, "\"label\": \"conv1 fwd (im2col+gemm 10x4096x75)\""),
+                  "no conv1 fwd row: %.3000s", json);
+    ck_assert_msg(strstr(json, "\"label\": \"conv2 bwd ("), "no conv2 bwd row");
+    ck_assert_msg(strstr(json, "\"label\": \"optimizer (adam, 8 tensors)\""),
+                  "no optimizer row");
+    const char *gemm = strstr(json, "\"gemm\": true");
+    ck_assert_msg(gemm != NULL, "no GEMM row");
+    double rate_cl = strtod(strstr(gemm, "\"gflops_cl\": ") + 13, NULL);
+    double rate_ref = strtod(strstr(gemm, "\"gflops_ref\": ") + 14, NULL);
+    ck_assert_msg(rate_cl > 0 && rate_ref > 0, "GFLOP/s cl %g ref %g", rate_cl, rate_ref);
+
+    /* and the tables on stdout */
+    ck_assert_msg(strstr(out, "train images/s") && strstr(out, "total of the rows above"),
+                  "tables missing: %s", out);
+}
+END_TEST
+
+START_TEST(parts_and_paths_can_be_left_out)
+{
+    const char *path = test_tmp_path("bench-cl-e2e.json");
+    remove(path);
+    char args[4200];
+    snprintf(args, sizeof args,
+             "bench --batch 2 --iters 1 --warmup 0 --model small --e2e-only --no-ref --json %s",
+             path);
+    int status = clcnn(args);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    read_json(path);
+    expect_positive("train.images_per_s.cl");
+    expect_positive("eval.images_per_s.cl");
+    ck_assert_msg(!json_has("train.images_per_s.ref"), "ref measured despite --no-ref");
+    ck_assert_msg(strstr(json, "\"ops\": []"), "ops measured despite --e2e-only");
+}
+END_TEST
+
+static void expect_usage_error(const char *args, const char *message)
+{
+    int status = clcnn(args);
+    ck_assert_msg(status == 2, "clcnn %s: exit %d, expected 2; output: %s", args, status, out);
+    ck_assert_msg(strstr(out, message) != NULL, "clcnn %s: expected '%s' in: %s", args, message,
+                  out);
+}
+
+START_TEST(bad_flags_exit_2)
+{
+    expect_usage_error("bench --batch 0", "--batch");
+    expect_usage_error("bench --iters 0", "--iters");
+    expect_usage_error("bench --warmup -1", "--warmup");
+    expect_usage_error("bench --batch abc", "--batch");
+    expect_usage_error("bench --frobnicate", "--frobnicate");
+    expect_usage_error("bench --json", "--json");
+    expect_usage_error("bench --ops-only --e2e-only", "exclude each other");
+    expect_usage_error("bench --model no-such-model.txt", "no-such-model.txt");
+    ck_assert_int_eq(clcnn("bench --help"), 0);
+    ck_assert_msg(strstr(out, "--json FILE") && strstr(out, "--no-ref"), "help: %s", out);
+}
+END_TEST
+
+static Suite *bench_suite(void)
+{
+    Suite *s = suite_create("bench");
+    TCase *tc = tcase_create("bench");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, json_has_every_figure);
+    tcase_add_test(tc, parts_and_paths_can_be_left_out);
+    tcase_add_test(tc, bad_flags_exit_2);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(bench_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
