@@ -79,6 +79,9 @@ typedef struct bench_row {
     clcnn_op_case cases[BENCH_ROW_CASES];
     int repeat[BENCH_ROW_CASES]; /* runs of each case a pass (convolution chunks) */
     bench_timing t;
+    /* GEMM rows on a tuned device: cl wall time with CLBlast's defaults */
+    int has_untuned;
+    bench_stat cl_untuned;
 } bench_row;
 
 typedef struct bench_rows {
@@ -104,9 +107,17 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
 
 /* Time every row of plan on ref (NULL: skipped) and cl, each case on its own
  * after opt->warmup untimed runs, medians over opt->iters. out receives the
- * plan's rows with their times, each followed by one sub-row per GEMM. */
+ * plan's rows with their times, each followed by one sub-row per GEMM.
+ * untuned (may be NULL): wall times of the plan's GEMMs in plan order from
+ * bench_ops_time_gemms(), attached to the GEMM rows. */
 clcnn_status bench_ops_run(const bench_rows *plan, clcnn_backend *ref, clcnn_backend *cl,
-                           const bench_options *opt, bench_rows *out);
+                           const bench_options *opt, const bench_stat *untuned,
+                           bench_rows *out);
+
+/* Wall times (ms) on be of every GEMM case of plan, in plan order; *times is
+ * malloc'ed (free it), *count its length. */
+clcnn_status bench_ops_time_gemms(const bench_rows *plan, clcnn_backend *be,
+                                  const bench_options *opt, bench_stat **times, int *count);
 
 /* ------------------------------------------------------------- bench_e2e.c */
 
@@ -132,7 +143,8 @@ typedef struct bench_report {
     const bench_options *opt;
     char model[256];        /* preset name or file */
     char device[256];       /* the OpenCL device's name */
-    char device_line[600];  /* "OpenCL: NAME (PLATFORM)" */
+    char device_line[600];  /* "OpenCL device 0: NAME (PLATFORM)" */
+    int device_tuned;       /* `clcnn tune` stored CLBlast parameters for it */
     bench_rows ops;         /* timed rows (empty without the per-op part) */
     bench_e2e e2e[BENCH_PATHS];
 } bench_report;

@@ -1,5 +1,6 @@
 /* clcnn bench: flags, the order of the parts, the exit status. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
@@ -25,12 +26,13 @@ static void help(void)
            "End to end: training steps (upload of a synthetic uint8 batch, forward, loss,\n"
            "backward, Adam; no disk) and evaluation, in images/s on both paths; kernel\n"
            "launches and host<->device transfers per step; peak storage of the run.\n"
+           "On a device with a tuned CLBlast set (clcnn tune), every GEMM is also timed\n"
+           "with CLBlast's default parameters.\n"
            "Figures are medians of --iters runs after --warmup untimed ones, with min and\n"
            "max. Progress goes to stderr, the tables to stdout.\n\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
            "                 else the first GPU, else device 0)\n"
-           "  --model M      preset (cifar, lenet, small, gradcheck) or model file\n"
-           "                 (default cifar)\n"
+           "  --model M      a preset (see below) or a model file (default cifar)\n"
            "  --batch N      images per step (default %d)\n"
            "  --iters N      timed runs of each measurement (default %d)\n"
            "  --warmup N     untimed runs before them (default %d)\n"
@@ -40,6 +42,10 @@ static void help(void)
            "  --no-ref       time the OpenCL device only\n\n"
            "Exit status: 0 done, 1 a device or op failed, 2 bad flags.\n",
            DEFAULT_BATCH, DEFAULT_ITERS, DEFAULT_WARMUP);
+    printf("\npresets:");
+    for (const char *const *name = clcnn_model_preset_names(); *name; name++)
+        printf(" %s", *name);
+    printf("\n");
 }
 
 /* 1: go on, 0: stop with *status (help shown, or a bad flag). */
@@ -90,51 +96,99 @@ static int fail(void)
     return 1;
 }
 
-/* The per-op part: plan the network's ops, time them on both paths. */
-static clcnn_status run_ops(const clcnn_model_spec *spec, clcnn_backend *ref, clcnn_backend *cl,
-                            bench_report *r)
+/* The device spec selects, for its tuning state and allocation limit. */
+static clcnn_status find_device(const char *spec, clcnn_device_info *info)
 {
-    size_t budget = DEFAULT_COL_BUDGET;
-    const clcnn_device_info *d = clcnn_backend_cl_device(cl);
-    if (d->max_alloc_bytes && d->max_alloc_bytes < budget) /* as the network caps it */
-        budget = (size_t)d->max_alloc_bytes;
-    bench_rows plan = {0};
-    clcnn_status st = bench_plan(spec, r->opt->batch, budget, &plan);
+    clcnn_device_info *list = NULL;
+    int count = 0, index = 0;
+    clcnn_status st = clcnn_devices_list(&list, &count);
     if (st == CLCNN_OK)
-        st = bench_ops_run(&plan, ref, cl, r->opt, &r->ops);
-    bench_rows_free(&plan);
+        st = clcnn_device_select(spec, list, count, &index);
+    if (st == CLCNN_OK)
+        *info = list[index];
+    free(list);
     return st;
 }
 
-/* The end-to-end part on each path; cl first, so that a failing device shows
- * before the long reference run. */
-static clcnn_status run_e2e(const clcnn_model_spec *spec, clcnn_backend *ref, clcnn_backend *cl,
-                            bench_report *r)
+/* GEMM times with CLBlast's defaults on a device that has a tuned set. The
+ * set is found in the cache folder, so a backend opened with caching disabled
+ * (CLCNN_CACHE_DIR set but empty; its kernels are then built from source)
+ * runs the defaults. It is opened before the tuned backend because CLBlast
+ * keeps parameter overrides per device for the rest of the process. */
+static clcnn_status time_untuned_gemms(const bench_options *o, const bench_rows *plan,
+                                       bench_stat **times)
 {
-    clcnn_status st = bench_e2e_run(cl, spec, r->opt, &r->e2e[BENCH_CL]);
-    if (st == CLCNN_OK && ref)
-        st = bench_e2e_run(ref, spec, r->opt, &r->e2e[BENCH_REF]);
+    const char *env = getenv("CLCNN_CACHE_DIR");
+    char *saved = env ? strdup(env) : NULL;
+    if (env && !saved)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "bench: out of memory");
+    setenv("CLCNN_CACHE_DIR", "", 1);
+    clcnn_backend *be = NULL;
+    clcnn_status st = clcnn_backend_cl_create(o->device, &be);
+    if (saved)
+        setenv("CLCNN_CACHE_DIR", saved, 1);
+    else
+        unsetenv("CLCNN_CACHE_DIR");
+    free(saved);
+    int count = 0;
+    bench_progress("GEMMs with CLBlast's default parameters (the device has a tuned set)");
+    if (st == CLCNN_OK)
+        st = bench_ops_time_gemms(plan, be, o, times, &count);
+    clcnn_backend_destroy(be);
     return st;
 }
 
-static int run(const bench_options *o, const clcnn_model_spec *spec, clcnn_backend *cl)
+/* Everything after the flags: plan, backends, the parts, the report. */
+static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, bench_report *r,
+                          bench_stat **untuned)
+{
+    clcnn_device_info info;
+    clcnn_status st = find_device(o->device, &info);
+    if (st != CLCNN_OK)
+        return st;
+    r->device_tuned = clcnn_device_is_tuned(&info);
+    size_t budget = DEFAULT_COL_BUDGET; /* capped as the network caps it */
+    if (info.max_alloc_bytes && info.max_alloc_bytes < budget)
+        budget = (size_t)info.max_alloc_bytes;
+    bench_rows plan = {0};
+    if (o->ops)
+        st = bench_plan(spec, o->batch, budget, &plan);
+    if (st == CLCNN_OK && o->ops && r->device_tuned)
+        st = time_untuned_gemms(o, &plan, untuned);
+    clcnn_backend *cl = NULL, *ref = NULL;
+    if (st == CLCNN_OK)
+        st = clcnn_backend_cl_create(o->device, &cl);
+    if (st == CLCNN_OK && o->ref)
+        st = clcnn_backend_ref_create(&ref);
+    if (st == CLCNN_OK) {
+        snprintf(r->device, sizeof r->device, "%s", info.name);
+        cli_backend_describe(cl, r->device_line, sizeof r->device_line);
+        bench_progress("%s, model %s, batch %d, %d runs after %d warm-up", r->device_line,
+                       o->model, o->batch, o->iters, o->warmup);
+    }
+    /* End to end first: the storage high-water mark is then the run's own.
+     * cl before ref, so that a failing device shows before the long
+     * reference run. */
+    if (st == CLCNN_OK && o->e2e)
+        st = bench_e2e_run(cl, spec, o, &r->e2e[BENCH_CL]);
+    if (st == CLCNN_OK && o->e2e && ref)
+        st = bench_e2e_run(ref, spec, o, &r->e2e[BENCH_REF]);
+    if (st == CLCNN_OK && o->ops)
+        st = bench_ops_run(&plan, ref, cl, o, *untuned, &r->ops);
+    bench_rows_free(&plan);
+    clcnn_backend_destroy(ref);
+    clcnn_backend_destroy(cl);
+    return st;
+}
+
+static int run(const bench_options *o, const clcnn_model_spec *spec)
 {
     bench_report r;
     memset(&r, 0, sizeof r);
     r.opt = o;
     snprintf(r.model, sizeof r.model, "%s", o->model);
-    const clcnn_device_info *d = clcnn_backend_cl_device(cl);
-    snprintf(r.device, sizeof r.device, "%s", d->name);
-    cli_backend_describe(cl, r.device_line, sizeof r.device_line);
-    bench_progress("%s, model %s, batch %d, %d runs after %d warm-up", r.device_line, o->model,
-                   o->batch, o->iters, o->warmup);
-    clcnn_backend *ref = NULL;
-    clcnn_status st = o->ref ? clcnn_backend_ref_create(&ref) : CLCNN_OK;
-    /* End to end first: the storage high-water mark is then the run's own. */
-    if (st == CLCNN_OK && o->e2e)
-        st = run_e2e(spec, ref, cl, &r);
-    if (st == CLCNN_OK && o->ops)
-        st = run_ops(spec, ref, cl, &r);
+    bench_stat *untuned = NULL;
+    clcnn_status st = bench(o, spec, &r, &untuned);
     if (st == CLCNN_OK) {
         bench_report_print(&r, stdout);
         if (o->json)
@@ -142,7 +196,7 @@ static int run(const bench_options *o, const clcnn_model_spec *spec, clcnn_backe
     }
     int status = st == CLCNN_OK ? 0 : fail();
     bench_rows_free(&r.ops);
-    clcnn_backend_destroy(ref);
+    free(untuned);
     return status;
 }
 
@@ -163,10 +217,5 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "clcnn bench: --model: %s\n", clcnn_last_error());
         return 2;
     }
-    clcnn_backend *cl = NULL;
-    if (clcnn_backend_cl_create(o.device, &cl) != CLCNN_OK)
-        return fail();
-    status = run(&o, &spec, cl);
-    clcnn_backend_destroy(cl);
-    return status;
+    return run(&o, &spec);
 }

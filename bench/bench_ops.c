@@ -93,9 +93,11 @@ static clcnn_status add_gemm_row(bench_rows *out, const clcnn_op_case *cs, const
     return CLCNN_OK;
 }
 
-/* Time one plan row on the given backends into out (the row, then its GEMMs). */
+/* Time one plan row on the given backends into out (the row, then its GEMMs,
+ * which take the next entries of *untuned when that is not NULL). */
 static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *backends,
-                             const bench_options *opt, bench_rows *out)
+                             const bench_options *opt, const bench_stat **untuned,
+                             bench_rows *out)
 {
     bench_row *row = bench_rows_add(out);
     if (!row)
@@ -130,18 +132,48 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
             clcnn_status st = add_gemm_row(out, cs, t, has);
             if (st != CLCNN_OK)
                 return st;
+            if (*untuned) {
+                out->rows[out->count - 1].has_untuned = 1;
+                out->rows[out->count - 1].cl_untuned = *(*untuned)++;
+            }
+        }
+    }
+    return CLCNN_OK;
+}
+
+clcnn_status bench_ops_time_gemms(const bench_rows *plan, clcnn_backend *be,
+                                  const bench_options *opt, bench_stat **times, int *count)
+{
+    *count = 0;
+    *times = malloc((size_t)(plan->count * BENCH_ROW_CASES) * sizeof **times);
+    if (!*times)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "bench: out of memory");
+    for (int i = 0; i < plan->count; i++) {
+        for (int c = 0; c < plan->rows[i].n_cases; c++) {
+            const clcnn_op_case *cs = &plan->rows[i].cases[c];
+            if (cs->op != CLCNN_OP_GEMM)
+                continue;
+            case_timing t;
+            clcnn_status st = time_case(cs, be, 0, opt, &t);
+            if (st != CLCNN_OK)
+                return st;
+            (*times)[(*count)++] = t.wall_ms;
+            char name[96];
+            clcnn_op_case_name(cs, name, sizeof name);
+            bench_progress("untuned %s: cl %.3f ms", name, t.wall_ms.median);
         }
     }
     return CLCNN_OK;
 }
 
 clcnn_status bench_ops_run(const bench_rows *plan, clcnn_backend *ref, clcnn_backend *cl,
-                           const bench_options *opt, bench_rows *out)
+                           const bench_options *opt, const bench_stat *untuned,
+                           bench_rows *out)
 {
     clcnn_backend *backends[BENCH_PATHS] = {ref, cl};
     for (int i = 0; i < plan->count; i++) {
         int first = out->count;
-        clcnn_status st = time_row(&plan->rows[i], backends, opt, out);
+        clcnn_status st = time_row(&plan->rows[i], backends, opt, &untuned, out);
         if (st != CLCNN_OK)
             return st;
         const bench_timing *t = &out->rows[first].t;

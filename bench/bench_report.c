@@ -30,7 +30,10 @@ static void print_op_row(FILE *out, const bench_row *row)
     put_num(out, ref && cl, t->wall[BENCH_REF].median / t->wall[BENCH_CL].median, 7, 2);
     put_num(out, ref && row->is_gemm, gflops(row->flops, t->wall[BENCH_REF].median), 8, 2);
     put_num(out, cl && row->is_gemm, gflops(row->flops, t->wall[BENCH_CL].median), 8, 2);
-    fprintf(out, "  %s\n", row->label);
+    fprintf(out, "  %s", row->label);
+    if (row->has_untuned)
+        fprintf(out, " (CLBlast defaults: %.2f GF/s)", gflops(row->flops, row->cl_untuned.median));
+    fputc('\n', out);
 }
 
 static void print_ops(const bench_report *r, FILE *out)
@@ -124,7 +127,10 @@ static void print_e2e(const bench_report *r, FILE *out)
 
 void bench_report_print(const bench_report *r, FILE *out)
 {
-    fprintf(out, "clcnn bench: %s, model %s, batch %d\n", r->device_line, r->model, r->opt->batch);
+    fprintf(out, "clcnn bench: %s, model %s, batch %d\nCLBlast: %s\n", r->device_line,
+            r->model, r->opt->batch,
+            r->device_tuned ? "tuned parameters stored for this device (clcnn tune)"
+                            : "default parameters (no tuned set stored: see clcnn tune)");
     if (r->ops.count)
         print_ops(r, out);
     if (r->e2e[BENCH_REF].measured || r->e2e[BENCH_CL].measured)
@@ -249,6 +255,11 @@ static void json_op(FILE *f, const bench_row *row)
             fputs(", \"gflops_cl_kernel_event\": ", f);
             json_number(f, gflops(row->flops, t->cl_kernel.median));
         }
+        if (row->has_untuned) { /* the same GEMM with CLBlast's defaults */
+            json_op_stat(f, "cl_untuned_ms", row->cl_untuned);
+            fputs(", \"gflops_cl_untuned\": ", f);
+            json_number(f, gflops(row->flops, row->cl_untuned.median));
+        }
     }
     if (t->has[BENCH_REF] && t->has[BENCH_CL]) {
         fputs(", \"ref_over_cl\": ", f);
@@ -266,6 +277,7 @@ clcnn_status bench_report_write_json(const bench_report *r, const char *path)
     json_string(f, r->device);
     fputs(",\n  \"device_description\": ", f);
     json_string(f, r->device_line);
+    fprintf(f, ",\n  \"device_tuned\": %s", r->device_tuned ? "true" : "false");
     fputs(",\n  \"model\": ", f);
     json_string(f, r->model);
     json_key_number(f, "batch", r->opt->batch);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clcnn/net.h"
 #include "data_fixtures.h"
 #include "test_env.h"
 #include "train_fixtures.h"
@@ -695,6 +696,84 @@ START_TEST(bad_flags_write_nothing)
 }
 END_TEST
 
+/* ------------------------------------------------- the fuzzers' seeds */
+
+/* corpus/target/name := prefix (prefix_size bytes) + the content of file. */
+static void seed(const char *target, const char *name, const void *prefix, size_t prefix_size,
+                 const char *file)
+{
+    char folder[2300], path[2400];
+    snprintf(folder, sizeof folder, "%s/%s", at("fuzz-corpus"), target);
+    ck_assert_int_eq(fixture_mkdir(folder), 0);
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    size_t size = 0;
+    uint8_t *body = file ? read_all(file, &size) : NULL;
+    uint8_t *bytes = malloc(prefix_size + size + 1);
+    memcpy(bytes, prefix, prefix_size);
+    if (size)
+        memcpy(bytes + prefix_size, body, size);
+    write_all(path, bytes, prefix_size + size, 0);
+    free(bytes);
+    free(body);
+}
+
+/* Valid inputs, in each target's input format (tests/fuzz/fuzz_*.c), for
+ * .ci/fuzz to start from. */
+START_TEST(writes_the_fuzz_seed_corpus)
+{
+    fixture_remove_tree(at("fuzz-corpus"));
+    const char *dir = at("seed-data");
+    char path[2400], labels[2400];
+    for (int gzip = 0; gzip < 2; gzip++) {
+        const char *gz = gzip ? ".gz" : "";
+        fixture_remove_tree(dir);
+        ck_assert_int_eq(fixture_write_cifar10(dir, 1, 4, 3, 7, gzip), 0);
+        snprintf(path, sizeof path, "%s/test_batch.bin%s", dir, gz);
+        uint8_t selector = (uint8_t)(gzip ? 2 : 0);
+        seed("cifar", gzip ? "cifar10-gz" : "cifar10", &selector, 1, path);
+        fixture_remove_tree(dir);
+        ck_assert_int_eq(fixture_write_cifar100(dir, 4, 3, 7, gzip), 0);
+        snprintf(path, sizeof path, "%s/test.bin%s", dir, gz);
+        selector |= 1;
+        seed("cifar", gzip ? "cifar100-gz" : "cifar100", &selector, 1, path);
+
+        fixture_remove_tree(dir);
+        ck_assert_int_eq(fixture_write_idx(dir, 4, 3, 6, 5, 7, gzip), 0);
+        snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte%s", dir, gz);
+        snprintf(labels, sizeof labels, "%s/t10k-labels-idx1-ubyte%s", dir, gz);
+        size_t images_size, labels_size;
+        uint8_t *images = read_all(path, &images_size);
+        uint8_t head[5] = {(uint8_t)(gzip ? 3 : 0), (uint8_t)images_size,
+                           (uint8_t)(images_size >> 8), (uint8_t)(images_size >> 16),
+                           (uint8_t)(images_size >> 24)};
+        uint8_t *both = malloc(5 + images_size);
+        memcpy(both, head, 5);
+        memcpy(both + 5, images, images_size);
+        /* the labels file is appended by seed() */
+        char name[32];
+        snprintf(name, sizeof name, "idx%s", gzip ? "-gz" : "");
+        seed("idx", name, both, 5 + images_size, labels);
+        free(images);
+        free(both);
+    }
+    for (const char *const *p = clcnn_model_preset_names(); *p; p++) {
+        const char *text = clcnn_model_preset_text(*p);
+        seed("model", *p, text, strlen(text), NULL);
+    }
+    seed("model", "small-file", model_text, strlen(model_text), NULL);
+    seed("checkpoint", "good.ckpt", "", 0, good_ckpt);
+    seed("pnm", "p6.ppm", "", 0, image_path);
+    static const struct { const char *name, *bytes; size_t size; } images[] = {
+        {"p5.pgm", "P5\n3 2\n255\n\x00\x10\x20\x30\x40\xff", 17},
+        {"p5-16bit.pgm", "P5\n# comment\n2 1\n1000\n\x03\xe8\x00\x01", 25},
+        {"p2.pgm", "P2\n2 2\n15\n0 5\n10 15\n", 22},
+        {"p3.ppm", "P3\n1 2\n255\n255 0 0\n0 0 255\n", 29},
+    };
+    for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
+        seed("pnm", images[i].name, images[i].bytes, images[i].size, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("badinput");
@@ -711,6 +790,7 @@ static Suite *suite(void)
     tcase_add_test(tc, malformed_checkpoints);
     tcase_add_test(tc, malformed_images_for_predict);
     tcase_add_test(tc, bad_flags_write_nothing);
+    tcase_add_test(tc, writes_the_fuzz_seed_corpus);
     suite_add_tcase(s, tc);
     return s;
 }

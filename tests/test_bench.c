@@ -1,12 +1,14 @@
 /* clcnn bench, run as the built tool on the small preset at batch 4: the
  * JSON file holds the end-to-end keys with positive figures and a per-op
- * array with GEMM rates; the parts and paths can be left out; bad flags
- * exit 2. */
+ * array with GEMM rates; the parts and paths can be left out; a tuned device
+ * also gets GEMM rates with CLBlast's defaults; bad flags exit 2. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl/cl_tune.h"
+#include "clcnn/device.h"
 #include "test_env.h"
 
 static char out[1 << 16];
@@ -120,6 +122,40 @@ START_TEST(parts_and_paths_can_be_left_out)
 }
 END_TEST
 
+/* A device with a tuned set (here an empty one: CLBlast's defaults won) also
+ * gets its GEMMs timed with CLBlast's defaults. */
+START_TEST(tuned_device_gets_default_gemm_rates)
+{
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s", test_tmp_path("bench-tuned-cache"));
+    clcnn_device_info *list = NULL;
+    int count = 0, index = 0;
+    ck_assert_int_eq(clcnn_devices_list(&list, &count), CLCNN_OK);
+    ck_assert_int_eq(clcnn_device_select(NULL, list, count, &index), CLCNN_OK);
+    clcnn_tune_set empty;
+    memset(&empty, 0, sizeof empty);
+    setenv("CLCNN_CACHE_DIR", cache, 1);
+    ck_assert_int_eq(clcnn_tune_store(&list[index], &empty, "test_bench"), CLCNN_OK);
+    ck_assert_int_eq(clcnn_device_is_tuned(&list[index]), 1);
+    free(list);
+
+    const char *path = test_tmp_path("bench-tuned.json");
+    remove(path);
+    char args[4200];
+    snprintf(args, sizeof args,
+             "bench --batch 2 --iters 1 --warmup 0 --model small --ops-only --no-ref --json %s",
+             path);
+    int status = clcnn(args); /* inherits CLCNN_CACHE_DIR */
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    read_json(path);
+    ck_assert_msg(strstr(json, "\"device_tuned\": true"), "not tuned: %.500s", json);
+    const char *gemm = strstr(json, "\"gflops_cl_untuned\": ");
+    ck_assert_msg(gemm != NULL, "no rate with the defaults: %.3000s", json);
+    ck_assert_msg(strtod(gemm + 22, NULL) > 0, "untuned rate not positive");
+    ck_assert_msg(strstr(out, "CLBlast defaults: "), "table lacks the default rates: %s", out);
+}
+END_TEST
+
 static void expect_usage_error(const char *args, const char *message)
 {
     int status = clcnn(args);
@@ -150,6 +186,7 @@ static Suite *bench_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, json_has_every_figure);
     tcase_add_test(tc, parts_and_paths_can_be_left_out);
+    tcase_add_test(tc, tuned_device_gets_default_gemm_rates);
     tcase_add_test(tc, bad_flags_exit_2);
     suite_add_tcase(s, tc);
     return s;

@@ -162,6 +162,20 @@ START_TEST(two_ranks_follow_one_process_and_stay_identical)
 }
 END_TEST
 
+START_TEST(three_ranks_share_an_uneven_batch)
+{
+    /* 64 = 22 + 21 + 21 images: the loss and gradient scaling use the whole
+     * batch, so the uneven shares still follow one process. */
+    enum { UNEVEN_STEPS = 10 };
+    char env[8192], args[16384];
+    snprintf(env, sizeof env, "CLCNN_STEP_LOSS_LOG=%s", tmp("mpi-three.jsonl"));
+    snprintf(args, sizeof args, "%s --cpu --iters %d", common_args, UNEVEN_STEPS);
+    int status = clcnn(3, env, args);
+    ck_assert_msg(status == 0, "3 ranks: exit %d: %s", status, out);
+    expect_losses_follow_reference(tmp("mpi-three.jsonl"), 1, UNEVEN_STEPS);
+}
+END_TEST
+
 START_TEST(two_rank_checkpoint_resumes_on_one_process)
 {
     const char *ckpt = tmp("mpi-two.ckpt");
@@ -252,6 +266,24 @@ START_TEST(two_ranks_follow_one_process_on_pocl)
 }
 END_TEST
 
+START_TEST(shares_cover_the_batch_in_order)
+{
+    for (int size = 1; size <= 8; size++)
+        for (int n = size; n <= 100; n++) {
+            int next = 0;
+            for (int rank = 0; rank < size; rank++) {
+                int first, count;
+                clcnn_comm_shard(n, rank, size, &first, &count);
+                ck_assert_int_eq(first, next); /* contiguous, in rank order */
+                /* n / size each, the first n % size ranks one more */
+                ck_assert_int_eq(count, n / size + (rank < n % size));
+                next = first + count;
+            }
+            ck_assert_int_eq(next, n);
+        }
+}
+END_TEST
+
 START_TEST(help_says_how_to_get_mpi)
 {
     int status = clcnn(1, "", "train --help");
@@ -263,6 +295,9 @@ END_TEST
 static Suite *mpi_suite(void)
 {
     Suite *s = suite_create("mpi_train");
+    TCase *shares = tcase_create("shares");
+    tcase_add_test(shares, shares_cover_the_batch_in_order);
+    suite_add_tcase(s, shares);
     if (!clcnn_mpi_available()) {
         TCase *help = tcase_create("without_mpi");
         tcase_add_test(help, help_says_how_to_get_mpi);
@@ -273,6 +308,7 @@ static Suite *mpi_suite(void)
     tcase_add_unchecked_fixture(tc, setup_reference, NULL);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, two_ranks_follow_one_process_and_stay_identical);
+    tcase_add_test(tc, three_ranks_share_an_uneven_batch);
     tcase_add_test(tc, two_rank_checkpoint_resumes_on_one_process);
     tcase_add_test(tc, a_bad_device_on_one_rank_stops_both);
     tcase_add_test(tc, a_nan_loss_ends_every_rank_at_the_same_iteration);

@@ -17,7 +17,8 @@ static void help(void)
            "(the first GPU, else the first device). 'check' is the outcome of the last\n"
            "`clcnn check` (or the check `clcnn train` runs on a device's first use) for\n"
            "this device, driver and clcnn version: passed, FAILED naming the first failed\n"
-           "op, or never.\n");
+           "op, or never. 'tuned' tells whether `clcnn tune` has stored GEMM parameters\n"
+           "for this device, driver and CLBlast version.\n");
 }
 
 static void print_check(const clcnn_device_info *d)
@@ -77,6 +78,7 @@ int cmd_devices(int argc, char **argv)
                d->max_alloc_bytes / 1048576.0, d->max_work_group_size);
         printf("      vendor %s, driver %s\n", d->vendor, d->driver_version);
         print_check(d);
+        printf("      tuned: %s\n", clcnn_device_is_tuned(d) ? "yes" : "no");
     }
     free(devices);
     return 0;

@@ -449,9 +449,10 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
     clcnn_status st = cli_run_with_evals(t, &hooks, rc->eval_every, &rc->progress);
     cli_progress_clear(&rc->progress);
     if (st == CLCNN_ERR_INTERRUPTED) {
-        int sig = stop_signal;
+        /* 0: another rank of a data-parallel run was signalled */
+        int sig = stop_signal ? stop_signal : SIGTERM;
         fprintf(stderr, "clcnn train: %s (%s)\n", clcnn_last_error(),
-                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                !stop_signal ? "another rank's signal" : sig == SIGTERM ? "SIGTERM" : "SIGINT");
         if (rc->save) {
             if (save_checkpoint(t, rc) != CLCNN_OK)
                 return fail("");
@@ -525,9 +526,10 @@ static int train_with(const train_args *a, train_plan *plan, clcnn_backend *be,
     }
     if (!a->quiet)
         print_header(plan, data, be, t);
-    if (dist.comm && !a->quiet)
-        printf("data-parallel: %d ranks, %d images per rank per step\n", dist.size,
-               (plan->cfg.batch + dist.size - 1) / dist.size);
+    if (dist.comm && !a->quiet) /* the first batch %% ranks ranks take one image more */
+        printf("data-parallel: %d ranks sharing each batch of %d (%d%s images per rank)\n",
+               dist.size, plan->cfg.batch, plan->cfg.batch / dist.size,
+               plan->cfg.batch % dist.size ? " or 1 more" : "");
     int status = run(t, &rc, data->train.class_names);
     if (status == 0)
         status = cli_dist_dump_params(&dist, "train", clcnn_trainer_net(t));

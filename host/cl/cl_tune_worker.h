@@ -1,0 +1,46 @@
+/* The two halves of `clcnn tune`'s search (cl_tune_search.c): a worker, run
+ * in a child process, times candidate parameter sets and reports over a
+ * pipe; the parent restarts it past a candidate that crashed or hung. */
+#ifndef CLCNN_CL_TUNE_WORKER_H
+#define CLCNN_CL_TUNE_WORKER_H
+
+#include "cl/cl_tune.h"
+
+typedef enum tune_msg_kind {
+    TUNE_MSG_DEVICE,  /* info: the device the worker opened */
+    TUNE_MSG_BEGIN,   /* candidate started */
+    TUNE_MSG_SHAPE,   /* candidate's time for shape */
+    TUNE_MSG_DONE,    /* candidate finished, every shape correct */
+    TUNE_MSG_FAIL,    /* candidate skipped: text says why */
+    TUNE_MSG_FATAL    /* the worker cannot run at all: text says why */
+} tune_msg_kind;
+
+/* One message; smaller than PIPE_BUF, so each write is atomic. */
+typedef struct tune_msg {
+    int kind;
+    int candidate, shape;
+    double seconds;
+    union {
+        clcnn_device_info info;
+        char text[512];
+    } u;
+} tune_msg;
+
+typedef struct tune_job {
+    const clcnn_tune_options *opts;
+    const clcnn_tune_set *candidates;
+    int candidate_count;
+    /* A candidate whose total so far exceeds this is abandoned as too slow
+     * (0: never); the parent sets it from the best total seen. */
+    double give_up_s;
+} tune_job;
+
+/* Run candidates first .. count-1 in this (child) process, writing tune_msg
+ * records to fd; returns the process exit status. */
+int clcnn_tune_worker(const tune_job *job, int first, int fd);
+
+/* The candidate parameter sets (cl_tune_grid.c): [0] is empty (CLBlast's
+ * defaults); *count of them, at most max. */
+void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count);
+
+#endif
