@@ -152,7 +152,17 @@ typedef struct bench_report {
 /* The per-op table and the end-to-end table on out. */
 void bench_report_print(const bench_report *r, FILE *out);
 
-/* The whole report as one JSON object (see README "Bench"). */
+/* The whole report as one JSON object with flat, dotted keys: "device",
+ * "device_description", "device_tuned", "model", "batch", "iters", "warmup";
+ * per measured path P (ref, cl): "train.images_per_s.P", "eval.images_per_s.P"
+ * (medians; ".min" and ".max" beside them), "train.launches_per_step.P",
+ * "train.transfers_per_step.P", "eval.launches_per_batch.P",
+ * "eval.transfers_per_batch.P", "memory.peak_bytes.P"; "train.cl_over_ref" and
+ * "eval.cl_over_ref" when both ran; and "ops": an array of rows {"label",
+ * "gemm", "timed", "ref_ms", "cl_ms", "cl_kernel_ms" (each with _min and
+ * _max), "ref_over_cl"; GEMM rows add "m", "n", "k", "gflops_ref",
+ * "gflops_cl" (wall time), "gflops_cl_kernel_event" and, on a tuned device,
+ * "cl_untuned_ms" and "gflops_cl_untuned"}. Non-finite numbers are null. */
 clcnn_status bench_report_write_json(const bench_report *r, const char *path);
 
 #endif

@@ -122,6 +122,7 @@ static clcnn_status time_untuned_gemms(const bench_options *o, const bench_rows 
     char *saved = env ? strdup(env) : NULL;
     if (env && !saved)
         return clcnn_fail(CLCNN_ERR_NOMEM, "bench: out of memory");
+    bench_progress("GEMMs with CLBlast's default parameters (the device has a tuned set)");
     setenv("CLCNN_CACHE_DIR", "", 1);
     clcnn_backend *be = NULL;
     clcnn_status st = clcnn_backend_cl_create(o->device, &be);
@@ -131,7 +132,6 @@ static clcnn_status time_untuned_gemms(const bench_options *o, const bench_rows 
         unsetenv("CLCNN_CACHE_DIR");
     free(saved);
     int count = 0;
-    bench_progress("GEMMs with CLBlast's default parameters (the device has a tuned set)");
     if (st == CLCNN_OK)
         st = bench_ops_time_gemms(plan, be, o, times, &count);
     clcnn_backend_destroy(be);

@@ -741,7 +741,7 @@ START_TEST(writes_the_fuzz_seed_corpus)
         ck_assert_int_eq(fixture_write_idx(dir, 4, 3, 6, 5, 7, gzip), 0);
         snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte%s", dir, gz);
         snprintf(labels, sizeof labels, "%s/t10k-labels-idx1-ubyte%s", dir, gz);
-        size_t images_size, labels_size;
+        size_t images_size;
         uint8_t *images = read_all(path, &images_size);
         uint8_t head[5] = {(uint8_t)(gzip ? 3 : 0), (uint8_t)images_size,
                            (uint8_t)(images_size >> 8), (uint8_t)(images_size >> 16),

@@ -49,6 +49,14 @@
     OP(op, 0, 0, 128, 64, 1, 1, TOL_REDUCE, 0), OP(op, 0, 0, 128, 3, 32, 32, TOL_REDUCE, 0),      \
     OP(op, 0, 0, 4, 64, 7, 5, TOL_REDUCE, 0)
 
+/* Group normalization: layer norm over C,H,W (1 group), groups, instance norm
+ * (C groups), layer norm of fc activations, and a 32768-value group. */
+#define GN_CASES(op)                                                                              \
+    OP(op, 1, 0, 1, 1, 1, 1, TOL_REDUCE, 0), OP(op, 1, 0, 2, 5, 7, 5, TOL_REDUCE, 1),             \
+    OP(op, 5, 0, 2, 5, 7, 5, TOL_REDUCE, 1), OP(op, 1, 0, 128, 64, 1, 1, TOL_REDUCE, 0),          \
+    OP(op, 2, 0, 4, 64, 7, 5, TOL_REDUCE, 0), OP(op, 4, 0, 3, 16, 32, 32, TOL_REDUCE, 0),         \
+    OP(op, 1, 0, 2, 32, 32, 32, TOL_REDUCE, 0)
+
 #define LOSS_CASES(kind)                                                                          \
     OP(CLCNN_OP_LOSS, kind, 0, 1, 3, 1, 1, TOL_ELEMENT, 0),                                       \
     OP(CLCNN_OP_LOSS, kind, 0, 128, 10, 1, 1, TOL_ELEMENT, 1),                                    \
@@ -131,6 +139,9 @@ static const clcnn_op_case cases[] = {
     OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 1, 1, 1, TOL_EXACT, 0),
     OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 2, 3, 32, 32, TOL_EXACT, 1),
     OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 5, 7, 5, TOL_EXACT, 0),
+
+    GN_CASES(CLCNN_OP_GN_FWD),
+    GN_CASES(CLCNN_OP_GN_BWD),
 };
 
 int clcnn_op_case_count(void) { return (int)(sizeof cases / sizeof cases[0]); }
@@ -146,7 +157,7 @@ static const char *op_name(clcnn_op_kind op)
         "fill", "axpy", "scale", "gemm", "im2col", "col2im", "cnp_to_nchw", "nchw_to_cnp",
         "add_bias", "bias_bwd", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
         "bn_train_fwd", "bn_eval_fwd", "bn_bwd", "act_fwd", "act_bwd", "dropout_fwd",
-        "dropout_bwd", "loss", "optimizer", "normalize_u8"};
+        "dropout_bwd", "loss", "optimizer", "normalize_u8", "gn_fwd", "gn_bwd"};
     return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
 }
 
@@ -177,6 +188,8 @@ void clcnn_op_case_name(const clcnn_op_case *cs, char *buf, size_t size)
     char window[32] = "";
     if (cs->k > 0)
         snprintf(window, sizeof window, "k%d s%d p%d ", cs->k, cs->s, cs->p);
+    else if (cs->op == CLCNN_OP_GN_FWD || cs->op == CLCNN_OP_GN_BWD)
+        snprintf(window, sizeof window, "G%d ", cs->kind);
     snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s", op_name(cs->op), kind_name(cs), window, cs->n,
              cs->c, cs->h, cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
              cs->flags & CLCNN_OPF_BIAS ? " bias" : "");

@@ -162,6 +162,33 @@ static clcnn_status create_bn(clcnn_op_run *run, clcnn_shape in)
                                                  &t[BN_SMEAN], &t[BN_SINV], &t[BN_Y]);
 }
 
+/* Group normalization reuses the batchnorm slots; the saved statistics are
+ * per (image, group). Backward runs the forward first. */
+static clcnn_status create_gn(clcnn_op_run *run, clcnn_shape in)
+{
+    const int groups = run->cs->kind;
+    clcnn_shape per_channel = clcnn_shape_make(1, in.c, 1, 1);
+    clcnn_shape per_group = clcnn_shape_make(in.n, groups, 1, 1);
+    TRY(make_real(run, BN_X, in, -0.5f, 1.5f));
+    TRY(make_real(run, BN_GAMMA, per_channel, 0.5f, 1.5f));
+    TRY(make_real(run, BN_BETA, per_channel, -1, 1));
+    TRY(make_real(run, BN_SMEAN, per_group, 0, 0));
+    TRY(make_real(run, BN_SINV, per_group, 0, 0));
+    TRY(make_real(run, BN_Y, in, 0, 0));
+    if (run->cs->op == CLCNN_OP_GN_FWD) {
+        OUTPUTS(BN_Y, BN_SMEAN, BN_SINV);
+        return CLCNN_OK;
+    }
+    TRY(make_real(run, BN_DY, in, -1, 1));
+    TRY(make_real(run, BN_DX, in, 0, 0));
+    TRY(make_real(run, BN_DGAMMA, per_channel, 0, 0));
+    TRY(make_real(run, BN_DBETA, per_channel, 0, 0));
+    OUTPUTS(BN_DX, BN_DGAMMA, BN_DBETA);
+    clcnn_tensor *t = run->t;
+    return run->be->ops->groupnorm_forward(run->be, groups, 1e-5f, &t[BN_X], &t[BN_GAMMA],
+                                           &t[BN_BETA], &t[BN_SMEAN], &t[BN_SINV], &t[BN_Y]);
+}
+
 static clcnn_status create_loss(clcnn_op_run *run, clcnn_shape in)
 {
     clcnn_shape logits = clcnn_shape_make(in.n, in.c, 1, 1);
@@ -298,6 +325,9 @@ static clcnn_status create_tensors(clcnn_op_run *run)
         return create_optimizer(run, in);
     case CLCNN_OP_NORMALIZE_U8:
         return create_normalize(run, in);
+    case CLCNN_OP_GN_FWD:
+    case CLCNN_OP_GN_BWD:
+        return create_gn(run, in);
     }
     OUTPUTS(Y);
     return CLCNN_OK;
@@ -357,6 +387,13 @@ clcnn_status clcnn_op_run_exec(clcnn_op_run *run)
         return ops->optimizer_step(be, &hp, &t[OPT_W], &t[OPT_G], &t[OPT_M], &t[OPT_V]);
     }
     case CLCNN_OP_NORMALIZE_U8: return ops->normalize_u8(be, &t[X], run->mean, run->std, &t[Y]);
+    case CLCNN_OP_GN_FWD:
+        return ops->groupnorm_forward(be, cs->kind, 1e-5f, &t[BN_X], &t[BN_GAMMA], &t[BN_BETA],
+                                      &t[BN_SMEAN], &t[BN_SINV], &t[BN_Y]);
+    case CLCNN_OP_GN_BWD:
+        return ops->groupnorm_backward(be, cs->kind, &t[BN_DY], &t[BN_X], &t[BN_GAMMA],
+                                       &t[BN_SMEAN], &t[BN_SINV], &t[BN_DX], &t[BN_DGAMMA],
+                                       &t[BN_DBETA]);
     }
     return clcnn_fail(CLCNN_ERR_ARG, "op case: unknown op %d", (int)cs->op);
 }

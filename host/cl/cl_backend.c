@@ -1,5 +1,6 @@
 /* The "cl" backend: its ops table, creation and destruction. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cl/cl_ops.h"
 
@@ -40,6 +41,8 @@ static const clcnn_backend_ops cl_ops = {
     .loss = clcnn_cl_loss,
     .optimizer_step = clcnn_cl_optimizer_step,
     .normalize_u8 = clcnn_cl_normalize_u8,
+    .groupnorm_forward = clcnn_cl_groupnorm_forward,
+    .groupnorm_backward = clcnn_cl_groupnorm_backward,
     .finish = clcnn_cl_finish,
     .destroy = cl_backend_destroy,
 };
@@ -57,6 +60,11 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
     }
     const char *run = getenv("CLCNN_ROW_RUN");
     state->row_run = run ? atoi(run) : 0;
+    /* CLCNN_TUNING=0 runs CLBlast's defaults even when the device is tuned
+     * (to measure what tuning brings). */
+    const char *tuning = getenv("CLCNN_TUNING");
+    if (!tuning || strcmp(tuning, "0") != 0)
+        clcnn_cl_tune_load(&state->cl, &state->gemm_tuning);
     clcnn_backend *be = &state->base;
     be->ops = &cl_ops;
     be->name = "cl";

@@ -9,6 +9,7 @@
 #define CLCNN_CL_OPS_H
 
 #include "cl/cl_runtime.h"
+#include "cl/cl_tune_apply.h"
 
 /* The backend object: clcnn_backend first (so a clcnn_backend * converts to
  * it), then the runtime (be->impl points at it), then the ops' own state. */
@@ -25,6 +26,8 @@ typedef struct clcnn_cl_backend {
      * 0: automatic. Set from CLCNN_ROW_RUN so that tests can run the GPU
      * choice (1) on a CPU device. */
     int row_run;
+    /* CLBlast parameters from `clcnn tune`, switched per GEMM class. */
+    clcnn_cl_gemm_tuning gemm_tuning;
 } clcnn_cl_backend;
 
 static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)
@@ -151,6 +154,17 @@ clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tens
                                              const clcnn_tensor *running_var, float eps,
                                              clcnn_tensor *y);
 clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *dy,
+                                         const clcnn_tensor *x, const clcnn_tensor *gamma,
+                                         const clcnn_tensor *save_mean,
+                                         const clcnn_tensor *save_invstd, clcnn_tensor *dx,
+                                         clcnn_tensor *dgamma, clcnn_tensor *dbeta);
+
+/* cl_ops_groupnorm.c */
+clcnn_status clcnn_cl_groupnorm_forward(clcnn_backend *be, int groups, float eps,
+                                        const clcnn_tensor *x, const clcnn_tensor *gamma,
+                                        const clcnn_tensor *beta, clcnn_tensor *save_mean,
+                                        clcnn_tensor *save_invstd, clcnn_tensor *y);
+clcnn_status clcnn_cl_groupnorm_backward(clcnn_backend *be, int groups, const clcnn_tensor *dy,
                                          const clcnn_tensor *x, const clcnn_tensor *gamma,
                                          const clcnn_tensor *save_mean,
                                          const clcnn_tensor *save_invstd, clcnn_tensor *dx,

@@ -44,6 +44,8 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
         return clcnn_fail(CLCNN_ERR_ARG, "gemm: inner dimension k is 0 (%dx%d result): not "
                           "supported", m, n);
     clcnn_cl *cl = clcnn_cl_of(be);
+    CL_OPS_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
+                                    (trans_a ? 2 : 0) + (trans_b ? 1 : 0)));
     CLBlastStatusCode status = CLBlastSgemm(
         CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
         trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)m, (size_t)n, (size_t)k, alpha,

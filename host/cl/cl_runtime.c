@@ -26,6 +26,12 @@ static unsigned long env_cap(const char *name)
 static void apply_limits(clcnn_cl *cl)
 {
     cl->max_work_group = cl->info.max_work_group_size ? cl->info.max_work_group_size : 1;
+    /* Every launch is 1-D, so a group must also fit the first dimension's
+     * item limit, which some devices set below the group limit. */
+    size_t item_sizes[16] = {0};
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof item_sizes, item_sizes,
+                        NULL) == CL_SUCCESS && item_sizes[0] && item_sizes[0] < cl->max_work_group)
+        cl->max_work_group = item_sizes[0];
     cl->local_mem_bytes = cl->info.local_mem_bytes;
     cl->max_alloc_bytes = cl->info.max_alloc_bytes;
     unsigned long group_cap = env_cap("CLCNN_MAX_WORK_GROUP");

@@ -12,10 +12,18 @@
  *     driver 3.1+debian
  *     platform Portable Computing Language
  *     clblast 1.5.3
- *     kernel Xgemm GEMMK=0 KREG=1 KWG=32 ... VWN=8
- *     kernel GemmRoutine XGEMM_MIN_INDIRECT_SIZE=64
+ *     kernel NN Xgemm GEMMK=0 KREG=1 KWG=32 ... VWN=8
+ *     kernel NN GemmRoutine XGEMM_MIN_INDIRECT_SIZE=1
+ *     kernel NT Xgemm ...
  *     # comments: what was measured
  *
+ * The second word is the GEMM's transpose class (row-major op(A), op(B)):
+ * the best parameters differ between them (an NT GEMM transposes B first, a
+ * TN one with a small k spends its time writing C), and the backend applies a
+ * class's set before a GEMM of that class (CLBlast keeps one set per device,
+ * and compiles each distinct set once). A class without lines runs CLBlast's
+ * defaults, which no other class may have overridden (the file then names
+ * every class or none: CLBlast cannot restore its defaults).
  * A file that does not parse, or whose key does not match, is ignored with a
  * warning (clcnn_warn), and the device runs CLBlast's defaults.
  *
@@ -28,7 +36,7 @@
 #include "clcnn/device.h"
 #include "clcnn/net.h"
 
-#define CLCNN_TUNE_MAX_KERNELS 4
+#define CLCNN_TUNE_MAX_KERNELS 8
 #define CLCNN_TUNE_MAX_PARAMS 16
 #define CLCNN_TUNE_MAX_SHAPES 32
 
@@ -41,31 +49,42 @@ typedef struct clcnn_tune_kernel {
     size_t value[CLCNN_TUNE_MAX_PARAMS];
 } clcnn_tune_kernel;
 
-/* A tuning result: the kernels whose defaults it overrides (none: CLBlast's
- * defaults were the best). */
+/* One candidate: the kernels whose defaults it overrides (none: CLBlast's
+ * defaults). */
 typedef struct clcnn_tune_set {
     int count;
     clcnn_tune_kernel kernels[CLCNN_TUNE_MAX_KERNELS];
 } clcnn_tune_set;
+
+/* GEMM transpose classes: index trans_a * 2 + trans_b. */
+#define CLCNN_TUNE_CLASSES 4
+
+/* A tuning result: a set per class (count 0: CLBlast's defaults). */
+typedef struct clcnn_tuning {
+    clcnn_tune_set sets[CLCNN_TUNE_CLASSES];
+} clcnn_tuning;
+
+/* "NN", "NT", "TN", "TT" */
+const char *clcnn_tune_class_name(int cls);
 
 /* ---- the per-device file (cl_tune_file.c) ---- */
 
 /* The file's path for the device; CLCNN_ERR_IO when caching is disabled. */
 clcnn_status clcnn_tune_path(const clcnn_device_info *info, char *path, size_t size);
 
-/* Write set (and comment lines, each without '#', may be NULL) atomically. */
-clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tune_set *set,
+/* Write the tuning (and comment lines, without '#', may be NULL) atomically. */
+clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tuning *tuning,
                               const char *comment);
 
-/* 1 with *set filled when a valid file for the device exists; 0 when there is
- * none, or it is corrupt or for another key (with a warning naming the file
- * and line). */
-int clcnn_tune_load(const clcnn_device_info *info, clcnn_tune_set *set);
+/* 1 with *tuning filled when a valid file for the device exists; 0 when
+ * there is none, or it is corrupt or for another key (with a warning naming
+ * the file and line). */
+int clcnn_tune_load(const clcnn_device_info *info, clcnn_tuning *tuning);
 
 /* Parse the file text (without touching the disk): CLCNN_ERR_FORMAT naming
  * source:line on a bad line or a key that is not expected_key. */
 clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *expected_key,
-                              clcnn_tune_set *set);
+                              clcnn_tuning *tuning);
 
 /* The key text of the device ("device ...\ndriver ...\nplatform ...\nclblast
  * X.Y.Z\n"), as it appears in the file. */
@@ -112,9 +131,10 @@ typedef struct clcnn_tune_report {
     char path[4200];          /* the file written */
     int tried, failed;        /* candidates run, and of those skipped (wrong result,
                                * build or launch failure, crash, timeout) */
-    clcnn_tune_set best;      /* empty when CLBlast's defaults won */
-    /* Per shape (the options' order): seconds of one call, median of the
-     * timed runs, with CLBlast's defaults and with the best set. */
+    clcnn_tuning best;        /* what was stored */
+    /* Per shape (the options' order): seconds of one call, the fastest of
+     * the timed runs, with CLBlast's defaults (0 when they failed) and with
+     * the best set. */
     double default_s[CLCNN_TUNE_MAX_SHAPES];
     double tuned_s[CLCNN_TUNE_MAX_SHAPES];
 } clcnn_tune_report;

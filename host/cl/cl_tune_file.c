@@ -12,6 +12,12 @@
 #define KEY_MAX 2048
 #define TEXT_MAX 65536
 
+const char *clcnn_tune_class_name(int cls)
+{
+    static const char *const names[CLCNN_TUNE_CLASSES] = {"NN", "NT", "TN", "TT"};
+    return cls >= 0 && cls < CLCNN_TUNE_CLASSES ? names[cls] : "?";
+}
+
 void clcnn_tune_key(const clcnn_device_info *info, char *key, size_t size)
 {
     snprintf(key, size, "device %s\ndriver %s\nplatform %s\nclblast %d.%d.%d\n", info->name,
@@ -62,14 +68,21 @@ static const char *parse_param(char *word, clcnn_tune_kernel *k)
     return NULL;
 }
 
-/* "kernel NAME P=V ..." (the text after "kernel "). */
-static const char *parse_kernel_line(char *rest, clcnn_tune_set *set)
+/* "kernel CLASS NAME P=V ..." (the text after "kernel "). */
+static const char *parse_kernel_line(char *rest, clcnn_tuning *tuning)
 {
+    char *save = NULL, *word = strtok_r(rest, " \t", &save);
+    int cls = 0;
+    while (cls < CLCNN_TUNE_CLASSES && (!word || strcmp(word, clcnn_tune_class_name(cls)) != 0))
+        cls++;
+    if (cls == CLCNN_TUNE_CLASSES)
+        return "expected a GEMM class (NN, NT, TN or TT) after \"kernel\"";
+    clcnn_tune_set *set = &tuning->sets[cls];
     if (set->count == CLCNN_TUNE_MAX_KERNELS)
         return "too many kernels";
     clcnn_tune_kernel *k = &set->kernels[set->count];
     memset(k, 0, sizeof *k);
-    char *save = NULL, *word = strtok_r(rest, " \t", &save);
+    word = strtok_r(NULL, " \t", &save);
     if (!word || strchr(word, '=') || strlen(word) >= sizeof k->name)
         return "expected a kernel name";
     strcpy(k->name, word);
@@ -85,9 +98,9 @@ static const char *parse_kernel_line(char *rest, clcnn_tune_set *set)
 }
 
 clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *expected_key,
-                              clcnn_tune_set *set)
+                              clcnn_tuning *tuning)
 {
-    memset(set, 0, sizeof *set);
+    memset(tuning, 0, sizeof *tuning);
     char key[KEY_MAX] = "";
     size_t key_len = 0;
     int line_no = 0, seen_magic = 0;
@@ -110,13 +123,14 @@ clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *
         } else if (line[0] == '#' || line[0] == '\0') {
             continue;
         } else if (strncmp(line, "kernel ", 7) == 0) {
-            why = parse_kernel_line(line + 7, set);
+            why = parse_kernel_line(line + 7, tuning);
         } else if (!strncmp(line, "device ", 7) || !strncmp(line, "driver ", 7) ||
                    !strncmp(line, "platform ", 9) || !strncmp(line, "clblast ", 8)) {
             if (key_len + len + 2 > sizeof key)
                 why = "key too long";
             else
-                key_len += (size_t)sprintf(key + key_len, "%s\n", line);
+                key_len += (size_t)snprintf(key + key_len, sizeof key - key_len, "%.*s\n",
+                                            (int)len, line);
         } else {
             why = "unknown line (expected device, driver, platform, clblast, kernel or #)";
         }
@@ -128,12 +142,18 @@ clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *
     if (strcmp(key, expected_key) != 0)
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: made for another device, driver or CLBlast "
                           "version", source);
+    int tuned = 0;
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+        tuned += tuning->sets[c].count > 0;
+    if (tuned != 0 && tuned != CLCNN_TUNE_CLASSES)
+        return clcnn_fail(CLCNN_ERR_FORMAT, "%s: names %d of the 4 GEMM classes (all or none: "
+                          "CLBlast cannot restore its defaults)", source, tuned);
     return CLCNN_OK;
 }
 
-int clcnn_tune_load(const clcnn_device_info *info, clcnn_tune_set *set)
+int clcnn_tune_load(const clcnn_device_info *info, clcnn_tuning *tuning)
 {
-    memset(set, 0, sizeof *set);
+    memset(tuning, 0, sizeof *tuning);
     char path[4200], key[KEY_MAX];
     if (clcnn_tune_path(info, path, sizeof path) != CLCNN_OK) {
         clcnn_clear_error();
@@ -154,20 +174,20 @@ int clcnn_tune_load(const clcnn_device_info *info, clcnn_tune_set *set)
         text[n] = '\0';
         clcnn_tune_key(info, key, sizeof key);
         st = strlen(text) != n ? clcnn_fail(CLCNN_ERR_FORMAT, "%s: contains a NUL byte", path)
-                               : clcnn_tune_parse(text, path, key, set);
+                               : clcnn_tune_parse(text, path, key, tuning);
     }
     free(text);
     if (st != CLCNN_OK) {
         clcnn_warn("tuning file ignored, CLBlast defaults used (run `clcnn tune` again): %s",
                    clcnn_last_error());
         clcnn_clear_error();
-        memset(set, 0, sizeof *set);
+        memset(tuning, 0, sizeof *tuning);
         return 0;
     }
     return 1;
 }
 
-clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tune_set *set,
+clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tuning *tuning,
                               const char *comment)
 {
     char path[4200], key[KEY_MAX];
@@ -179,11 +199,14 @@ clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tune_se
         return clcnn_fail(CLCNN_ERR_NOMEM, "tuning file: out of memory");
     clcnn_tune_key(info, key, sizeof key);
     size_t used = (size_t)snprintf(text, TEXT_MAX, MAGIC_LINE "\n%s", key);
-    for (int i = 0; i < set->count && used < TEXT_MAX; i++) {
-        char params[2048];
-        clcnn_tune_kernel_format(&set->kernels[i], params, sizeof params);
-        used += (size_t)snprintf(text + used, TEXT_MAX - used, "kernel %s %s\n",
-                                 set->kernels[i].name, params);
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
+        const clcnn_tune_set *set = &tuning->sets[c];
+        for (int i = 0; i < set->count && used < TEXT_MAX; i++) {
+            char params[2048];
+            clcnn_tune_kernel_format(&set->kernels[i], params, sizeof params);
+            used += (size_t)snprintf(text + used, TEXT_MAX - used, "kernel %s %s %s\n",
+                                     clcnn_tune_class_name(c), set->kernels[i].name, params);
+        }
     }
     /* Each comment line gets its '#'. */
     for (const char *c = comment; c && *c && used < TEXT_MAX;) {
@@ -209,6 +232,6 @@ clcnn_status clcnn_tune_store(const clcnn_device_info *info, const clcnn_tune_se
 
 int clcnn_device_is_tuned(const clcnn_device_info *info)
 {
-    clcnn_tune_set set;
-    return clcnn_tune_load(info, &set);
+    clcnn_tuning tuning;
+    return clcnn_tune_load(info, &tuning);
 }

@@ -30,9 +30,10 @@ typedef struct tune_job {
     const clcnn_tune_options *opts;
     const clcnn_tune_set *candidates;
     int candidate_count;
-    /* A candidate whose total so far exceeds this is abandoned as too slow
-     * (0: never); the parent sets it from the best total seen. */
-    double give_up_s;
+    /* The best candidate's total seconds (over every shape, times its
+     * calls) known when the worker starts, 0 when none; a candidate whose
+     * total passes 3 times the best is abandoned as too slow. */
+    double best_total_s;
 } tune_job;
 
 /* Run candidates first .. count-1 in this (child) process, writing tune_msg

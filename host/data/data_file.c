@@ -105,7 +105,10 @@ clcnn_status data_file_read_all(const char *path, const char *what, data_buffer 
     if (!gz)
         return clcnn_fail(CLCNN_ERR_IO, "%s: byte offset 0: cannot open: %s (expected %s)", path,
                           errno ? strerror(errno) : "out of memory", what);
-    gzbuffer(gz, 256 * 1024);
+    /* zlib's buffers (this much input, twice as much output): large for data
+     * sets, no larger than the file for small ones such as an image. */
+    gzbuffer(gz, info.st_size < 8192 ? 8192u : info.st_size < 256 * 1024 ? (unsigned)info.st_size
+                                                                         : 256u * 1024u);
     size_t hint = info.st_size > 0 ? (size_t)info.st_size : 0;
     clcnn_status st = read_stream(gz, path, what, hint, out);
     /* gzdirect() is only meaningful once reading has started. */

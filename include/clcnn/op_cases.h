@@ -40,7 +40,9 @@ typedef enum clcnn_op_kind {
     CLCNN_OP_DROPOUT_BWD,
     CLCNN_OP_LOSS,
     CLCNN_OP_OPTIMIZER,
-    CLCNN_OP_NORMALIZE_U8
+    CLCNN_OP_NORMALIZE_U8,
+    CLCNN_OP_GN_FWD,        /* groupnorm_forward; kind = groups */
+    CLCNN_OP_GN_BWD         /* groupnorm_backward; kind = groups */
 } clcnn_op_kind;
 
 /* Case flags. */
@@ -55,7 +57,8 @@ enum {
 
 typedef struct clcnn_op_case {
     clcnn_op_kind op;
-    int kind;          /* activation, loss or optimizer kind (clcnn/backend.h), else 0 */
+    int kind;          /* activation, loss or optimizer kind (clcnn/backend.h), groups
+                        * of the groupnorm ops, else 0 */
     unsigned flags;    /* CLCNN_OPF_* */
     int n, c, h, w;    /* input shape; GEMM: m = n, k = c, n = w */
     int k, s, p;       /* window ops: square window size, stride, padding */

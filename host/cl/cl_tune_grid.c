@@ -1,0 +1,119 @@
+/* The candidate parameter sets of `clcnn tune`: a small grid around a set
+ * known to be good on CPUs under PoCL (64x64 work-group tiles of 4x4
+ * work-items, each computing a 16x16 block with 8-wide vectors, no local
+ * memory: on a CPU a work-item is a loop iteration, so few work-items with
+ * much work each, vector loads and no local-memory staging win), varied one
+ * or two parameters at a time. GPUs get the same grid: it is cheap to run and
+ * CLBlast's own defaults (candidate 0) stay in the race.
+ *
+ * Every candidate but the first names the same kernels with all their
+ * parameters, so that it replaces the previous candidate's overrides whole. */
+#include <string.h>
+
+#include "cl/cl_tune_worker.h"
+
+/* An Xgemm (GEMMK 0) variant; MDIMA = MDIMC, NDIMB = NDIMC, KREG 1, STRM =
+ * STRN = 0. sa_sb: local-memory staging of A and B. min_indirect: CLBlast's
+ * XGEMM_MIN_INDIRECT_SIZE, the cube root of m*n*k below which it runs the
+ * direct kernel instead (no padding or transposing passes). */
+typedef struct xgemm_variant {
+    int mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, sa_sb, min_indirect;
+} xgemm_variant;
+
+/* The first entry is the reference point; the quick grid is the first
+ * QUICK_COUNT entries. */
+static const xgemm_variant GRID[] = {
+    {64, 64, 32, 4, 4, 8, 8, 2, 0, 1},
+    {32, 64, 32, 4, 4, 8, 8, 2, 0, 1},
+    {64, 64, 32, 4, 4, 8, 8, 2, 0, 256},
+    {64, 128, 32, 4, 4, 8, 8, 2, 0, 1},
+    {64, 64, 16, 4, 4, 8, 8, 2, 0, 1},
+    {32, 64, 32, 4, 4, 8, 8, 2, 0, 256},
+    {64, 64, 32, 8, 8, 8, 8, 2, 0, 1},
+    {64, 64, 32, 4, 4, 4, 8, 2, 0, 1},
+    {64, 64, 32, 4, 4, 8, 4, 2, 0, 1},
+    {64, 64, 32, 2, 4, 8, 8, 2, 0, 1},
+    {64, 64, 32, 4, 2, 8, 8, 2, 0, 1},
+    {64, 64, 32, 4, 4, 16, 16, 2, 0, 1},
+    {64, 64, 32, 4, 4, 8, 8, 8, 0, 1},
+    {64, 64, 32, 4, 4, 8, 8, 2, 1, 1},
+    {128, 64, 32, 4, 4, 8, 8, 2, 0, 1},
+    {32, 128, 32, 4, 4, 8, 8, 2, 0, 1},
+    {32, 32, 32, 4, 4, 8, 8, 2, 0, 1},
+    {64, 64, 32, 4, 4, 8, 8, 2, 0, 512},
+};
+#define GRID_COUNT ((int)(sizeof GRID / sizeof GRID[0]))
+#define QUICK_COUNT 4
+
+/* The helper kernels of an indirect GEMM (pad, copy, transposes) with many
+ * elements per work-item: fewer, longer work-items suit CPUs. */
+typedef struct fixed_kernel {
+    const char *name;
+    int count;
+    const char *param[4];
+    size_t value[4];
+} fixed_kernel;
+
+static const fixed_kernel HELPERS[] = {
+    {"Copy", 4, {"COPY_DIMX", "COPY_DIMY", "COPY_VW", "COPY_WPT"}, {8, 8, 8, 4}},
+    {"Pad", 4, {"PAD_DIMX", "PAD_DIMY", "PAD_WPTX", "PAD_WPTY"}, {8, 8, 4, 4}},
+    {"Transpose", 4, {"TRA_DIM", "TRA_PAD", "TRA_SHUFFLE", "TRA_WPT"}, {8, 0, 0, 8}},
+    {"Padtranspose", 3, {"PADTRA_PAD", "PADTRA_TILE", "PADTRA_WPT"}, {0, 8, 4}},
+};
+#define HELPER_COUNT ((int)(sizeof HELPERS / sizeof HELPERS[0]))
+
+static void put(clcnn_tune_kernel *k, const char *name, size_t value)
+{
+    strcpy(k->param[k->count], name);
+    k->value[k->count++] = value;
+}
+
+static void make_set(const xgemm_variant *v, int with_helpers, clcnn_tune_set *set)
+{
+    memset(set, 0, sizeof *set);
+    clcnn_tune_kernel *x = &set->kernels[set->count++];
+    strcpy(x->name, "Xgemm");
+    put(x, "GEMMK", 0);
+    put(x, "KREG", 1);
+    put(x, "KWG", (size_t)v->kwg);
+    put(x, "KWI", (size_t)v->kwi);
+    put(x, "MDIMA", (size_t)v->mdimc);
+    put(x, "MDIMC", (size_t)v->mdimc);
+    put(x, "MWG", (size_t)v->mwg);
+    put(x, "NDIMB", (size_t)v->ndimc);
+    put(x, "NDIMC", (size_t)v->ndimc);
+    put(x, "NWG", (size_t)v->nwg);
+    put(x, "SA", (size_t)v->sa_sb);
+    put(x, "SB", (size_t)v->sa_sb);
+    put(x, "STRM", 0);
+    put(x, "STRN", 0);
+    put(x, "VWM", (size_t)v->vwm);
+    put(x, "VWN", (size_t)v->vwn);
+    clcnn_tune_kernel *r = &set->kernels[set->count++];
+    strcpy(r->name, "GemmRoutine");
+    put(r, "XGEMM_MIN_INDIRECT_SIZE", (size_t)v->min_indirect);
+    for (int h = 0; h < HELPER_COUNT; h++) {
+        clcnn_tune_kernel *k = &set->kernels[set->count++];
+        strcpy(k->name, HELPERS[h].name);
+        /* Without helpers: CLBlast's own defaults for these kernels, which a
+         * candidate must still name so that it undoes an earlier override. */
+        static const size_t defaults[][4] = {{16, 16, 4, 2}, {32, 8, 2, 1}, {8, 0, 1, 4},
+                                             {0, 8, 4, 0}};
+        for (int p = 0; p < HELPERS[h].count; p++)
+            put(k, HELPERS[h].param[p], with_helpers ? HELPERS[h].value[p] : defaults[h][p]);
+    }
+}
+
+void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count)
+{
+    int n = 0;
+    if (n < max)
+        memset(&sets[n++], 0, sizeof sets[0]); /* CLBlast's defaults */
+    int variants = quick ? QUICK_COUNT : GRID_COUNT;
+    for (int i = 0; i < variants && n < max; i++)
+        make_set(&GRID[i], 1, &sets[n++]);
+    /* The reference point with CLBlast's helper kernels: do the helpers pay? */
+    if (n < max)
+        make_set(&GRID[0], 0, &sets[n++]);
+    *count = n;
+}

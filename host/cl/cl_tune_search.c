@@ -1,0 +1,314 @@
+/* clcnn_tune_run: the parent side of the search. It forks a worker
+ * (cl_tune_worker.c), reads its records, and when the worker dies or a
+ * candidate outlives the timeout, marks that candidate failed and forks a new
+ * worker from the next one. Then it picks, per GEMM transpose class, the
+ * correct candidate with the least time over the class's shapes (each
+ * weighted by its calls per step), and stores the choice. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cl/cl_tune_worker.h"
+
+#define MAX_CANDIDATES 32
+#define DEFAULT_TIMEOUT_S 120.0
+
+typedef struct candidate_result {
+    int done, failed;
+    double total;                      /* seconds per step, over every shape */
+    double shape_s[CLCNN_TUNE_MAX_SHAPES];
+} candidate_result;
+
+typedef struct search {
+    const clcnn_tune_options *opts;
+    clcnn_tune_set sets[MAX_CANDIDATES];
+    int count;
+    candidate_result results[MAX_CANDIDATES];
+    clcnn_device_info device;
+    int have_device;
+    char fatal[512];
+} search;
+
+static void say(const search *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void say(const search *s, const char *fmt, ...)
+{
+    if (!s->opts->progress)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->opts->progress(line, s->opts->user);
+}
+
+static double best_total(const search *s)
+{
+    double best = 0;
+    for (int i = 0; i < s->count; i++)
+        if (s->results[i].done && (best <= 0 || s->results[i].total < best))
+            best = s->results[i].total;
+    return best;
+}
+
+static double gflops(const clcnn_gemm_shape *sh, double seconds)
+{
+    return seconds > 0 ? 2.0 * sh->m * sh->n * sh->k / seconds * 1e-9 : 0.0;
+}
+
+/* Read one whole record; 0 at end of file, -1 on timeout, 1 on success. */
+static int read_msg(int fd, tune_msg *m, double timeout_s)
+{
+    size_t got = 0;
+    while (got < sizeof *m) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)(timeout_s * 1000));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            return -1;
+        ssize_t n = read(fd, (char *)m + got, sizeof *m - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        got += (size_t)n;
+    }
+    return 1;
+}
+
+static void describe_candidate(const search *s, int i, char *buf, size_t size)
+{
+    if (s->sets[i].count == 0) {
+        snprintf(buf, size, "CLBlast defaults");
+        return;
+    }
+    clcnn_tune_kernel_format(&s->sets[i].kernels[0], buf, size);
+    size_t used = strlen(buf);
+    if (s->sets[i].count > 1 && used < size)
+        snprintf(buf + used, size - used, " MIN_INDIRECT=%zu", s->sets[i].kernels[1].value[0]);
+}
+
+static void on_record(search *s, const tune_msg *m, int *current)
+{
+    candidate_result *r = m->candidate >= 0 && m->candidate < s->count
+                              ? &s->results[m->candidate] : NULL;
+    char what[1024];
+    switch (m->kind) {
+    case TUNE_MSG_DEVICE:
+        s->device = m->u.info;
+        s->have_device = 1;
+        break;
+    case TUNE_MSG_BEGIN:
+        *current = m->candidate;
+        describe_candidate(s, m->candidate, what, sizeof what);
+        say(s, "candidate %d/%d: %s", m->candidate + 1, s->count, what);
+        break;
+    case TUNE_MSG_SHAPE:
+        if (r && m->shape >= 0 && m->shape < s->opts->shape_count)
+            r->shape_s[m->shape] = m->seconds;
+        break;
+    case TUNE_MSG_DONE:
+        if (r) {
+            r->done = 1;
+            r->total = m->seconds;
+        }
+        say(s, "    %.1f ms per step%s", m->seconds * 1e3,
+            best_total(s) == m->seconds ? " (best so far)" : "");
+        *current = -1;
+        break;
+    case TUNE_MSG_FAIL:
+        if (r)
+            r->failed = 1;
+        say(s, "    skipped: %s", m->u.text);
+        *current = -1;
+        break;
+    case TUNE_MSG_FATAL:
+        snprintf(s->fatal, sizeof s->fatal, "%s", m->u.text);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Run one worker from candidate first; returns the next candidate to start
+ * from (count when all are done), or -1 on a fatal error. */
+static int run_worker(search *s, int first, double timeout_s)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(s->fatal, sizeof s->fatal, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    tune_job job = {s->opts, s->sets, s->count, best_total(s)};
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(s->fatal, sizeof s->fatal, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(clcnn_tune_worker(&job, first, fds[1]));
+    }
+    close(fds[1]);
+    int current = -1, next = s->count;
+    tune_msg m;
+    for (;;) {
+        /* Opening the device and computing references take a while too. */
+        int r = read_msg(fds[0], &m, timeout_s);
+        if (r == 1) {
+            on_record(s, &m, &current);
+            if (m.kind == TUNE_MSG_FATAL)
+                next = -1;
+            continue;
+        }
+        if (r < 0) {
+            say(s, "    skipped: still running after %.0f s", timeout_s);
+            kill(pid, SIGKILL);
+        }
+        break;
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (current >= 0) { /* the worker died or hung inside this candidate */
+        s->results[current].failed = 1;
+        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+            say(s, "    skipped: the worker crashed (signal %d)", WTERMSIG(status));
+        next = current + 1;
+    } else if (next >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !s->fatal[0]) {
+        snprintf(s->fatal, sizeof s->fatal, "the tuning worker exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        next = -1;
+    }
+    return next;
+}
+
+static int shape_class(const clcnn_gemm_shape *sh) { return sh->trans_a * 2 + sh->trans_b; }
+
+/* Seconds per step of candidate i over the shapes of class cls (all classes
+ * when cls < 0). */
+static double class_total(const search *s, int i, int cls)
+{
+    double total = 0;
+    for (int q = 0; q < s->opts->shape_count; q++)
+        if (cls < 0 || shape_class(&s->opts->shapes[q]) == cls)
+            total += s->results[i].shape_s[q] * s->opts->shapes[q].calls;
+    return total;
+}
+
+/* The fastest correct candidate for class cls (cls < 0: every shape), from
+ * first on; -1 when none. */
+static int fastest(const search *s, int cls, int first)
+{
+    int best = -1;
+    for (int i = first; i < s->count; i++)
+        if (s->results[i].done &&
+            (best < 0 || class_total(s, i, cls) < class_total(s, best, cls)))
+            best = i;
+    return best;
+}
+
+/* choice[c]: the candidate for class c. When CLBlast's defaults (candidate 0)
+ * are the fastest for every class, every class keeps them; otherwise every
+ * class needs a set of its own (a class left on the defaults would run
+ * another class's overrides), its fastest apart from the defaults. */
+static void choose(const search *s, int choice[CLCNN_TUNE_CLASSES])
+{
+    int all_default = 1;
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+        all_default &= fastest(s, c, 0) == 0;
+    int overall = fastest(s, -1, 1);
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
+        int used = 0; /* a class the network does not use takes the overall best */
+        for (int q = 0; q < s->opts->shape_count; q++)
+            used |= shape_class(&s->opts->shapes[q]) == c;
+        choice[c] = all_default || overall < 0 ? 0 : used ? fastest(s, c, 1) : overall;
+        if (choice[c] < 0)
+            choice[c] = 0;
+    }
+}
+
+/* The comment block of the stored file: what was measured. */
+static void measured_comment(const search *s, const int choice[CLCNN_TUNE_CLASSES], char *buf,
+                             size_t size)
+{
+    size_t used = (size_t)snprintf(buf, size, "measured by clcnn tune%s: seconds per call, "
+                                   "fastest run (GFLOP/s)", s->opts->quick ? " --quick" : "");
+    for (int q = 0; q < s->opts->shape_count && used < size; q++) {
+        const clcnn_gemm_shape *sh = &s->opts->shapes[q];
+        char name[64];
+        clcnn_gemm_shape_name(sh, name, sizeof name);
+        double d = s->results[0].done ? s->results[0].shape_s[q] : 0;
+        double t = s->results[choice[shape_class(sh)]].shape_s[q];
+        used += (size_t)snprintf(buf + used, size - used,
+                                 "\ngemm %s x%d: default %.4f (%.1f), tuned %.4f (%.1f)", name,
+                                 sh->calls, d, gflops(sh, d), t, gflops(sh, t));
+    }
+}
+
+clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *report)
+{
+    memset(report, 0, sizeof *report);
+    if (!opts->shapes || opts->shape_count < 1 || opts->shape_count > CLCNN_TUNE_MAX_SHAPES)
+        return clcnn_fail(CLCNN_ERR_ARG, "tune: %d GEMM shapes (1 to %d)", opts->shape_count,
+                          CLCNN_TUNE_MAX_SHAPES);
+    search *s = calloc(1, sizeof *s);
+    if (!s)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
+    s->opts = opts;
+    clcnn_tune_grid(opts->quick, s->sets, MAX_CANDIDATES, &s->count);
+    double timeout = opts->candidate_timeout_s > 0 ? opts->candidate_timeout_s
+                                                   : DEFAULT_TIMEOUT_S;
+    for (int first = 0; first >= 0 && first < s->count;)
+        first = run_worker(s, first, timeout);
+    clcnn_status st = CLCNN_OK;
+    int choice[CLCNN_TUNE_CLASSES];
+    choose(s, choice);
+    if (s->fatal[0])
+        st = clcnn_fail(CLCNN_ERR_DEVICE, "tune: %s", s->fatal);
+    else if (!s->have_device || fastest(s, -1, 0) < 0)
+        st = clcnn_fail(CLCNN_ERR_CLBLAST, "tune: no candidate ran correctly, not even CLBlast's "
+                        "defaults");
+    if (st == CLCNN_OK) {
+        report->device = s->device;
+        for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+            report->best.sets[c] = s->sets[choice[c]];
+        for (int i = 0; i < s->count; i++) {
+            report->tried++;
+            report->failed += !s->results[i].done;
+        }
+        for (int q = 0; q < opts->shape_count; q++) {
+            report->default_s[q] = s->results[0].done ? s->results[0].shape_s[q] : 0;
+            report->tuned_s[q] = s->results[choice[shape_class(&opts->shapes[q])]].shape_s[q];
+        }
+        char *comment = malloc(16384);
+        if (!comment)
+            st = clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
+        else
+            measured_comment(s, choice, comment, 16384);
+        if (st == CLCNN_OK)
+            st = clcnn_tune_store(&s->device, &report->best, comment);
+        if (st == CLCNN_OK)
+            st = clcnn_tune_path(&s->device, report->path, sizeof report->path);
+        free(comment);
+    }
+    free(s);
+    return st;
+}
