@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "clcnn/backend.h"
+#include "clcnn/distributed.h"
 #include "clcnn/net.h"
 #include "clcnn/op_cases.h"
 
@@ -29,6 +30,8 @@ typedef struct bench_options {
     const char *json;    /* --json FILE or NULL */
     int ops, e2e;        /* run the per-op part, the end-to-end part */
     int ref;             /* also time the CPU reference (--no-ref clears it) */
+    clcnn_comm *comm;    /* ranks of `mpirun clcnn bench` sharing each training
+                          * batch (NULL: one process) */
 } bench_options;
 
 /* ------------------------------------------------------------ bench_time.c */
@@ -129,6 +132,8 @@ typedef struct bench_e2e {
     double train_launches, train_transfers; /* per training step */
     double eval_launches, eval_transfers;   /* per evaluation batch */
     uint64_t peak_bytes;            /* storage high-water mark of the run */
+    /* with ranks (opt->comm): train_images_per_s is this rank's */
+    clcnn_dist_stats dist;
 } bench_e2e;
 
 /* Train (Adam, lr 1e-3, softmax loss) on a synthetic in-memory data set of

@@ -5,6 +5,7 @@
 
 #include "bench.h"
 #include "cli/cli_args.h"
+#include "cli/cli_distributed.h"
 #include "cli/commands.h"
 #include "clcnn/device.h"
 
@@ -181,6 +182,24 @@ static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, 
     return st;
 }
 
+/* Under mpirun: rank 0's share of each training step and its gradient
+ * exchange (the allreduce waits for the slowest rank too). */
+static void print_ranks(const bench_report *r, FILE *out)
+{
+    for (int p = 0; p < BENCH_PATHS; p++) {
+        const clcnn_dist_stats *d = &r->e2e[p].dist;
+        if (!r->e2e[p].measured || d->size < 2 || d->steps == 0)
+            continue;
+        fprintf(out, "data-parallel %s: %d ranks, %d images per rank per step: train %.1f "
+                "images/s per rank; allreduce of %.2f MB per step: %.2f ms mean (waits for "
+                "the slowest rank), %.2f ms fastest; with the gradients' download and "
+                "upload: %.2f ms mean\n", p == BENCH_CL ? "cl" : "ref", d->size,
+                d->local_batch, r->e2e[p].train_images_per_s.median, d->bytes_per_step / 1e6,
+                1e3 * d->reduce_seconds / d->steps, 1e3 * d->reduce_min_seconds,
+                1e3 * d->sync_seconds / d->steps);
+    }
+}
+
 static int run(const bench_options *o, const clcnn_model_spec *spec)
 {
     bench_report r;
@@ -189,8 +208,9 @@ static int run(const bench_options *o, const clcnn_model_spec *spec)
     snprintf(r.model, sizeof r.model, "%s", o->model);
     bench_stat *untuned = NULL;
     clcnn_status st = bench(o, spec, &r, &untuned);
-    if (st == CLCNN_OK) {
+    if (st == CLCNN_OK && (!o->comm || o->comm->rank == 0)) { /* rank 0 reports */
         bench_report_print(&r, stdout);
+        print_ranks(&r, stdout);
         if (o->json)
             st = bench_report_write_json(&r, o->json);
     }
@@ -217,5 +237,11 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "clcnn bench: --model: %s\n", clcnn_last_error());
         return 2;
     }
-    return run(&o, &spec);
+    cli_dist dist; /* under mpirun: the ranks share each training step */
+    if ((status = cli_dist_begin("bench", &dist)) != 0)
+        return status;
+    char rank_device[32];
+    o.device = cli_dist_device(&dist, o.device, rank_device, sizeof rank_device);
+    o.comm = dist.comm;
+    return cli_dist_end(&dist, "bench", run(&o, &spec));
 }

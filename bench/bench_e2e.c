@@ -78,6 +78,8 @@ static clcnn_status time_training(clcnn_trainer *tr, clcnn_backend *be, const be
                                   double *seconds, bench_e2e *out)
 {
     counts total = {0, 0};
+    clcnn_dist_stats dist;
+    clcnn_trainer_dist_stats(tr, &dist); /* local_batch: this rank's images per step */
     for (int i = -opt->warmup; i < opt->iters; i++) {
         clcnn_train_hooks hooks;
         memset(&hooks, 0, sizeof hooks);
@@ -98,7 +100,8 @@ static clcnn_status time_training(clcnn_trainer *tr, clcnn_backend *be, const be
         total.launches += be->counters.launches - before.launches;
         total.transfers += be->counters.transfers - before.transfers;
     }
-    out->train_images_per_s = images_per_s(seconds, opt->iters, opt->batch);
+    out->train_images_per_s = images_per_s(seconds, opt->iters, dist.local_batch);
+    clcnn_trainer_dist_stats(tr, &out->dist);
     out->train_launches = (double)total.launches / opt->iters;
     out->train_transfers = (double)total.transfers / opt->iters;
     return CLCNN_OK;
@@ -154,7 +157,9 @@ clcnn_status bench_e2e_run(clcnn_backend *be, const clcnn_model_spec *spec,
     st = make_dataset(spec, opt->batch, last.c * last.h * last.w, &ds);
     clcnn_train_config cfg = bench_config(opt);
     if (st == CLCNN_OK)
-        st = clcnn_trainer_create(be, spec, &ds, NULL, NULL, &cfg, &tr);
+        st = opt->comm ? clcnn_trainer_create_distributed(be, spec, &ds, NULL, NULL, &cfg,
+                                                          opt->comm, &tr)
+                       : clcnn_trainer_create(be, spec, &ds, NULL, NULL, &cfg, &tr);
     if (st == CLCNN_OK)
         st = time_training(tr, be, opt, seconds, out);
     if (st == CLCNN_OK)

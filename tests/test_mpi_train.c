@@ -313,7 +313,7 @@ static Suite *mpi_suite(void)
     }
     TCase *tc = tcase_create("cpu");
     tcase_add_unchecked_fixture(tc, setup_reference, NULL);
-    tcase_set_timeout(tc, 180);
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, two_ranks_follow_one_process_and_stay_identical);
     tcase_add_test(tc, three_ranks_share_an_uneven_batch);
     tcase_add_test(tc, two_rank_checkpoint_resumes_on_one_process);
@@ -322,7 +322,7 @@ static Suite *mpi_suite(void)
     suite_add_tcase(s, tc);
     TCase *cl = tcase_create("pocl");
     tcase_add_unchecked_fixture(cl, setup_pocl_data, NULL);
-    tcase_set_timeout(cl, 240);
+    tcase_set_timeout(cl, 300);
     tcase_add_test(cl, two_ranks_follow_one_process_on_pocl);
     suite_add_tcase(s, cl);
     return s;

@@ -18,8 +18,9 @@ void cli_dist_help(FILE *out)
                 "                     checkpoints; they resume on any number of ranks.\n");
     } else {
         fprintf(out,
-                "\ndata-parallel training: not in this build (MPI was not found). To train over\n"
-                "  several devices or machines with `mpirun -np N clcnn train ...`, %s.\n",
+                "\ndata-parallel training: not in this build (built without MPI). For\n"
+                "  `mpirun -np N clcnn train ...` over several devices or machines:\n"
+                "  %s.\n",
                 clcnn_mpi_hint());
     }
 }

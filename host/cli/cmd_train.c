@@ -526,7 +526,7 @@ static int train_with(const train_args *a, train_plan *plan, clcnn_backend *be,
     }
     if (!a->quiet)
         print_header(plan, data, be, t);
-    if (dist.comm && !a->quiet) /* the first batch %% ranks ranks take one image more */
+    if (dist.comm && !a->quiet) /* the first (batch mod ranks) ranks take one more */
         printf("data-parallel: %d ranks sharing each batch of %d (%d%s images per rank)\n",
                dist.size, plan->cfg.batch, plan->cfg.batch / dist.size,
                plan->cfg.batch % dist.size ? " or 1 more" : "");

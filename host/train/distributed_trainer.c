@@ -22,7 +22,7 @@ struct trainer_dist {
     int stop_agreed;      /* some rank asked to stop at the last step */
     const volatile sig_atomic_t *stop;
     long steps;
-    double reduce_seconds, sync_seconds;
+    double reduce_seconds, sync_seconds, reduce_min_seconds;
 };
 
 static double now_seconds(void)
@@ -60,14 +60,16 @@ void trainer_dist_free(trainer_dist *d)
 }
 
 /* Sum buffer[0 .. count) over the ranks, with this rank's local status as a
- * failure flag in buffer[count]: any failure is then returned on every rank. */
-static clcnn_status exchange(clcnn_trainer *t, clcnn_status local, size_t count)
+ * failure flag in buffer[count]: any failure is then returned on every rank.
+ * The allreduce's time is added to *clock (may be NULL). */
+static clcnn_status exchange(clcnn_trainer *t, clcnn_status local, size_t count, double *clock)
 {
     trainer_dist *d = t->dist;
     d->buffer[count] = local != CLCNN_OK ? 1.0f : 0.0f;
     double start = now_seconds();
     clcnn_status st = t->comm->ops->allreduce_sum(t->comm, d->buffer, count + 1);
-    d->reduce_seconds += now_seconds() - start;
+    if (clock)
+        *clock += now_seconds() - start;
     if (st != CLCNN_OK)
         return st;
     return d->buffer[count] > 0 ? clcnn_comm_agree(t->comm, local) : CLCNN_OK;
@@ -94,15 +96,22 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
 {
     trainer_dist *d = t->dist;
     float *extra = d->buffer + d->param_floats;
-    double start = now_seconds();
+    /* The step's device work first, so that the clock below sees only the
+     * exchange (the gradients' download would otherwise wait for backward). */
+    if (local == CLCNN_OK)
+        local = clcnn_backend_finish(t->backend);
+    double start = now_seconds(), reduced = d->reduce_seconds;
     if (local == CLCNN_OK)
         local = move_gradients(t, 1);
     if (local == CLCNN_OK)
         local = clcnn_tensor_download(stats, 0, 2, extra + SLOT_LOSS);
     extra[SLOT_STOP] = d->stop && *d->stop ? 1.0f : 0.0f;
-    clcnn_status st = exchange(t, local, d->param_floats + STEP_EXTRA);
+    clcnn_status st = exchange(t, local, d->param_floats + STEP_EXTRA, &d->reduce_seconds);
     if (st != CLCNN_OK)
         return st;
+    reduced = d->reduce_seconds - reduced;
+    if (d->steps == 0 || reduced < d->reduce_min_seconds)
+        d->reduce_min_seconds = reduced;
     d->stop_agreed = extra[SLOT_STOP] > 0;
     if (!isfinite(extra[SLOT_LOSS])) {
         t->comm->failure_shared = 1;
@@ -136,7 +145,7 @@ clcnn_status trainer_dist_average_states(clcnn_trainer *t)
                                       t->dist->buffer + floats);
         floats += states[i].value->count;
     }
-    clcnn_status st = exchange(t, local, floats);
+    clcnn_status st = exchange(t, local, floats, NULL);
     const float inv = 1.0f / (float)t->comm->size;
     for (size_t i = 0; st == CLCNN_OK && i < floats; i++)
         t->dist->buffer[i] *= inv;
@@ -263,5 +272,6 @@ void clcnn_trainer_dist_stats(const clcnn_trainer *t, clcnn_dist_stats *out)
     out->steps = t->dist->steps;
     out->bytes_per_step = sizeof(float) * (t->dist->param_floats + STEP_EXTRA + 1);
     out->reduce_seconds = t->dist->reduce_seconds;
+    out->reduce_min_seconds = t->dist->reduce_min_seconds;
     out->sync_seconds = t->dist->sync_seconds;
 }

@@ -1,7 +1,6 @@
 /* The [train] section of a model text: the training recipe that goes with the
  * network (see clcnn/train.h for the keys). The layer parser stops at the
  * first line starting with '['; this one starts there. */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>

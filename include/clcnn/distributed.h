@@ -122,8 +122,9 @@ typedef struct clcnn_dist_stats {
     int local_batch;        /* most images this rank trains on per step */
     long steps;             /* steps exchanged so far */
     size_t bytes_per_step;  /* floats reduced per step x 4 */
-    double reduce_seconds;  /* allreduce alone */
-    double sync_seconds;    /* download + allreduce + upload */
+    double reduce_seconds;  /* in the allreduce (waiting for the slowest rank included) */
+    double reduce_min_seconds; /* the fastest step's allreduce: about the transfer alone */
+    double sync_seconds;    /* download + allreduce + upload, after the step's device work */
 } clcnn_dist_stats;
 
 /* Zeros (size 1) for a trainer of one process. */

@@ -1,0 +1,253 @@
+/* `clcnn tune`: the tuning file's format, the GEMM shapes of a model, a quick
+ * tuning run whose file the next backend applies (its GEMMs still agree with
+ * the reference), and a corrupt file that is ignored with a warning.
+ *
+ * Tuning forks workers that open the device, so a test that tunes opens no
+ * device itself before clcnn_tune_run (every test runs in its own process). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/cl_ops.h"
+#include "cl/cl_tune.h"
+#include "cl/cl_tune_worker.h"
+#include "clcnn/op_cases.h"
+#include "test_env.h"
+
+/* A fresh, empty cache folder for this test. */
+static void use_fresh_cache(const char *name)
+{
+    char cmd[4400];
+    const char *dir = test_tmp_path(name);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    setenv("CLCNN_CACHE_DIR", dir, 1);
+}
+
+static char warnings[4096];
+static void keep_warning(const char *message)
+{
+    size_t used = strlen(warnings);
+    snprintf(warnings + used, sizeof warnings - used, "%s\n", message);
+}
+
+/* Every GEMM case of the op table (all transpose and padding variants) on be
+ * agrees with the reference within the case's stated tolerance. */
+static void assert_gemm_cases_pass(clcnn_backend *be)
+{
+    clcnn_backend *ref = NULL;
+    ck_assert_int_eq(clcnn_backend_ref_create(&ref), CLCNN_OK);
+    int checked = 0;
+    for (int i = 0; i < clcnn_op_case_count(); i++) {
+        const clcnn_op_case *cs = clcnn_op_case_at(i);
+        if (cs->op != CLCNN_OP_GEMM)
+            continue;
+        double err = 1.0;
+        char name[128];
+        clcnn_op_case_name(cs, name, sizeof name);
+        ck_assert_msg(clcnn_op_case_check(cs, be, ref, 7u, &err) == CLCNN_OK, "%s: %s", name,
+                      clcnn_last_error());
+        ck_assert_msg(err <= cs->tolerance, "%s: error %g > tolerance %g", name, err,
+                      cs->tolerance);
+        checked++;
+    }
+    ck_assert_int_ge(checked, 4);
+    clcnn_backend_destroy(ref);
+}
+
+static const clcnn_device_info *device_of(clcnn_backend *be)
+{
+    const clcnn_device_info *info = clcnn_backend_cl_device(be);
+    ck_assert_ptr_nonnull(info);
+    return info;
+}
+
+START_TEST(shapes_of_the_cifar_net)
+{
+    clcnn_model_spec spec;
+    ck_assert_int_eq(clcnn_model_spec_preset("cifar", &spec), CLCNN_OK);
+    clcnn_gemm_shape s[CLCNN_TUNE_MAX_SHAPES];
+    int n = 0;
+    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 0, s, CLCNN_TUNE_MAX_SHAPES, &n),
+                     CLCNN_OK);
+    /* conv1: forward and dW only (no input gradient); conv2, conv3, fc1: all
+     * three; fc2: all three. */
+    ck_assert_int_eq(n, 2 + 3 + 3 + 3 + 3);
+    ck_assert(s[0].trans_a == 0 && s[0].trans_b == 0 && s[0].m == 32 && s[0].n == 131072 &&
+              s[0].k == 75 && s[0].calls == 1);
+    ck_assert(s[1].trans_a == 0 && s[1].trans_b == 1 && s[1].m == 32 && s[1].n == 75 &&
+              s[1].k == 131072);
+    ck_assert(s[2].m == 64 && s[2].n == 32768 && s[2].k == 800);
+    ck_assert(s[4].trans_a == 1 && s[4].trans_b == 0 && s[4].m == 800 && s[4].n == 32768 &&
+              s[4].k == 64);
+    ck_assert(s[8].trans_a == 0 && s[8].trans_b == 1 && s[8].m == 128 && s[8].n == 256 &&
+              s[8].k == 2048);
+    /* A 4 MiB im2col budget splits conv2 (800 x 256 floats per image) into
+     * chunks of 5 images: 25 full ones and one of 3. */
+    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 4u << 20, s, CLCNN_TUNE_MAX_SHAPES,
+                                             &n), CLCNN_OK);
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i].trans_a == 0 && s[i].trans_b == 0 && s[i].m == 64 && s[i].k == 800)
+            found |= (s[i].n == 5 * 256 && s[i].calls == 25) ? 1 : (s[i].n == 3 * 256) ? 2 : 4;
+    }
+    ck_assert_int_eq(found, 3);
+}
+END_TEST
+
+static const char KEY[] = "device D\ndriver 1\nplatform P\nclblast 1.5.3\n";
+
+START_TEST(parses_and_rejects_tuning_text)
+{
+    clcnn_tuning t;
+    const char *good = "clcnn-tuning 1\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\n"
+                       "# any comment\n"
+                       "kernel NN Xgemm MWG=64 NWG=32\nkernel NT Xgemm MWG=32 NWG=32\n"
+                       "kernel TN GemmRoutine XGEMM_MIN_INDIRECT_SIZE=1\n"
+                       "kernel TT Xgemm MWG=16 NWG=16\n";
+    ck_assert_int_eq(clcnn_tune_parse(good, "t.txt", KEY, &t), CLCNN_OK);
+    ck_assert_int_eq(t.sets[0].count, 1);
+    ck_assert_str_eq(t.sets[0].kernels[0].name, "Xgemm");
+    ck_assert_str_eq(t.sets[0].kernels[0].param[1], "NWG");
+    ck_assert_uint_eq(t.sets[0].kernels[0].value[0], 64);
+    ck_assert_uint_eq(t.sets[2].kernels[0].value[0], 1);
+
+    static const struct { const char *text, *message; } bad[] = {
+        {"clcnn-tuning 2\n", "t.txt:1:"},
+        {"clcnn-tuning 1\ndevice D\nkernel XX Xgemm A=1\n", "t.txt:3: expected a GEMM class"},
+        {"clcnn-tuning 1\ndevice D\nkernel NN Xgemm A=-1\n", "t.txt:3: parameter value"},
+        {"clcnn-tuning 1\ndevice D\nkernel NN Xgemm A\n", "t.txt:3: expected NAME=VALUE"},
+        {"clcnn-tuning 1\ndevice D\nbogus\n", "t.txt:3: unknown line"},
+        {"clcnn-tuning 1\ndevice X\ndriver 1\nplatform P\nclblast 1.5.3\n", "another device"},
+        {"clcnn-tuning 1\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n",
+         "names 1 of the 4 GEMM classes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(clcnn_tune_parse(bad[i].text, "t.txt", KEY, &t), CLCNN_ERR_FORMAT);
+        ck_assert_msg(strstr(clcnn_last_error(), bad[i].message), "case %zu: '%s'", i,
+                      clcnn_last_error());
+    }
+}
+END_TEST
+
+START_TEST(stores_and_loads_a_tuning)
+{
+    use_fresh_cache("tune-store");
+    clcnn_device_info info;
+    memset(&info, 0, sizeof info);
+    strcpy(info.name, "Test Device");
+    strcpy(info.driver_version, "9.9");
+    strcpy(info.platform, "Test Platform");
+    ck_assert_int_eq(clcnn_device_is_tuned(&info), 0);
+    clcnn_tuning t, back;
+    memset(&t, 0, sizeof t);
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
+        clcnn_tune_kernel *k = &t.sets[c].kernels[t.sets[c].count++];
+        strcpy(k->name, "Xgemm");
+        strcpy(k->param[k->count], "MWG");
+        k->value[k->count++] = (size_t)(16 << c);
+    }
+    ck_assert_int_eq(clcnn_tune_store(&info, &t, "line one\nline two"), CLCNN_OK);
+    ck_assert_int_eq(clcnn_device_is_tuned(&info), 1);
+    ck_assert_int_eq(clcnn_tune_load(&info, &back), 1);
+    ck_assert_mem_eq(&back, &t, sizeof t);
+    /* Another driver version is another key: not tuned. */
+    strcpy(info.driver_version, "10.0");
+    ck_assert_int_eq(clcnn_device_is_tuned(&info), 0);
+}
+END_TEST
+
+/* Tiny shapes of every class the network layers use. */
+static const clcnn_gemm_shape TINY[] = {
+    {0, 0, 24, 96, 40, 1}, {0, 1, 24, 40, 96, 1}, {1, 0, 40, 96, 24, 1}};
+
+START_TEST(quick_tuning_is_applied_by_the_next_backend)
+{
+    use_fresh_cache("tune-quick");
+    clcnn_tune_options opts = {NULL, TINY, 3, 1, 60.0, NULL, NULL};
+    clcnn_tune_report report;
+    ck_assert_msg(clcnn_tune_run(&opts, &report) == CLCNN_OK, "%s", clcnn_last_error());
+    ck_assert_int_ge(report.tried, 2);
+    ck_assert_int_lt(report.failed, report.tried);
+    FILE *f = fopen(report.path, "r");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    for (int q = 0; q < 3; q++)
+        ck_assert(report.tuned_s[q] > 0);
+    ck_assert_int_eq(clcnn_device_is_tuned(&report.device), 1);
+    /* On shapes this small CLBlast's defaults may win, and then nothing is
+     * overridden; store the quick grid's reference set instead so that the
+     * backend's switching of sets is exercised either way. */
+    int tuned = report.best.sets[0].count > 0;
+    if (!tuned) {
+        clcnn_tune_set grid[8];
+        int n = 0;
+        clcnn_tune_grid(1, grid, 8, &n);
+        ck_assert_int_ge(n, 2);
+        for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+            report.best.sets[c] = grid[1 + c % (n - 1)];
+        ck_assert_int_eq(clcnn_tune_store(&report.device, &report.best, NULL), CLCNN_OK);
+    }
+    clcnn_backend *be = NULL;
+    ck_assert_int_eq(clcnn_backend_cl_create(NULL, &be), CLCNN_OK);
+    clcnn_cl_gemm_tuning *gt = &clcnn_cl_backend_of(be)->gemm_tuning;
+    ck_assert_int_eq(gt->loaded, 1);
+    ck_assert_mem_eq(&gt->tuning, &report.best, sizeof report.best);
+    assert_gemm_cases_pass(be);
+    ck_assert_int_ge(gt->applied_class, 0); /* a set was applied for the GEMMs */
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(corrupt_tuning_file_is_ignored_with_a_warning)
+{
+    use_fresh_cache("tune-corrupt");
+    clcnn_backend *be = NULL;
+    ck_assert_int_eq(clcnn_backend_cl_create(NULL, &be), CLCNN_OK);
+    clcnn_device_info info = *device_of(be);
+    clcnn_backend_destroy(be);
+    char path[4200], cmd[8600];
+    ck_assert_int_eq(clcnn_tune_path(&info, path, sizeof path), CLCNN_OK);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && printf 'clcnn-tuning 1\\n"
+             "kernel NN Xgemm MWG=\\n' > '%s'", path, path);
+    ck_assert_int_eq(system(cmd), 0);
+    warnings[0] = '\0';
+    clcnn_set_warning_handler(keep_warning);
+    ck_assert_int_eq(clcnn_device_is_tuned(&info), 0);
+    ck_assert_msg(strstr(warnings, "tuning file ignored") && strstr(warnings, path) &&
+                  strstr(warnings, ":2:"), "warnings: %s", warnings);
+    warnings[0] = '\0';
+    ck_assert_int_eq(clcnn_backend_cl_create(NULL, &be), CLCNN_OK);
+    ck_assert_msg(strstr(warnings, "tuning file ignored"), "warnings: %s", warnings);
+    ck_assert_int_eq(clcnn_cl_backend_of(be)->gemm_tuning.loaded, 0);
+    assert_gemm_cases_pass(be);
+    clcnn_backend_destroy(be);
+    clcnn_set_warning_handler(NULL);
+}
+END_TEST
+
+static Suite *tune_suite(void)
+{
+    Suite *s = suite_create("tune");
+    TCase *format = tcase_create("format");
+    tcase_add_test(format, shapes_of_the_cifar_net);
+    tcase_add_test(format, parses_and_rejects_tuning_text);
+    tcase_add_test(format, stores_and_loads_a_tuning);
+    suite_add_tcase(s, format);
+    TCase *device = tcase_create("device");
+    tcase_set_timeout(device, 240);
+    tcase_add_test(device, quick_tuning_is_applied_by_the_next_backend);
+    tcase_add_test(device, corrupt_tuning_file_is_ignored_with_a_warning);
+    suite_add_tcase(s, device);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tune_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
