@@ -8,6 +8,8 @@
 #ifndef CLCNN_CL_OPS_H
 #define CLCNN_CL_OPS_H
 
+#include <clblast_c.h>
+
 #include "cl/cl_runtime.h"
 #include "cl/cl_tune_apply.h"
 
@@ -109,7 +111,13 @@ clcnn_status clcnn_cl_dropout_forward(clcnn_backend *be, float p, uint32_t seed,
 clcnn_status clcnn_cl_dropout_backward(clcnn_backend *be, float p, uint32_t seed,
                                        uint32_t step, const clcnn_tensor *dy, clcnn_tensor *dx);
 
-/* cl_ops_gemm.c */
+/* cl_ops_gemm.c. clcnn_cl_sgemm: the row-major SGEMM C = alpha op(A) op(B) +
+ * beta C on queue, as clcnn_cl_gemm runs it (without checks or tuning);
+ * `clcnn tune` times the same call. */
+CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_b, int m, int n,
+                                 int k, float alpha, cl_mem a, size_t a_offset, int lda,
+                                 cl_mem b, size_t b_offset, int ldb, float beta, cl_mem c,
+                                 size_t c_offset, int ldc, cl_event *event);
 clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
                            float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
                            const clcnn_tensor *b, size_t b_offset, int ldb, float beta,

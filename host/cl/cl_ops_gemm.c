@@ -1,4 +1,5 @@
-/* GEMM of the "cl" backend: CLBlast's row-major SGEMM on the backend's queue. */
+/* GEMM of the "cl" backend: CLBlast's SGEMM on the backend's queue, with the
+ * CLBlast parameters tuned for the GEMM's transpose class (cl_tune.h). */
 #include <clblast_c.h>
 
 #include "cl/cl_ops.h"
@@ -26,6 +27,25 @@ static const char *clblast_status_name(CLBlastStatusCode status)
     return "CLBlast error";
 }
 
+/* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the same
+ * memory, handed to CLBlast as a column-major GEMM with the operands swapped.
+ * CLBlast's indirect GEMM kernel wants column-major operands in a fixed
+ * orientation and transposes the others (and C) into temporary buffers
+ * first; in the row-major form it must transpose C in and out for every
+ * GEMM, which on a CPU device costs more than the GEMM itself when k is
+ * small (the conv input gradient: 800 x 32768 x 64). In the column-major
+ * form the forward and input-gradient GEMMs need no big transpose at all. */
+CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_b, int m, int n,
+                                 int k, float alpha, cl_mem a, size_t a_offset, int lda,
+                                 cl_mem b, size_t b_offset, int ldb, float beta, cl_mem c,
+                                 size_t c_offset, int ldc, cl_event *event)
+{
+    return CLBlastSgemm(CLBlastLayoutColMajor, trans_b ? CLBlastTransposeYes : CLBlastTransposeNo,
+                        trans_a ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)n, (size_t)m,
+                        (size_t)k, alpha, b, b_offset, (size_t)ldb, a, a_offset, (size_t)lda,
+                        beta, c, c_offset, (size_t)ldc, &queue, event);
+}
+
 clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
                            float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
                            const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
@@ -46,11 +66,10 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     clcnn_cl *cl = clcnn_cl_of(be);
     CL_OPS_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
                                     (trans_a ? 2 : 0) + (trans_b ? 1 : 0)));
-    CLBlastStatusCode status = CLBlastSgemm(
-        CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)m, (size_t)n, (size_t)k, alpha,
-        clcnn_cl_mem(a), a_offset, (size_t)lda, clcnn_cl_mem(b), b_offset, (size_t)ldb, beta,
-        clcnn_cl_mem(c), c_offset, (size_t)ldc, &cl->queue, clcnn_cl_event_slot(be));
+    CLBlastStatusCode status = clcnn_cl_sgemm(
+        cl->queue, trans_a, trans_b, m, n, k, alpha, clcnn_cl_mem(a), a_offset, lda,
+        clcnn_cl_mem(b), b_offset, ldb, beta, clcnn_cl_mem(c), c_offset, ldc,
+        clcnn_cl_event_slot(be));
     if (status != CLBlastSuccess)
         return clcnn_fail(status == CLBlastTempBufferAllocFailure ||
                                   status == CLBlastOpenCLOutOfHostMemory

@@ -120,6 +120,7 @@ typedef struct clcnn_tune_options {
     const clcnn_gemm_shape *shapes; /* what to tune for */
     int shape_count;
     int quick;                /* a small candidate grid and fewer timing runs */
+    int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
     double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
     /* Progress lines ("candidate 3/24: ..."), may be NULL. */
     void (*progress)(const char *line, void *user);

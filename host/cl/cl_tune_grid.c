@@ -1,9 +1,9 @@
-/* The candidate parameter sets of `clcnn tune`: a small grid around a set
- * known to be good on CPUs under PoCL (64x64 work-group tiles of 4x4
- * work-items, each computing a 16x16 block with 8-wide vectors, no local
- * memory: on a CPU a work-item is a loop iteration, so few work-items with
- * much work each, vector loads and no local-memory staging win), varied one
- * or two parameters at a time. GPUs get the same grid: it is cheap to run and
+/* The candidate parameter sets of `clcnn tune`: a small grid around sets
+ * known to be good on CPUs under PoCL (work-groups of 4x4 work-items, each
+ * computing a 16x8 or 8x16 block with 8-wide vectors, no local memory: on a
+ * CPU a work-item is a loop iteration, so few work-items with much work each,
+ * vector loads and no local-memory staging win), varied one or two
+ * parameters at a time. GPUs get the same grid: it is cheap to run and
  * CLBlast's own defaults (candidate 0) stay in the race.
  *
  * Every candidate but the first names the same kernels with all their
@@ -12,35 +12,38 @@
 
 #include "cl/cl_tune_worker.h"
 
-/* An Xgemm (GEMMK 0) variant; MDIMA = MDIMC, NDIMB = NDIMC, KREG 1, STRM =
- * STRN = 0. sa_sb: local-memory staging of A and B. min_indirect: CLBlast's
- * XGEMM_MIN_INDIRECT_SIZE, the cube root of m*n*k below which it runs the
- * direct kernel instead (no padding or transposing passes). */
+/* An Xgemm variant; MDIMA = MDIMC, NDIMB = NDIMC, STRM = STRN = 0. gemmk 1
+ * is CLBlast's second kernel (KWG = KWI = 1, the k loop unrolled by KREG, no
+ * local memory), which takes op(A) in the other orientation: the weight
+ * gradient dW = dY col^T then needs no transpose of col. sa_sb: local-memory
+ * staging of A and B (kernel 0). min_indirect: XGEMM_MIN_INDIRECT_SIZE, the
+ * cube root of m*n*k below which CLBlast runs its direct kernel instead (no
+ * padding or transposing passes); 896 is CLBlast's default. */
 typedef struct xgemm_variant {
-    int mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, sa_sb, min_indirect;
+    int gemmk, mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, kreg, sa_sb, min_indirect;
 } xgemm_variant;
 
-/* The first entry is the reference point; the quick grid is the first
- * QUICK_COUNT entries. */
+/* The quick grid is the first QUICK_COUNT entries: the best kernel-0 and
+ * kernel-1 sets seen on PoCL and a neighbour of each. NWG = 32 divides the
+ * column counts of conv weight matrices (F = 32, 64, 128; C*K*K = 800, 1600),
+ * so that C needs no padded copy. */
 static const xgemm_variant GRID[] = {
-    {64, 64, 32, 4, 4, 8, 8, 2, 0, 1},
-    {32, 64, 32, 4, 4, 8, 8, 2, 0, 1},
-    {64, 64, 32, 4, 4, 8, 8, 2, 0, 256},
-    {64, 128, 32, 4, 4, 8, 8, 2, 0, 1},
-    {64, 64, 16, 4, 4, 8, 8, 2, 0, 1},
-    {32, 64, 32, 4, 4, 8, 8, 2, 0, 256},
-    {64, 64, 32, 8, 8, 8, 8, 2, 0, 1},
-    {64, 64, 32, 4, 4, 4, 8, 2, 0, 1},
-    {64, 64, 32, 4, 4, 8, 4, 2, 0, 1},
-    {64, 64, 32, 2, 4, 8, 8, 2, 0, 1},
-    {64, 64, 32, 4, 2, 8, 8, 2, 0, 1},
-    {64, 64, 32, 4, 4, 16, 16, 2, 0, 1},
-    {64, 64, 32, 4, 4, 8, 8, 8, 0, 1},
-    {64, 64, 32, 4, 4, 8, 8, 2, 1, 1},
-    {128, 64, 32, 4, 4, 8, 8, 2, 0, 1},
-    {32, 128, 32, 4, 4, 8, 8, 2, 0, 1},
-    {32, 32, 32, 4, 4, 8, 8, 2, 0, 1},
-    {64, 64, 32, 4, 4, 8, 8, 2, 0, 512},
+    {0, 64, 32, 32, 4, 4, 8, 8, 2, 1, 0, 896},
+    {1, 32, 64, 1, 4, 4, 8, 8, 1, 8, 0, 896},
+    {0, 64, 64, 32, 4, 4, 8, 8, 2, 1, 0, 896},
+    {1, 32, 64, 1, 4, 4, 8, 4, 1, 4, 0, 896},
+    {0, 64, 32, 32, 4, 4, 8, 8, 2, 1, 0, 1},
+    {0, 128, 32, 32, 4, 4, 8, 8, 2, 1, 0, 896},
+    {0, 64, 32, 16, 4, 4, 8, 8, 2, 1, 0, 896},
+    {0, 64, 32, 32, 4, 2, 8, 8, 2, 1, 0, 896},
+    {0, 64, 32, 32, 8, 4, 8, 8, 2, 1, 0, 896},
+    {0, 64, 32, 32, 4, 4, 16, 8, 2, 1, 0, 896},
+    {0, 64, 32, 32, 4, 4, 8, 8, 8, 1, 0, 896},
+    {0, 64, 32, 32, 4, 4, 8, 8, 2, 1, 1, 896},
+    {0, 64, 32, 32, 4, 4, 4, 4, 2, 1, 0, 896},
+    {1, 64, 64, 1, 4, 4, 8, 4, 1, 4, 0, 896},
+    {1, 32, 32, 1, 4, 4, 8, 8, 1, 8, 0, 896},
+    {1, 16, 64, 1, 2, 4, 8, 8, 1, 8, 0, 896},
 };
 #define GRID_COUNT ((int)(sizeof GRID / sizeof GRID[0]))
 #define QUICK_COUNT 4
@@ -73,8 +76,8 @@ static void make_set(const xgemm_variant *v, int with_helpers, clcnn_tune_set *s
     memset(set, 0, sizeof *set);
     clcnn_tune_kernel *x = &set->kernels[set->count++];
     strcpy(x->name, "Xgemm");
-    put(x, "GEMMK", 0);
-    put(x, "KREG", 1);
+    put(x, "GEMMK", (size_t)v->gemmk);
+    put(x, "KREG", (size_t)v->kreg);
     put(x, "KWG", (size_t)v->kwg);
     put(x, "KWI", (size_t)v->kwi);
     put(x, "MDIMA", (size_t)v->mdimc);

@@ -274,6 +274,8 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
         return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
     s->opts = opts;
     clcnn_tune_grid(opts->quick, s->sets, MAX_CANDIDATES, &s->count);
+    if (opts->max_candidates > 0 && opts->max_candidates < s->count)
+        s->count = opts->max_candidates;
     double timeout = opts->candidate_timeout_s > 0 ? opts->candidate_timeout_s
                                                    : DEFAULT_TIMEOUT_S;
     for (int first = 0; first >= 0 && first < s->count;)

@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include "clcnn/op_cases.h"
-#include "cl/cl_runtime.h"
-#include "cl/cl_tune_apply.h"
+#include "cl/cl_ops.h"
 #include "cl/cl_tune_worker.h"
 
 /* Entries of C checked per shape, and the largest normalized error (op_cases.h)
@@ -151,12 +150,9 @@ static const char *open_device(worker *w, clcnn_device_info *info)
 
 static CLBlastStatusCode gemm(worker *w, const clcnn_gemm_shape *s)
 {
-    return CLBlastSgemm(CLBlastLayoutRowMajor, s->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-                        s->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)s->m,
-                        (size_t)s->n, (size_t)s->k, 1.0f, w->a, 0,
-                        (size_t)(s->trans_a ? s->m : s->k), w->b, 0,
-                        (size_t)(s->trans_b ? s->k : s->n), 0.0f, w->c, 0, (size_t)s->n,
-                        &w->queue, NULL);
+    return clcnn_cl_sgemm(w->queue, s->trans_a, s->trans_b, s->m, s->n, s->k, 1.0f, w->a, 0,
+                          s->trans_a ? s->m : s->k, w->b, 0, s->trans_b ? s->k : s->n, 0.0f,
+                          w->c, 0, s->n, NULL);
 }
 
 /* Run shape q once and compare the sampled entries; NULL when right. */

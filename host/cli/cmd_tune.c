@@ -102,7 +102,7 @@ int cmd_tune(int argc, char **argv)
     time_t start = time(NULL);
     printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
            count, quick ? " (quick)" : "");
-    clcnn_tune_options opts = {device, shapes, count, quick, timeout, print_line, &start};
+    clcnn_tune_options opts = {device, shapes, count, quick, 0, timeout, print_line, &start};
     clcnn_tune_report report;
     if (clcnn_tune_run(&opts, &report) != CLCNN_OK) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());

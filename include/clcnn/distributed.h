@@ -13,7 +13,8 @@
  *     are summed, so the update is the one a single process computes at the
  *     same global batch (up to float rounding in the order of the sums).
  *   - Parameters, batchnorm running statistics and optimizer state are
- *     broadcast from rank 0 when a run starts; batchnorm running statistics
+ *     broadcast from rank 0 when the first run starts (a fresh or a resumed
+ *     trainer alike); batchnorm running statistics
  *     are averaged over the ranks at every epoch end (before validation and
  *     checkpoints) and when a run returns. A checkpoint therefore holds
  *     nothing rank-specific and resumes on any number of ranks.
