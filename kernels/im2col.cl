@@ -27,6 +27,42 @@ __kernel void im2col_kernel(__global const float *x, __global float *col, int n0
     }
 }
 
+/* The same on CPUs, one work-item per (row of col, image b): its OH*OW
+ * outputs are contiguous in col. Each output row is a zero-filled head and
+ * tail around a run copied from the input row (with stride 1 a plain copy
+ * that vectorizes). Lines: (row of col, b). */
+__kernel void im2col_plane_kernel(__global const float *x, __global float *col, int n0, int nb,
+                                  int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
+                                  int pw, int oh, int ow)
+{
+    int line = (int)get_global_id(0);
+    if (line >= c * kh * kw * nb)
+        return;
+    int b = line % nb, row = line / nb;
+    int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
+    /* Output columns ox whose input column ox*sw - pw + j lies in [0, w). */
+    int lo = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
+    int hi = w - 1 + pw - j >= 0 ? min(ow, (w - 1 + pw - j) / sw + 1) : 0;
+    lo = min(lo, hi);
+    __global float *out = col + (size_t)row * nb * oh * ow + (size_t)b * oh * ow;
+    __global const float *plane = x + ((size_t)(n0 + b) * c + ch) * h * w;
+    for (int oy = 0; oy < oh; ++oy, out += ow) {
+        int iy = oy * sh - ph + i;
+        if (iy < 0 || iy >= h) {
+            for (int ox = 0; ox < ow; ++ox)
+                out[ox] = 0.0f;
+            continue;
+        }
+        __global const float *in = plane + (size_t)iy * w + j - pw;
+        for (int ox = 0; ox < lo; ++ox)
+            out[ox] = 0.0f;
+        for (int ox = lo; ox < hi; ++ox)
+            out[ox] = in[ox * sw];
+        for (int ox = hi; ox < ow; ++ox)
+            out[ox] = 0.0f;
+    }
+}
+
 /* First window offset k0 and output position o0 covering input position
  * t = y + pad: (t - k0) is a multiple of the stride, o0 = (t - k0) / s is the
  * largest output position that can reach y, clipped to out - 1. Further
@@ -67,5 +103,43 @@ __kernel void col2im_kernel(__global const float *col, __global float *dx, int n
             for (int j = j0, ox = ox0; j < kw && ox >= 0; j += sw, --ox)
                 sum += col_b[(size_t)((ch * kh + i) * kw + j) * cols + oy * ow + ox];
         out[x] = sum;
+    }
+}
+
+/* The same on CPUs, a row of dx per work-item, as a scatter: the row is
+ * zeroed, then for each window offset (i, j) in ascending order the col row
+ * segment that was read from it is added in (with stride 1 a contiguous,
+ * vectorizable loop). Each pixel receives its terms in ascending (i, j)
+ * order, as in the gather above and the reference, so sums are identical.
+ * Lines: (plane b*C + ch, row y). */
+__kernel void col2im_row_kernel(__global const float *col, __global float *dx, int n0, int nb,
+                                int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
+                                int pw, int oh, int ow)
+{
+    int line = (int)get_global_id(0);
+    if (line >= nb * c * h)
+        return;
+    int y = line % h, plane = line / h;
+    int b = plane / c, ch = plane - b * c;
+    size_t cols = (size_t)nb * oh * ow;
+    __global const float *col_b = col + (size_t)b * oh * ow;
+    __global float *out = dx + ((size_t)n0 * c * h + line) * w;
+    for (int x = 0; x < w; ++x)
+        out[x] = 0.0f;
+    for (int i = 0; i < kh; ++i) {
+        int t = y + ph - i;
+        if (t < 0 || t % sh != 0 || t / sh >= oh)
+            continue;
+        int oy = t / sh;
+        for (int j = 0; j < kw; ++j) {
+            /* ox with x = ox*sw - pw + j in [0, w) */
+            int lo = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
+            int hi = w - 1 + pw - j >= 0 ? min(ow, (w - 1 + pw - j) / sw + 1) : 0;
+            __global const float *src = col_b + (size_t)((ch * kh + i) * kw + j) * cols +
+                                        (size_t)oy * ow;
+            __global float *dst = out + j - pw;
+            for (int ox = lo; ox < hi; ++ox)
+                dst[ox * sw] += src[ox];
+        }
     }
 }

@@ -62,3 +62,24 @@ __kernel void bias_backward_kernel(__global const float *dy, __global float *db,
     if (get_local_id(0) == 0)
         db[ch] = sum;
 }
+
+/* out = in^T for the CPU GEMM path (host/cl/cl_ops_gemm.c): in is rows x
+ * cols with leading dimension ld, from element in_offset; out is cols x rows,
+ * packed. One work-item per 32 x 32 tile, writing rows of out contiguously
+ * (a tile's input rows stay in the cache meanwhile). */
+#define CLCNN_TRANSPOSE_TILE 32
+__kernel void transpose_kernel(__global const float *in, int in_offset, int rows, int cols,
+                               int ld, __global float *out)
+{
+    int tiles_c = (cols + CLCNN_TRANSPOSE_TILE - 1) / CLCNN_TRANSPOSE_TILE;
+    int tiles_r = (rows + CLCNN_TRANSPOSE_TILE - 1) / CLCNN_TRANSPOSE_TILE;
+    int t = (int)get_global_id(0);
+    if (t >= tiles_r * tiles_c)
+        return;
+    int r0 = (t / tiles_c) * CLCNN_TRANSPOSE_TILE, c0 = (t % tiles_c) * CLCNN_TRANSPOSE_TILE;
+    int r1 = min(rows, r0 + CLCNN_TRANSPOSE_TILE), c1 = min(cols, c0 + CLCNN_TRANSPOSE_TILE);
+    __global const float *src = in + in_offset;
+    for (int c = c0; c < c1; ++c)
+        for (int r = r0; r < r1; ++r)
+            out[(size_t)c * rows + r] = src[(size_t)r * ld + c];
+}

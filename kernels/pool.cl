@@ -80,6 +80,32 @@ __kernel void maxpool_backward_kernel(__global const float *dy, __global const i
     }
 }
 
+/* The same on CPUs, one work-item per plane: dx plane zeroed, then each
+ * window's dy added at its argmax, windows in row-major order (the order the
+ * gather above and the reference add them in, so sums are bit-identical).
+ * A work-item costs more than this whole loop on a CPU, and the gather's
+ * per-pixel window bounds (divisions) do not vectorize. An argmax outside the
+ * plane (only a corrupted one can be) is ignored, as by the gather. */
+__kernel void maxpool_backward_plane_kernel(__global const float *dy,
+                                            __global const int *argmax, __global float *dx,
+                                            int planes, int h, int w, int oh, int ow)
+{
+    int plane = (int)get_global_id(0);
+    if (plane >= planes)
+        return;
+    int in_size = h * w, out_size = oh * ow;
+    __global float *dxp = dx + (size_t)plane * in_size;
+    __global const float *dyp = dy + (size_t)plane * out_size;
+    __global const int *ap = argmax + (size_t)plane * out_size;
+    for (int i = 0; i < in_size; ++i)
+        dxp[i] = 0.0f;
+    for (int o = 0; o < out_size; ++o) {
+        int at = ap[o];
+        if (at >= 0 && at < in_size)
+            dxp[at] += dyp[o];
+    }
+}
+
 /* Mean over the window, padding counted as zeros (divide by KH*KW). */
 __kernel void avgpool_forward_kernel(__global const float *x, __global float *y, int planes,
                                      int h, int w, int kh, int kw, int sh, int sw, int ph,

@@ -32,6 +32,9 @@ static const char *good_ckpt;  /* a checkpoint trained on cifar_dir */
 static const char *image_path; /* a valid PPM */
 static int tried;             /* malformed inputs tried by the running test */
 
+/* A string literal's bytes and their count (it may hold NUL bytes). */
+#define BYTES(literal) literal, sizeof literal - 1
+
 static const char *const model_text = "input 3 32 32\n"
                                       "conv 4 3 stride=2 pad=1\n"
                                       "relu\n"
@@ -591,23 +594,24 @@ END_TEST
 START_TEST(malformed_images_for_predict)
 {
     static const struct { const char *bytes; size_t size; const char *needles; } cases[] = {
-        {"P7\n2 2\n255\n", 11, "byte offset 0: expected the magic P2, P3, P5 or P6"},
-        {"P", 1, "byte offset 0: expected the magic"},
-        {"P5", 2, "byte offset 2: file ends: expected the width"},
-        {"P5\n0 4\n255\n", 11, "byte offset 3: the width out of range: expected 1 .. 16384"},
-        {"P5\n4 99999\n255\n", 15, "byte offset 5: the height out of range"},
-        {"P5\n4 4\n0\n", 9, "byte offset 7: maxval out of range: expected 1 .. 65535"},
-        {"P5\n4 4\n70000\n", 13, "byte offset 7: maxval out of range"},
-        {"P5\nx 4\n255\n", 11, "byte offset 3: found 'x': expected the width (a number)"},
-        {"P6\n2 2\n255\n\x01\x02\x03", 14, "byte offset 14: truncated pixel data: expected 12 "
-                                            "bytes, found 3"},
-        {"P5\n2 2\n255", 10, "byte offset 10: expected one whitespace byte before the pixel data"},
-        {"P5\n1 1\n1000\n\xff\xff", 14, "byte offset 12: pixel value 65535 exceeds maxval 1000"},
-        {"P2\n2 2\n255\n1 2 3 300\n", 20, "byte offset 17: a pixel value out of range: expected "
-                                          "0 .. 255"},
-        {"P2\n2 2\n255\n1 2 x 4\n", 18, "byte offset 15: found 'x': expected a pixel value"},
-        {"P3\n2 2\n255\n1 2 3", 16, "byte offset 16: file ends: expected a pixel value"},
-        {"", 0, "byte offset 0: empty file, expected a PGM or PPM image"},
+        {BYTES("P7\n2 2\n255\n"), "byte offset 0: expected the magic P2, P3, P5 or P6"},
+        {BYTES("P"), "byte offset 0: expected the magic"},
+        {BYTES("P5"), "byte offset 2: file ends: expected the width"},
+        {BYTES("P5\n0 4\n255\n"), "byte offset 3: the width out of range: expected 1 .. 16384"},
+        {BYTES("P5\n4 99999\n255\n"), "byte offset 5: the height out of range"},
+        {BYTES("P5\n4 4\n0\n"), "byte offset 7: maxval out of range: expected 1 .. 65535"},
+        {BYTES("P5\n4 4\n70000\n"), "byte offset 7: maxval out of range"},
+        {BYTES("P5\nx 4\n255\n"), "byte offset 3: found 'x': expected the width (a number)"},
+        {BYTES("P6\n2 2\n255\n\x01\x02\x03"),
+         "byte offset 14: truncated pixel data: expected 12 bytes, found 3"},
+        {BYTES("P5\n2 2\n255"),
+         "byte offset 10: expected one whitespace byte before the pixel data"},
+        {BYTES("P5\n1 1\n1000\n\xff\xff"), "byte offset 12: pixel value 65535 exceeds maxval 1000"},
+        {BYTES("P2\n2 2\n255\n1 2 3 300\n"),
+         "byte offset 17: a pixel value out of range: expected 0 .. 255"},
+        {BYTES("P2\n2 2\n255\n1 2 x 4\n"), "byte offset 15: found 'x': expected a pixel value"},
+        {BYTES("P3\n2 2\n255\n1 2 3"), "byte offset 16: file ends: expected a pixel value"},
+        {BYTES(""), "byte offset 0: empty file, expected a PGM or PPM image"},
     };
     const char *path = at("bad.pnm");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -764,10 +768,10 @@ START_TEST(writes_the_fuzz_seed_corpus)
     seed("checkpoint", "good.ckpt", "", 0, good_ckpt);
     seed("pnm", "p6.ppm", "", 0, image_path);
     static const struct { const char *name, *bytes; size_t size; } images[] = {
-        {"p5.pgm", "P5\n3 2\n255\n\x00\x10\x20\x30\x40\xff", 17},
-        {"p5-16bit.pgm", "P5\n# comment\n2 1\n1000\n\x03\xe8\x00\x01", 25},
-        {"p2.pgm", "P2\n2 2\n15\n0 5\n10 15\n", 22},
-        {"p3.ppm", "P3\n1 2\n255\n255 0 0\n0 0 255\n", 29},
+        {"p5.pgm", BYTES("P5\n3 2\n255\n\x00\x10\x20\x30\x40\xff")},
+        {"p5-16bit.pgm", BYTES("P5\n# comment\n2 1\n1000\n\x03\xe8\x00\x01")},
+        {"p2.pgm", BYTES("P2\n2 2\n15\n0 5\n10 15\n")},
+        {"p3.ppm", BYTES("P3\n1 2\n255\n255 0 0\n0 0 255\n")},
     };
     for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
         seed("pnm", images[i].name, images[i].bytes, images[i].size, NULL);

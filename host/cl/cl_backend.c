@@ -8,6 +8,7 @@ static void cl_backend_destroy(clcnn_backend *be)
 {
     clcnn_cl_backend *state = clcnn_cl_backend_of(be);
     clcnn_cl_input_release(state);
+    clcnn_cl_gemm_release(state);
     clcnn_cl_close(&state->cl);
     free(state);
 }

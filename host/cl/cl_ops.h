@@ -30,6 +30,10 @@ typedef struct clcnn_cl_backend {
     int row_run;
     /* CLBlast parameters from `clcnn tune`, switched per GEMM class. */
     clcnn_cl_gemm_tuning gemm_tuning;
+    /* Transposed operands of the CPU GEMM path (cl_ops_gemm.c), grown on
+     * demand and kept; NULL until first needed. */
+    cl_mem gemm_scratch[2];
+    size_t gemm_scratch_bytes[2];
 } clcnn_cl_backend;
 
 static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)
@@ -71,7 +75,8 @@ clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char
 /* ---- launching (cl_ops_common.c) ---- */
 
 /* Launch the 1-D kernel over count work-items (one per element), in
- * work-groups of the runtime's default size for it. */
+ * work-groups of the runtime's default size for it, halved while that would
+ * leave the device fewer than a few groups per compute unit. */
 clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
                                 size_t count);
 /* Elements per work-item along a line of the given width for the row
@@ -112,8 +117,13 @@ clcnn_status clcnn_cl_dropout_backward(clcnn_backend *be, float p, uint32_t seed
                                        uint32_t step, const clcnn_tensor *dy, clcnn_tensor *dx);
 
 /* cl_ops_gemm.c. clcnn_cl_sgemm: the row-major SGEMM C = alpha op(A) op(B) +
- * beta C on queue, as clcnn_cl_gemm runs it (without checks or tuning);
- * `clcnn tune` times the same call. */
+ * beta C on queue, as clcnn_cl_gemm hands it to CLBlast (without checks,
+ * tuning or the CPU path's transposes); `clcnn tune` times the same call.
+ * clcnn_cl_gemm_release frees the CPU path's scratch. */
+void clcnn_cl_gemm_release(clcnn_cl_backend *state);
+/* 1 when clcnn_cl_gemm transposes both operands itself and runs the GEMM as
+ * A^T-stored times B (class TN): NT GEMMs on devices other than GPUs. */
+int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b);
 CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_b, int m, int n,
                                  int k, float alpha, cl_mem a, size_t a_offset, int lda,
                                  cl_mem b, size_t b_offset, int ldb, float beta, cl_mem c,

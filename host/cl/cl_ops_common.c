@@ -99,10 +99,20 @@ static size_t group_size(clcnn_backend *be, cl_kernel kernel)
     return clcnn_cl_group_size(clcnn_cl_of(be), kernel, preferred_group(be));
 }
 
+/* Work-groups are the unit a device spreads over its compute units: a launch
+ * of few items gets smaller groups, so that every compute unit gets about
+ * GROUPS_PER_UNIT of them (a single 4096-item group would run on one CPU
+ * thread). */
+#define GROUPS_PER_UNIT 4
+
 clcnn_status cl_launch_elements(clcnn_backend *be, cl_kernel kernel, const char *name,
                                 size_t count)
 {
     size_t local = group_size(be, kernel);
+    size_t units = clcnn_cl_of(be)->info.compute_units;
+    size_t want = units ? units * GROUPS_PER_UNIT : 1;
+    while (local > 1 && (count + local - 1) / local < want)
+        local /= 2;
     return clcnn_cl_launch(be, kernel, name, 1, &count, &local);
 }
 

@@ -24,9 +24,16 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
     size_t count = col_count(win, nb);
     CL_OPS_TRY(cl_check_capacity(be, op, col, count));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(col);
     int run = cl_row_run(be, win->ow);
+    if (run >= win->ow) { /* CPUs: a work-item per (col row, image) */
+        name = "im2col_plane_kernel";
+        CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CL_OPS_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
+        return cl_launch_elements(be, k, name, (size_t)win->c * win->kh * win->kw * nb);
+    }
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                  CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
     size_t lines = (size_t)win->c * win->kh * win->kw * nb * win->oh;
@@ -41,12 +48,19 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
     CL_OPS_TRY(cl_check_images(op, dx, n0, nb));
     CL_OPS_TRY(cl_check_capacity(be, op, col, col_count(win, nb)));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
     int run = cl_row_run(be, win->w);
+    size_t lines = (size_t)nb * win->c * win->h;
+    if (run >= win->w) { /* CPUs: a work-item per dx row, as a scatter */
+        name = "col2im_row_kernel";
+        CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CL_OPS_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
+        return cl_launch_elements(be, k, name, lines);
+    }
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
                                  CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
-    size_t lines = (size_t)nb * win->c * win->h;
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->w, run));
 }
 

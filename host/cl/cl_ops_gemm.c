@@ -46,6 +46,63 @@ CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_
                         beta, c, c_offset, (size_t)ldc, &queue, event);
 }
 
+/* Scratch buffer slot of at least bytes, grown (replaced) when too small. */
+static clcnn_status scratch(clcnn_backend *be, int slot, size_t bytes, cl_mem *out)
+{
+    clcnn_cl_backend *state = clcnn_cl_backend_of(be);
+    if (state->gemm_scratch_bytes[slot] < bytes) {
+        if (state->gemm_scratch[slot]) {
+            clReleaseMemObject(state->gemm_scratch[slot]);
+            be->counters.bytes_in_use -= state->gemm_scratch_bytes[slot];
+        }
+        state->gemm_scratch[slot] = NULL;
+        state->gemm_scratch_bytes[slot] = 0;
+        cl_int err;
+        cl_mem m = clCreateBuffer(clcnn_cl_of(be)->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+        if (err != CL_SUCCESS)
+            return clcnn_cl_fail(err, "gemm: clCreateBuffer (transposed operand)", __FILE__,
+                                 __LINE__);
+        state->gemm_scratch[slot] = m;
+        state->gemm_scratch_bytes[slot] = bytes;
+        be->counters.bytes_in_use += bytes;
+        if (be->counters.bytes_in_use > be->counters.bytes_peak)
+            be->counters.bytes_peak = be->counters.bytes_in_use;
+    }
+    *out = state->gemm_scratch[slot];
+    return CLCNN_OK;
+}
+
+void clcnn_cl_gemm_release(clcnn_cl_backend *state)
+{
+    for (int i = 0; i < 2; i++) {
+        if (state->gemm_scratch[i]) {
+            clReleaseMemObject(state->gemm_scratch[i]);
+            state->base.counters.bytes_in_use -= state->gemm_scratch_bytes[i];
+        }
+        state->gemm_scratch[i] = NULL;
+        state->gemm_scratch_bytes[i] = 0;
+    }
+}
+
+/* out (cols x rows, packed) = the rows x cols matrix at in + offset, ld. */
+static clcnn_status transpose(clcnn_backend *be, cl_mem in, size_t offset, int rows, int cols,
+                              int ld, cl_mem out)
+{
+    const char *name = "transpose_kernel";
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    int off = (int)offset; /* tensors have at most INT_MAX elements (checked) */
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(in), CLCNN_ARG(off), CLCNN_ARG(rows),
+                                 CLCNN_ARG(cols), CLCNN_ARG(ld), CLCNN_ARG(out)));
+    size_t tiles = (size_t)((rows + 31) / 32) * (size_t)((cols + 31) / 32);
+    return cl_launch_elements(be, k, name, tiles);
+}
+
+int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b)
+{
+    return !is_gpu && !trans_a && trans_b;
+}
+
 clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
                            float alpha, const clcnn_tensor *a, size_t a_offset, int lda,
                            const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
@@ -64,12 +121,30 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
         return clcnn_fail(CLCNN_ERR_ARG, "gemm: inner dimension k is 0 (%dx%d result): not "
                           "supported", m, n);
     clcnn_cl *cl = clcnn_cl_of(be);
+    cl_mem am = clcnn_cl_mem(a), bm = clcnn_cl_mem(b);
+    int ta = trans_a, tb = trans_b;
+    if (clcnn_cl_gemm_pretransposes(cl->info.is_gpu, trans_a, trans_b)) {
+        /* A*B^T as (A^T)^T * (B^T), with A^T and B^T transposed here, packed
+         * at offset 0: CLBlast then uses both as they are, where it would
+         * transpose both through its own kernels (slow on CPU devices). */
+        cl_mem at, bt;
+        CL_OPS_TRY(scratch(be, 0, (size_t)m * k * sizeof(float), &at));
+        CL_OPS_TRY(scratch(be, 1, (size_t)n * k * sizeof(float), &bt));
+        CL_OPS_TRY(transpose(be, am, a_offset, m, k, lda, at));
+        CL_OPS_TRY(transpose(be, bm, b_offset, n, k, ldb, bt));
+        am = at;
+        bm = bt;
+        a_offset = b_offset = 0;
+        lda = m;
+        ldb = n;
+        ta = 1;
+        tb = 0;
+    }
     CL_OPS_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
-                                    (trans_a ? 2 : 0) + (trans_b ? 1 : 0)));
-    CLBlastStatusCode status = clcnn_cl_sgemm(
-        cl->queue, trans_a, trans_b, m, n, k, alpha, clcnn_cl_mem(a), a_offset, lda,
-        clcnn_cl_mem(b), b_offset, ldb, beta, clcnn_cl_mem(c), c_offset, ldc,
-        clcnn_cl_event_slot(be));
+                                    (ta ? 2 : 0) + (tb ? 1 : 0)));
+    CLBlastStatusCode status = clcnn_cl_sgemm(cl->queue, ta, tb, m, n, k, alpha, am, a_offset,
+                                              lda, bm, b_offset, ldb, beta, clcnn_cl_mem(c),
+                                              c_offset, ldc, clcnn_cl_event_slot(be));
     if (status != CLBlastSuccess)
         return clcnn_fail(status == CLBlastTempBufferAllocFailure ||
                                   status == CLBlastOpenCLOutOfHostMemory

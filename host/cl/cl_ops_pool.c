@@ -47,10 +47,18 @@ clcnn_status clcnn_cl_maxpool_backward(clcnn_backend *be, const clcnn_window *wi
     CL_OPS_TRY(check_pool(be, op, win, dx, dy));
     CL_OPS_TRY(cl_check_tensor(be, op, argmax, CLCNN_I32, dy->count));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem dym = clcnn_cl_mem(dy), am = clcnn_cl_mem(argmax), dxm = clcnn_cl_mem(dx);
     int planes = dx->shape.n * win->c;
     int run = cl_row_run(be, win->w);
+    if (run >= win->w) { /* CPUs: a work-item per plane (see the kernel) */
+        name = "maxpool_backward_plane_kernel";
+        CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CL_OPS_TRY(clcnn_cl_set_args(k, name, 8, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
+                                     CLCNN_ARG(planes), CLCNN_ARG(win->h), CLCNN_ARG(win->w),
+                                     CLCNN_ARG(win->oh), CLCNN_ARG(win->ow)));
+        return cl_launch_elements(be, k, name, (size_t)planes);
+    }
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
                                  CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->h, win->w, run));

@@ -101,6 +101,18 @@ static void describe_candidate(const search *s, int i, char *buf, size_t size)
         snprintf(buf + used, size - used, " MIN_INDIRECT=%zu", s->sets[i].kernels[1].value[0]);
 }
 
+/* " 12.3 45.6 ..." in shape order. */
+static const char *shape_rates(const search *s, const candidate_result *r, char *buf,
+                               size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int q = 0; q < s->opts->shape_count && used < size; q++)
+        used += (size_t)snprintf(buf + used, size - used, " %.1f",
+                                 gflops(&s->opts->shapes[q], r->shape_s[q]));
+    return buf;
+}
+
 static void on_record(search *s, const tune_msg *m, int *current)
 {
     candidate_result *r = m->candidate >= 0 && m->candidate < s->count
@@ -125,8 +137,9 @@ static void on_record(search *s, const tune_msg *m, int *current)
             r->done = 1;
             r->total = m->seconds;
         }
-        say(s, "    %.1f ms per step%s", m->seconds * 1e3,
-            best_total(s) == m->seconds ? " (best so far)" : "");
+        say(s, "    %.1f ms per step%s; GFLOP/s per shape:%s", m->seconds * 1e3,
+            best_total(s) == m->seconds ? " (best so far)" : "",
+            r ? shape_rates(s, r, what, sizeof what) : "");
         *current = -1;
         break;
     case TUNE_MSG_FAIL:

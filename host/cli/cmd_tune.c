@@ -102,6 +102,12 @@ int cmd_tune(int argc, char **argv)
     time_t start = time(NULL);
     printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
            count, quick ? " (quick)" : "");
+    for (int q = 0; q < count; q++) {
+        char name[64];
+        clcnn_gemm_shape_name(&shapes[q], name, sizeof name);
+        printf("%s%s", q ? ", " : "shapes: ", name);
+    }
+    printf("\n");
     clcnn_tune_options opts = {device, shapes, count, quick, 0, timeout, print_line, &start};
     clcnn_tune_report report;
     if (clcnn_tune_run(&opts, &report) != CLCNN_OK) {
