@@ -65,8 +65,11 @@ __kernel void bias_backward_kernel(__global const float *dy, __global float *db,
 
 /* out = in^T for the CPU GEMM path (host/cl/cl_ops_gemm.c): in is rows x
  * cols with leading dimension ld, from element in_offset; out is cols x rows,
- * packed. One work-item per 32 x 32 tile, writing rows of out contiguously
- * (a tile's input rows stay in the cache meanwhile). */
+ * packed. One work-item per 32 x 32 tile. It reads each input row segment
+ * once, contiguously, and writes the tile's 32 output rows a column at a
+ * time (they stay in the cache meanwhile): ld is often a power of two
+ * (k = 32768), and reading down input columns would put all 32 input lines
+ * in one cache set. */
 #define CLCNN_TRANSPOSE_TILE 32
 __kernel void transpose_kernel(__global const float *in, int in_offset, int rows, int cols,
                                int ld, __global float *out)
@@ -79,7 +82,7 @@ __kernel void transpose_kernel(__global const float *in, int in_offset, int rows
     int r0 = (t / tiles_c) * CLCNN_TRANSPOSE_TILE, c0 = (t % tiles_c) * CLCNN_TRANSPOSE_TILE;
     int r1 = min(rows, r0 + CLCNN_TRANSPOSE_TILE), c1 = min(cols, c0 + CLCNN_TRANSPOSE_TILE);
     __global const float *src = in + in_offset;
-    for (int c = c0; c < c1; ++c)
-        for (int r = r0; r < r1; ++r)
+    for (int r = r0; r < r1; ++r)
+        for (int c = c0; c < c1; ++c)
             out[(size_t)c * rows + r] = src[(size_t)r * ld + c];
 }

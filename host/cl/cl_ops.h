@@ -95,6 +95,11 @@ int cl_reduction_run(clcnn_backend *be, int width);
 size_t cl_row_items(size_t lines, int width, int run);
 /* The work-group size of a reduction kernel (one work-group per output). */
 size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel);
+/* The same, halved while larger than the walk's units (n images of p
+ * elements in runs of run, see kernels/common.cl): idle work-items still
+ * cost their share of every barrier (a 1x1 batch-norm of N = 128 would
+ * otherwise run 4096-item groups on a CPU). */
+size_t cl_reduction_group_size_for(clcnn_backend *be, cl_kernel kernel, int n, int p, int run);
 /* Launch groups work-groups of group_size work-items each. */
 clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *name,
                               size_t groups, size_t group_size);

@@ -148,6 +148,15 @@ size_t cl_reduction_group_size(clcnn_backend *be, cl_kernel kernel)
     return size;
 }
 
+size_t cl_reduction_group_size_for(clcnn_backend *be, cl_kernel kernel, int n, int p, int run)
+{
+    size_t size = cl_reduction_group_size(be, kernel);
+    size_t units = (size_t)n * (size_t)((p + run - 1) / run);
+    while (size > 1 && size > units)
+        size /= 2;
+    return size;
+}
+
 clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *name,
                               size_t groups, size_t group_size)
 {

@@ -127,10 +127,10 @@ clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
     CL_OPS_TRY(cl_check_tensor(be, op, db, CLCNN_REAL, (size_t)dy->shape.c));
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    size_t group = cl_reduction_group_size(be, k);
     cl_mem dym = clcnn_cl_mem(dy), dbm = clcnn_cl_mem(db);
     int n = dy->shape.n, c = dy->shape.c, p = dy->shape.h * dy->shape.w;
     int run = cl_reduction_run(be, p);
+    size_t group = cl_reduction_group_size_for(be, k, n, p, run);
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
                                  CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run),
                                  group * sizeof(float), NULL));

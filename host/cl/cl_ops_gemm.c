@@ -127,7 +127,7 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
         /* A*B^T as (A^T)^T * (B^T), with A^T and B^T transposed here, packed
          * at offset 0: CLBlast then uses both as they are, where it would
          * transpose both through its own kernels (slow on CPU devices). */
-        cl_mem at, bt;
+        cl_mem at = NULL, bt = NULL;
         CL_OPS_TRY(scratch(be, 0, (size_t)m * k * sizeof(float), &at));
         CL_OPS_TRY(scratch(be, 1, (size_t)n * k * sizeof(float), &bt));
         CL_OPS_TRY(transpose(be, am, a_offset, m, k, lda, at));

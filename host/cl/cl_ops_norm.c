@@ -49,12 +49,12 @@ clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_ten
     CL_OPS_TRY(check_bn(be, op, x, y, per_channel, 6));
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    size_t group = cl_reduction_group_size(be, k);
     cl_mem xm = clcnn_cl_mem(x), rmm = clcnn_cl_mem(running_mean),
            rvm = clcnn_cl_mem(running_var), smm = clcnn_cl_mem(save_mean),
            sim = clcnn_cl_mem(save_invstd);
     int n = x->shape.n, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_reduction_run(be, p);
+    size_t group = cl_reduction_group_size_for(be, k, n, p, run);
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
                                  CLCNN_ARG(p), CLCNN_ARG(run), CLCNN_ARG(momentum), CLCNN_ARG(eps),
                                  CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(smm), CLCNN_ARG(sim),
@@ -105,8 +105,8 @@ clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *
     const char *reduce = "bn_backward_reduce_kernel";
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(cl, reduce, &k));
-    size_t group = cl_reduction_group_size(be, k);
     int run = cl_reduction_run(be, p);
+    size_t group = cl_reduction_group_size_for(be, k, n, p, run);
     CL_OPS_TRY(clcnn_cl_set_args(k, reduce, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
                                  CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
                                  CLCNN_ARG(run), CLCNN_ARG(dgm), CLCNN_ARG(dbm),

@@ -23,11 +23,12 @@ typedef struct xgemm_variant {
     int mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, sa_sb, min_indirect;
 } xgemm_variant;
 
-/* The quick grid is the first QUICK_COUNT entries. NWG = 32 divides the
- * column counts of conv weight matrices (F = 32, 64, 128; C*K*K = 800, 1600),
- * so that C needs no padded copy. */
+/* The quick grid is the first QUICK_COUNT entries. MWG and NWG = 32 divide
+ * the row and column counts of conv weight matrices (F = 32, 64, 128;
+ * C*K*K = 800, 1600), so that no operand needs a padded copy. */
 static const xgemm_variant GRID[] = {
     {64, 32, 32, 4, 4, 8, 8, 2, 0, 896},
+    {32, 32, 32, 4, 4, 8, 8, 2, 0, 896},
     {64, 64, 32, 4, 4, 8, 8, 2, 0, 896},
     {64, 32, 32, 4, 4, 8, 8, 2, 0, 1},
     {128, 32, 32, 4, 4, 8, 8, 2, 0, 896},
@@ -38,7 +39,7 @@ static const xgemm_variant GRID[] = {
     {64, 32, 32, 4, 4, 8, 8, 8, 0, 896},
     {64, 32, 32, 4, 4, 8, 8, 2, 1, 896},
     {64, 32, 32, 4, 4, 4, 4, 2, 0, 896},
-    {32, 32, 32, 4, 4, 8, 8, 2, 0, 896},
+    {32, 64, 32, 4, 4, 8, 8, 2, 0, 896},
 };
 #define GRID_COUNT ((int)(sizeof GRID / sizeof GRID[0]))
 #define QUICK_COUNT 3

@@ -213,7 +213,12 @@ static int run_worker(search *s, int first, double timeout_s)
     return next;
 }
 
-static int shape_class(const clcnn_gemm_shape *sh) { return sh->trans_a * 2 + sh->trans_b; }
+/* The class of the GEMM CLBlast runs for shape q (whose parameters apply). */
+static int class_of(const search *s, int q)
+{
+    clcnn_gemm_shape e = clcnn_tune_effective_shape(&s->opts->shapes[q], s->device.is_gpu);
+    return e.trans_a * 2 + e.trans_b;
+}
 
 /* Seconds per step of candidate i over the shapes of class cls (all classes
  * when cls < 0). */
@@ -221,7 +226,7 @@ static double class_total(const search *s, int i, int cls)
 {
     double total = 0;
     for (int q = 0; q < s->opts->shape_count; q++)
-        if (cls < 0 || shape_class(&s->opts->shapes[q]) == cls)
+        if (cls < 0 || class_of(s, q) == cls)
             total += s->results[i].shape_s[q] * s->opts->shapes[q].calls;
     return total;
 }
@@ -251,7 +256,7 @@ static void choose(const search *s, int choice[CLCNN_TUNE_CLASSES])
     for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
         int used = 0; /* a class the network does not use takes the overall best */
         for (int q = 0; q < s->opts->shape_count; q++)
-            used |= shape_class(&s->opts->shapes[q]) == c;
+            used |= class_of(s, q) == c;
         choice[c] = all_default || overall < 0 ? 0 : used ? fastest(s, c, 1) : overall;
         if (choice[c] < 0)
             choice[c] = 0;
@@ -269,7 +274,7 @@ static void measured_comment(const search *s, const int choice[CLCNN_TUNE_CLASSE
         char name[64];
         clcnn_gemm_shape_name(sh, name, sizeof name);
         double d = s->results[0].done ? s->results[0].shape_s[q] : 0;
-        double t = s->results[choice[shape_class(sh)]].shape_s[q];
+        double t = s->results[choice[class_of(s, q)]].shape_s[q];
         used += (size_t)snprintf(buf + used, size - used,
                                  "\ngemm %s x%d: default %.4f (%.1f), tuned %.4f (%.1f)", name,
                                  sh->calls, d, gflops(sh, d), t, gflops(sh, t));
@@ -311,7 +316,7 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
         }
         for (int q = 0; q < opts->shape_count; q++) {
             report->default_s[q] = s->results[0].done ? s->results[0].shape_s[q] : 0;
-            report->tuned_s[q] = s->results[choice[shape_class(&opts->shapes[q])]].shape_s[q];
+            report->tuned_s[q] = s->results[choice[class_of(s, q)]].shape_s[q];
         }
         char *comment = malloc(16384);
         if (!comment)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cl/cl_ops.h"
 #include "cl/cl_tune.h"
 
 /* The default im2col budget of clcnn_net_options (clcnn/net.h). */
@@ -92,4 +93,14 @@ void clcnn_gemm_shape_name(const clcnn_gemm_shape *s, char *buf, size_t size)
 {
     snprintf(buf, size, "%c%c %dx%dx%d", s->trans_a ? 'T' : 'N', s->trans_b ? 'T' : 'N', s->m,
              s->n, s->k);
+}
+
+clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int is_gpu)
+{
+    clcnn_gemm_shape e = *s;
+    if (clcnn_cl_gemm_pretransposes(is_gpu, s->trans_a, s->trans_b)) {
+        e.trans_a = 1;
+        e.trans_b = 0;
+    }
+    return e;
 }

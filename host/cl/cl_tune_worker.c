@@ -29,6 +29,7 @@
 typedef struct worker {
     const tune_job *job;
     int fd;
+    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES]; /* as CLBlast runs them */
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
@@ -86,7 +87,7 @@ static void make_references(worker *w)
     const clcnn_tune_options *o = w->job->opts;
     unsigned s = 12345u;
     for (int q = 0; q < o->shape_count; q++) {
-        const clcnn_gemm_shape *sh = &o->shapes[q];
+        const clcnn_gemm_shape *sh = &w->shapes[q];
         for (int t = 0; t < SAMPLES; t++) {
             s = s * 1664525u + 1013904223u;
             int i = (int)((s >> 4) % (unsigned)sh->m);
@@ -119,7 +120,8 @@ static const char *open_device(worker *w, clcnn_device_info *info)
         return "clCreateCommandQueue failed";
     const clcnn_tune_options *o = w->job->opts;
     for (int q = 0; q < o->shape_count; q++) {
-        const clcnn_gemm_shape *s = &o->shapes[q];
+        w->shapes[q] = clcnn_tune_effective_shape(&o->shapes[q], info->is_gpu);
+        const clcnn_gemm_shape *s = &w->shapes[q];
         size_t a = (size_t)s->m * s->k, b = (size_t)s->k * s->n, c = (size_t)s->m * s->n;
         w->max_a = a > w->max_a ? a : w->max_a;
         w->max_b = b > w->max_b ? b : w->max_b;
@@ -158,7 +160,7 @@ static CLBlastStatusCode gemm(worker *w, const clcnn_gemm_shape *s)
 /* Run shape q once and compare the sampled entries; NULL when right. */
 static const char *check_shape(worker *w, int q, char *why, size_t size)
 {
-    const clcnn_gemm_shape *s = &w->job->opts->shapes[q];
+    const clcnn_gemm_shape *s = &w->shapes[q];
     CLBlastStatusCode st = gemm(w, s);
     if (st != CLBlastSuccess || clFinish(w->queue) != CL_SUCCESS) {
         snprintf(why, size, "CLBlastSgemm failed (status %d)", (int)st);
@@ -184,7 +186,7 @@ static const char *check_shape(worker *w, int q, char *why, size_t size)
 /* Fastest of runs calls of shape q, in seconds; negative on failure. */
 static double time_shape(worker *w, int q, int runs)
 {
-    const clcnn_gemm_shape *s = &w->job->opts->shapes[q];
+    const clcnn_gemm_shape *s = &w->shapes[q];
     double best = -1.0;
     for (int r = 0; r < runs; r++) {
         double t0 = now_s();
