@@ -119,16 +119,16 @@ static void build_golden_entry(void)
 
 /* The golden entry's bytes (malloc'ed, *size bytes) and, in path, the file it
  * takes in the test's cache folder, where the test writes its damaged copy. */
-static unsigned char *copy_golden_entry(char *path, size_t path_size, size_t *size)
+static unsigned char *golden_entry(char *path, size_t path_size, size_t *size)
 {
     char own[4096];
     snprintf(own, sizeof own, "%s", cache_dir);
     snprintf(cache_dir, sizeof cache_dir, "%s", golden_dir);
     unsigned char *buf = read_entry(path, path_size, size); /* asserts there is one */
     snprintf(cache_dir, sizeof cache_dir, "%s", own);
-    char name[4200];
-    snprintf(name, sizeof name, "%s", strrchr(path, '/') + 1);
-    snprintf(path, path_size, "%s/%s", cache_dir, name);
+    char name[64]; /* "<16 hex digits>.bin" */
+    snprintf(name, sizeof name, "%.63s", strrchr(path, '/') + 1);
+    snprintf(path, path_size, "%.4000s/%s", cache_dir, name);
     return buf;
 }
 
@@ -161,7 +161,7 @@ START_TEST(corrupted_entry_is_rebuilt)
     use_cache("cache-corrupt");
     char path[4200];
     size_t size;
-    unsigned char *buf = copy_golden_entry(path, sizeof path, &size);
+    unsigned char *buf = golden_entry(path, sizeof path, &size);
     buf[size / 2] ^= 0x5a; /* a byte inside the binary */
     write_entry(path, buf, size);
     free(buf);
@@ -174,7 +174,7 @@ START_TEST(truncated_entry_is_rebuilt)
     use_cache("cache-truncated");
     char path[4200];
     size_t size;
-    unsigned char *buf = copy_golden_entry(path, sizeof path, &size);
+    unsigned char *buf = golden_entry(path, sizeof path, &size);
     write_entry(path, buf, size / 2);
     free(buf);
     assert_discarded_and_rebuilt("truncated");
@@ -187,7 +187,7 @@ START_TEST(foreign_driver_entry_is_rebuilt)
     use_cache("cache-foreign");
     char path[4200];
     size_t size;
-    unsigned char *buf = copy_golden_entry(path, sizeof path, &size);
+    unsigned char *buf = golden_entry(path, sizeof path, &size);
     unsigned char *driver = NULL; /* the key's "driver=" line, near the start */
     for (size_t i = 0; !driver && i + 8 < size; i++)
         if (memcmp(buf + i, "driver=", 7) == 0)

@@ -19,7 +19,7 @@
 #include "train_fixtures.h"
 
 static char out[65536];
-static char data_dir[2048], model_path[2048], wide_path[2048];
+static char data_dir[2048], big_dir[2048], model_path[2048], wide_path[2048];
 
 static const char *const model_text = "input 3 32 32\n"
                                       "conv 4 3 stride=2 pad=1\n"
@@ -46,6 +46,8 @@ static void setup(void)
 {
     snprintf(data_dir, sizeof data_dir, "%s", test_tmp_path("signals-cifar"));
     ck_assert_int_eq(train_fixture_write_cifar10(data_dir, 64, 16, 9), 0);
+    snprintf(big_dir, sizeof big_dir, "%s", test_tmp_path("signals-cifar-256"));
+    ck_assert_int_eq(train_fixture_write_cifar10(big_dir, 256, 16, 9), 0);
     snprintf(model_path, sizeof model_path, "%s", test_tmp_path("signals-model.txt"));
     write_text(model_path, model_text);
     snprintf(wide_path, sizeof wide_path, "%s", test_tmp_path("signals-wide.txt"));
@@ -160,9 +162,9 @@ START_TEST(second_signal_exits_at_once)
     snprintf(path, sizeof path, "%s", test_tmp_path("sigtwice.ckpt"));
     snprintf(log, sizeof log, "%s", test_tmp_path("sigtwice.log"));
     unlink(path);
-    /* the cifar preset at batch 64 on the CPU reference: a step takes more
-     * than a second, so both signals land within the first one */
-    const char *args[] = {"--data", data_dir, "--model", "cifar", "--batch", "64", "--val", "0",
+    /* the cifar preset at batch 256 on the CPU reference: a step takes
+     * seconds, so both signals land within the first one */
+    const char *args[] = {"--data", big_dir, "--model", "cifar", "--batch", "256", "--val", "0",
                           "--epochs", "100", "--save", path, NULL};
     pid_t pid = start_training(log, args);
     wait_for_output(log, "recipe:", 60000);

@@ -31,7 +31,7 @@ START_TEST(presets_equal_model_files)
         ck_assert_msg(clcnn_model_spec_equal(&from_file, &preset), "%s differs from preset %s",
                       path, names[i]);
     }
-    ck_assert_int_eq(count, 7); /* 4 networks and the notebooks' 3 recipes */
+    ck_assert_int_eq(count, 8); /* 4 networks, the notebook's check net, 3 recipes */
 }
 END_TEST
 
@@ -74,10 +74,9 @@ START_TEST(preset_shapes_and_parameter_counts)
      * 1280*100+100 = 128100, fc2 100*10+10 = 1010: 134890. */
     assert_preset("small", 134890, 9, clcnn_shape_make(1, 10, 32, 32),
                   clcnn_shape_make(1, 20, 8, 8));
-    /* gradcheck: convs 2*3*25 + 3*2*25 + 4*3*25 = 600, their bn per activation
-     * 2*(2*32*32 + 3*16*16 + 4*8*8) = 6144, fc 64*20 = 1280 and 20*10 = 200,
-     * their bn 40 + 20: 8284. */
-    assert_preset("gradcheck", 8284, 17, clcnn_shape_make(1, 2, 32, 32),
+    /* gradcheck: convs 2*3*25 + 3*2*25 + 4*3*25 = 600, their bn 2*(2+3+4) =
+     * 18, fc 64*20 = 1280 and 20*10 = 200, their bn 40 + 20: 2158. */
+    assert_preset("gradcheck", 2158, 17, clcnn_shape_make(1, 2, 32, 32),
                   clcnn_shape_make(1, 4, 4, 4));
 }
 END_TEST

@@ -2,10 +2,12 @@
  * notebooks add: layer norm after an fc layer and over C,H,W, group norm with
  * 1, 2 and C groups, batchnorm per activation (conv and fc), the BCE loss,
  * and the layer norm / group norm / per-activation forms together in the
- * notebook's recipe shape. Each at most 1e-7 (per parameter tensor, see
- * clcnn/net.h), the task's bound. The notebook's whole check network (the
- * "gradcheck" preset, batchnorm per activation) with softmax and SVM is
- * tests/test_net_grad.c's check_net. */
+ * notebook's recipe shape; and the notebook's exact check network (preset
+ * "seed-gradcheck": batchnorm per activation, no dropout, batch 8) with
+ * softmax and SVM, 128 evenly spaced entries of each parameter tensor (all
+ * 8284 take minutes under AddressSanitizer; `clcnn gradcheck` checks them
+ * all). Each at most 1e-7 (per parameter tensor, see clcnn/net.h), the
+ * task's bound. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,27 @@ START_TEST(gradients_match_finite_differences)
 }
 END_TEST
 
+START_TEST(notebook_check_net_softmax_and_svm)
+{
+    clcnn_model_spec spec;
+    ck_assert_int_eq(clcnn_model_spec_preset("seed-gradcheck", &spec), CLCNN_OK);
+    ck_assert_uint_eq(clcnn_model_spec_param_count(&spec), 8284);
+    const clcnn_loss_kind losses[] = {CLCNN_LOSS_SOFTMAX, CLCNN_LOSS_SVM};
+    for (int k = 0; k < 2; k++) {
+        clcnn_gradcheck_result r;
+        ck_assert_msg(clcnn_gradcheck_sampled(&spec, losses[k], 8, 1, 128, &r) == CLCNN_OK, "%s",
+                      clcnn_last_error());
+        ck_assert_int_eq(r.n_tensors, 15); /* 5 weights, 5 gammas, 5 betas */
+        ck_assert_uint_le(r.n_checked, 15 * 128);
+        ck_assert_uint_ge(r.n_checked, 1000);
+        ck_assert_msg(r.n_kinks * 50 <= r.n_checked, "%zu kinks", r.n_kinks);
+        ck_assert_msg(r.max_rel_err <= MAX_TENSOR_REL_ERR, "loss %d: %s has relative error %.3e",
+                      (int)losses[k], r.worst_tensor, r.max_rel_err);
+        ck_assert_double_le(r.global_rel_err, MAX_TENSOR_REL_ERR);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("seed_gradcheck");
@@ -77,6 +100,10 @@ int main(void)
     tcase_add_loop_test(tc, gradients_match_finite_differences, 0,
                         (int)(sizeof nets / sizeof nets[0]));
     suite_add_tcase(s, tc);
+    TCase *notebook = tcase_create("notebook check net");
+    tcase_set_timeout(notebook, 300);
+    tcase_add_test(notebook, notebook_check_net_softmax_and_svm);
+    suite_add_tcase(s, notebook);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
     int failed = srunner_ntests_failed(r);

@@ -31,7 +31,7 @@ clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t)
     if (cap && be->counters.bytes_in_use + bytes > cap)
         return clcnn_fail(CLCNN_ERR_NOMEM,
                           "allocating tensor %s (%zu bytes) on %s: out of device memory: %llu "
-                          "bytes in use, the cap CLCNN_MAX_DEVICE_MB=%llu allows %llu",
+                          "bytes in use, the cap CLCNN_MAX_DEVICE_MB=%llu allows %llu bytes",
                           name, bytes, cl->info.name,
                           (unsigned long long)be->counters.bytes_in_use, cap / 1048576ull, cap);
     cl_int err;

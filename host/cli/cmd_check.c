@@ -34,8 +34,8 @@ static void help(void)
            "                  (default cifar)\n"
            "  --batch N       images in the training step (default %d)\n"
            "  --json FILE     also write every result (name, error, tolerance, pass) as JSON\n"
-           "  --no-cache      neither read nor write the kernel cache and check records\n"
-           "                  (same as CLCNN_CACHE_DIR= )\n\n"
+           "  --no-cache      leave the cache folder alone: no built kernels, check records\n"
+           "                  or tuning are read or written (same as CLCNN_CACHE_DIR= )\n\n"
            "Exit status: 0 when every check passes, 1 when one fails or a device cannot be\n"
            "opened, 2 on bad usage.\n",
            CLCNN_CHECK_STEP_BATCH);

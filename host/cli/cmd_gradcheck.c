@@ -22,8 +22,9 @@ static void help(void)
            "Batchnorm uses batch statistics; dropout keeps one fixed mask.\n\n"
            "options:\n"
            "  --loss KIND     softmax (default), svm (multiclass hinge) or bce\n"
-           "  --model M       model file or preset (cifar, lenet, small, gradcheck);\n"
-           "                  default: gradcheck, the notebook's check network\n"
+           "  --model M       model file or preset (cifar, lenet, small, gradcheck,\n"
+           "                  seed-cifar, ...); default: seed-gradcheck, the notebook's\n"
+           "                  check network (batchnorm per activation, no dropout)\n"
            "  --batch N       images in the batch (default 8)\n"
            "  --seed N        seed of the parameters and the random batch (default 1)\n\n"
            "The relative error of a parameter tensor T is ||a - n|| / ||a + n|| over its\n"
@@ -110,7 +111,7 @@ static int parse_options(int argc, char **argv, options *o)
 
 int cmd_gradcheck(int argc, char **argv)
 {
-    options o = {"gradcheck", "softmax", CLCNN_LOSS_SOFTMAX, 8, 1};
+    options o = {"seed-gradcheck", "softmax", CLCNN_LOSS_SOFTMAX, 8, 1};
     int parsed = parse_options(argc, argv, &o);
     if (parsed <= 0)
         return parsed == 0 ? 0 : 2;

@@ -114,7 +114,14 @@ static clcnn_status parse_pnm(const char *path, const data_buffer *file, clcnn_i
     out->channels = kind == '3' || kind == '6' ? 3 : 1;
     out->height = (int)height;
     out->width = (int)width;
-    out->pixels = malloc((size_t)out->channels * height * width);
+    /* Every sample takes at least a byte: a 20-byte file must not make us
+     * allocate the 768 MiB its header may promise. */
+    size_t samples = (size_t)out->channels * height * width;
+    if (samples > file->size - c.pos)
+        return data_format_error(path, file, file->size, "truncated pixel data: %zu samples "
+                                 "(%u x %u x %d), only %zu bytes left", samples, width, height,
+                                 out->channels, file->size - c.pos);
+    out->pixels = malloc(samples);
     if (!out->pixels)
         return clcnn_fail(CLCNN_ERR_NOMEM, "%s: cannot allocate a %u x %u image", path, width,
                           height);

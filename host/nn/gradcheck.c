@@ -21,6 +21,7 @@ typedef struct checker {
     int batch;
     clcnn_tensor input, labels, dlogits, stats;
     double loss0; /* summed loss at the true parameters */
+    size_t max_entries; /* per tensor; 0: all */
 } checker;
 
 /* Loss summed over the batch at the current parameters (training mode),
@@ -161,7 +162,12 @@ static clcnn_status check_tensor(checker *c, int i, int slot, clcnn_gradcheck_re
     const double *grad = clcnn_tensor_host_data(&l->grad[slot]);
     double *value = clcnn_tensor_host_data(&l->value[slot]);
     tally t = {0};
-    for (size_t k = 0; k < l->value[slot].count; k++) {
+    const size_t count = l->value[slot].count;
+    const size_t stride =
+        c->max_entries && count > c->max_entries ? (count + c->max_entries - 1) / c->max_entries
+                                                 : 1;
+    size_t visited = 0;
+    for (size_t k = 0; k < count; k += stride, visited++) {
         double orig = value[k], plus, minus;
         value[k] = orig + STEP_H;
         NN_TRY(summed_loss(c, i, 0, &plus));
@@ -178,7 +184,7 @@ static clcnn_status check_tensor(checker *c, int i, int slot, clcnn_gradcheck_re
      * true parameters before later layers start from them. */
     double unperturbed;
     NN_TRY(summed_loss(c, i, 0, &unperturbed));
-    add_tensor(res, l->param_names[slot], l->value[slot].count, &t, noise_rms(unperturbed));
+    add_tensor(res, l->param_names[slot], visited, &t, noise_rms(unperturbed));
     all->diff2 += t.diff2;
     all->sum2 += t.sum2;
     return CLCNN_OK;
@@ -218,12 +224,20 @@ static clcnn_status check_with(checker *c, const clcnn_model_spec *spec, uint32_
 clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
                              uint32_t seed, clcnn_gradcheck_result *result)
 {
+    return clcnn_gradcheck_sampled(spec, loss, batch, seed, 0, result);
+}
+
+clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_kind loss,
+                                     int batch, uint32_t seed, size_t max_entries,
+                                     clcnn_gradcheck_result *result)
+{
     memset(result, 0, sizeof *result);
     if (batch < 1)
         return clcnn_fail(CLCNN_ERR_ARG, "gradient check: batch size %d must be positive", batch);
     checker c = {0};
     c.loss = loss;
     c.batch = batch;
+    c.max_entries = max_entries;
     NN_TRY(clcnn_backend_ref64_create(&c.be));
     clcnn_status st = check_with(&c, spec, seed, result);
     clcnn_tensor_free(&c.input);

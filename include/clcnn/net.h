@@ -296,6 +296,14 @@ typedef struct clcnn_gradcheck_result {
 clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
                              uint32_t seed, clcnn_gradcheck_result *result);
 
+/* The same, visiting at most max_entries entries of each parameter tensor
+ * (evenly spaced: every ceil(count / max_entries)-th from 0; 0 means all),
+ * for checks of large networks in limited time (the tests under sanitizers).
+ * n_checked then counts the entries visited. */
+clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_kind loss,
+                                     int batch, uint32_t seed, size_t max_entries,
+                                     clcnn_gradcheck_result *result);
+
 #ifdef __cplusplus
 }
 #endif
