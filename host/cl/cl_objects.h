@@ -3,12 +3,12 @@
  * created. Always compiled in: a relaxed atomic add per create/release.
  *
  * What is counted (cl_runtime.c, cl_memory.c): contexts, command queues, the
- * kernel program each runtime keeps, kernels, tensor buffers, and the
- * profiling-event slots the runtime hands out while recording (each slot is
- * released with its event, if the enqueue created one). Objects created and
- * released within one function elsewhere (a program while loading the kernel
- * cache, the normalization parameters buffer of cl_ops_input.c) and CLBlast's
- * own objects are not counted. This header needs no OpenCL header. */
+ * kernel program each runtime keeps, kernels, tensor buffers (the backend's
+ * own scratch buffers are tensors too), and the profiling-event slots the
+ * runtime hands out while recording (each slot is released with its event, if
+ * the enqueue created one). Objects created and released within one function
+ * (a program while loading the kernel cache, `clcnn tune`'s candidates) and
+ * CLBlast's own objects are not counted. This header needs no OpenCL header. */
 #ifndef CLCNN_CL_OBJECTS_H
 #define CLCNN_CL_OBJECTS_H
 

@@ -20,7 +20,7 @@ typedef struct clcnn_cl_backend {
     clcnn_cl cl;
     /* normalize_u8's per-channel mean and std, kept on the device and
      * re-uploaded only when they change (they are constant in training). */
-    cl_mem input_params;   /* 2 * input_capacity floats */
+    clcnn_tensor input_params; /* 2 * input_capacity floats */
     int input_capacity;    /* channels the buffer holds */
     int input_channels;    /* channels of the cached values; 0: none cached */
     float *input_host;     /* the cached values: mean[0..C) then std[0..C) */
@@ -31,9 +31,10 @@ typedef struct clcnn_cl_backend {
     /* CLBlast parameters from `clcnn tune`, switched per GEMM class. */
     clcnn_cl_gemm_tuning gemm_tuning;
     /* Transposed operands of the CPU GEMM path (cl_ops_gemm.c), grown on
-     * demand and kept; NULL until first needed. */
-    cl_mem gemm_scratch[2];
-    size_t gemm_scratch_bytes[2];
+     * demand and kept; empty until first needed. Both scratch tensors are
+     * ordinary backend tensors, so the device limits, the memory cap and the
+     * object counts cover them too. */
+    clcnn_tensor gemm_scratch[2];
 } clcnn_cl_backend;
 
 static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)

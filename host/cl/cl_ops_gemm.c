@@ -1,5 +1,6 @@
 /* GEMM of the "cl" backend: CLBlast's SGEMM on the backend's queue, with the
  * CLBlast parameters tuned for the GEMM's transpose class (cl_tune.h). */
+#include <limits.h>
 #include <clblast_c.h>
 
 #include "cl/cl_ops.h"
@@ -46,42 +47,26 @@ CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_
                         beta, c, c_offset, (size_t)ldc, &queue, event);
 }
 
-/* Scratch buffer slot of at least bytes, grown (replaced) when too small. */
-static clcnn_status scratch(clcnn_backend *be, int slot, size_t bytes, cl_mem *out)
+/* Scratch buffer slot of at least count floats, grown (replaced) when too small. */
+static clcnn_status scratch(clcnn_backend *be, int slot, size_t count, cl_mem *out)
 {
-    clcnn_cl_backend *state = clcnn_cl_backend_of(be);
-    if (state->gemm_scratch_bytes[slot] < bytes) {
-        if (state->gemm_scratch[slot]) {
-            clReleaseMemObject(state->gemm_scratch[slot]);
-            be->counters.bytes_in_use -= state->gemm_scratch_bytes[slot];
-        }
-        state->gemm_scratch[slot] = NULL;
-        state->gemm_scratch_bytes[slot] = 0;
-        cl_int err;
-        cl_mem m = clCreateBuffer(clcnn_cl_of(be)->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
-        if (err != CL_SUCCESS)
-            return clcnn_cl_fail(err, "gemm: clCreateBuffer (transposed operand)", __FILE__,
-                                 __LINE__);
-        state->gemm_scratch[slot] = m;
-        state->gemm_scratch_bytes[slot] = bytes;
-        be->counters.bytes_in_use += bytes;
-        if (be->counters.bytes_in_use > be->counters.bytes_peak)
-            be->counters.bytes_peak = be->counters.bytes_in_use;
+    static const char *names[2] = {"gemm scratch (transposed A)", "gemm scratch (transposed B)"};
+    clcnn_tensor *t = &clcnn_cl_backend_of(be)->gemm_scratch[slot];
+    if (t->count < count) {
+        clcnn_tensor_free(t);
+        if (count > INT_MAX)
+            return clcnn_fail(CLCNN_ERR_ARG, "%s: %zu elements is too many", names[slot], count);
+        CL_OPS_TRY(clcnn_tensor_alloc(be, t, clcnn_shape_make((int)count, 1, 1, 1), CLCNN_REAL,
+                                      names[slot]));
     }
-    *out = state->gemm_scratch[slot];
+    *out = clcnn_cl_mem(t);
     return CLCNN_OK;
 }
 
 void clcnn_cl_gemm_release(clcnn_cl_backend *state)
 {
-    for (int i = 0; i < 2; i++) {
-        if (state->gemm_scratch[i]) {
-            clReleaseMemObject(state->gemm_scratch[i]);
-            state->base.counters.bytes_in_use -= state->gemm_scratch_bytes[i];
-        }
-        state->gemm_scratch[i] = NULL;
-        state->gemm_scratch_bytes[i] = 0;
-    }
+    for (int i = 0; i < 2; i++)
+        clcnn_tensor_free(&state->gemm_scratch[i]);
 }
 
 /* out (cols x rows, packed) = the rows x cols matrix at in + offset, ld. */
@@ -128,8 +113,8 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
          * at offset 0: CLBlast then uses both as they are, where it would
          * transpose both through its own kernels (slow on CPU devices). */
         cl_mem at = NULL, bt = NULL;
-        CL_OPS_TRY(scratch(be, 0, (size_t)m * k * sizeof(float), &at));
-        CL_OPS_TRY(scratch(be, 1, (size_t)n * k * sizeof(float), &bt));
+        CL_OPS_TRY(scratch(be, 0, (size_t)m * k, &at));
+        CL_OPS_TRY(scratch(be, 1, (size_t)n * k, &bt));
         CL_OPS_TRY(transpose(be, am, a_offset, m, k, lda, at));
         CL_OPS_TRY(transpose(be, bm, b_offset, n, k, ldb, bt));
         am = at;

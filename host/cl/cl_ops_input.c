@@ -19,15 +19,15 @@ static clcnn_status update_params(clcnn_backend *be, int c, const float *mean, c
         float *host = malloc(bytes);
         if (!host)
             return clcnn_fail(CLCNN_ERR_NOMEM, "normalize_u8: out of host memory");
-        cl_int err;
-        cl_mem mem = clCreateBuffer(state->cl.context, CL_MEM_READ_ONLY, bytes, NULL, &err);
-        if (err != CL_SUCCESS) {
-            free(host);
-            return clcnn_cl_fail(err, "normalize_u8: clCreateBuffer", __FILE__, __LINE__);
-        }
         clcnn_cl_input_release(state);
+        clcnn_status st = clcnn_tensor_alloc(be, &state->input_params,
+                                             clcnn_shape_make(2 * c, 1, 1, 1), CLCNN_REAL,
+                                             "normalize_u8 mean and std");
+        if (st != CLCNN_OK) {
+            free(host);
+            return st;
+        }
         state->input_host = host;
-        state->input_params = mem;
         state->input_capacity = c;
     }
     memcpy(state->input_host, mean, bytes / 2);
@@ -36,7 +36,8 @@ static clcnn_status update_params(clcnn_backend *be, int c, const float *mean, c
     be->counters.transfers++;
     /* Blocking, as every upload: rare (once per run), and the host copy may be
      * rewritten by the next change. */
-    CLCNN_CL_CHECK(clEnqueueWriteBuffer(state->cl.queue, state->input_params, CL_TRUE, 0, bytes,
+    CLCNN_CL_CHECK(clEnqueueWriteBuffer(state->cl.queue, clcnn_cl_mem(&state->input_params),
+                                        CL_TRUE, 0, bytes,
                                         state->input_host, 0, NULL, NULL),
                    "normalize_u8: uploading mean and std");
     state->input_channels = c;
@@ -58,7 +59,7 @@ clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, con
     CL_OPS_TRY(update_params(be, c, mean, std));
     cl_kernel k;
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    cl_mem xm = clcnn_cl_mem(x), pm = clcnn_cl_backend_of(be)->input_params,
+    cl_mem xm = clcnn_cl_mem(x), pm = clcnn_cl_mem(&clcnn_cl_backend_of(be)->input_params),
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * c, run = cl_row_run(be, p);
     CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
@@ -68,10 +69,8 @@ clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, con
 
 void clcnn_cl_input_release(clcnn_cl_backend *state)
 {
-    if (state->input_params)
-        clReleaseMemObject(state->input_params);
+    clcnn_tensor_free(&state->input_params);
     free(state->input_host);
-    state->input_params = NULL;
     state->input_host = NULL;
     state->input_capacity = 0;
     state->input_channels = 0;
