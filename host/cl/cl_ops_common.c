@@ -2,36 +2,18 @@
 #include <limits.h>
 
 #include "cl/cl_ops.h"
-
-static const char *name_of(const clcnn_tensor *t) { return t->name ? t->name : "(unnamed)"; }
-
-static const char *dtype_name(clcnn_dtype dtype)
-{
-    switch (dtype) {
-    case CLCNN_REAL: return "REAL";
-    case CLCNN_U8: return "U8";
-    case CLCNN_I32: return "I32";
-    }
-    return "?";
-}
+#include "core/op_args.h"
 
 clcnn_status cl_check_tensor(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
                              clcnn_dtype dtype, size_t count)
 {
-    if (!t)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: a required tensor is NULL", op);
-    if (!t->storage || t->backend != be)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s is not allocated on the %s backend", op,
-                          name_of(t), be->name);
-    if (t->dtype != dtype)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has dtype %s, expected %s", op,
-                          name_of(t), dtype_name(t->dtype), dtype_name(dtype));
+    CL_OPS_TRY(clcnn_op_check_tensor(be, op, t, dtype));
     if (t->count > INT_MAX)
         return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, more than the %d that "
-                          "the kernels can index", op, name_of(t), t->count, INT_MAX);
+                          "the kernels can index", op, clcnn_tensor_label(t), t->count, INT_MAX);
     if (count && t->count != count)
         return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, expected %zu", op,
-                          name_of(t), t->count, count);
+                          clcnn_tensor_label(t), t->count, count);
     return CLCNN_OK;
 }
 
@@ -41,7 +23,7 @@ clcnn_status cl_check_capacity(const clcnn_backend *be, const char *op, const cl
     CL_OPS_TRY(cl_check_tensor(be, op, t, CLCNN_REAL, 0));
     if (t->count < min_count)
         return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, needs at least %zu", op,
-                          name_of(t), t->count, min_count);
+                          clcnn_tensor_label(t), t->count, min_count);
     return CLCNN_OK;
 }
 
@@ -50,38 +32,19 @@ clcnn_status cl_check_window_tensor(const clcnn_backend *be, const char *op,
                                     clcnn_dtype dtype, int out)
 {
     CL_OPS_TRY(cl_check_tensor(be, op, t, dtype, 0));
-    int h = out ? win->oh : win->h, w = out ? win->ow : win->w;
-    if (t->shape.c != win->c || t->shape.h != h || t->shape.w != w)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s is %dx%dx%dx%d, expected Nx%dx%dx%d", op,
-                          name_of(t), t->shape.n, t->shape.c, t->shape.h, t->shape.w, win->c, h,
-                          w);
-    return CLCNN_OK;
+    return clcnn_op_check_window_shape(op, win, t, out);
 }
 
 clcnn_status cl_check_images(const char *op, const clcnn_tensor *t, int n0, int nb)
 {
-    if (n0 < 0 || nb <= 0 || n0 > t->shape.n - nb)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: images %d..%d outside tensor %s of %d images", op,
-                          n0, n0 + nb - 1, name_of(t), t->shape.n);
-    return CLCNN_OK;
+    return clcnn_op_check_images(op, t, n0, nb);
 }
 
 clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char *which,
                              const clcnn_tensor *t, size_t offset, int rows, int cols, int ld)
 {
     CL_OPS_TRY(cl_check_tensor(be, op, t, CLCNN_REAL, 0));
-    if (rows < 0 || cols < 0 || ld < (cols > 1 ? cols : 1))
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: matrix %s (%s) is %dx%d with leading dimension %d",
-                          op, which, name_of(t), rows, cols, ld);
-    if (rows == 0 || cols == 0)
-        return CLCNN_OK;
-    size_t end = offset + (size_t)(rows - 1) * (size_t)ld + (size_t)cols;
-    if (end > t->count)
-        return clcnn_fail(CLCNN_ERR_ARG,
-                          "%s: matrix %s (%dx%d, ld %d, offset %zu) ends at element %zu, past the "
-                          "%zu elements of tensor %s", op, which, rows, cols, ld, offset, end,
-                          t->count, name_of(t));
-    return CLCNN_OK;
+    return clcnn_op_check_matrix(op, which, t, offset, rows, cols, ld);
 }
 
 /* The work-group size the ops ask for (the runtime caps it to the device's
