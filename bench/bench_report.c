@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_json.h"
 #include "bench.h"
 
 /* ------------------------------------------------------------------ text */
@@ -138,30 +139,6 @@ void bench_report_print(const bench_report *r, FILE *out)
 }
 
 /* ------------------------------------------------------------------ JSON */
-
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* A number, or null when not finite (JSON has no NaN). */
-static void json_number(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
-}
 
 /* ,\n  "key": value */
 static void json_key_number(FILE *f, const char *key, double v)

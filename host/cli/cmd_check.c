@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_json.h"
 #include "clcnn/check.h"
 #include "clcnn/device.h"
 #include "cli/cli_args.h"
@@ -138,30 +139,6 @@ static int check_one(const check_args *a, const clcnn_model_spec *spec, clcnn_ba
     }
     print_summary(dc);
     return dc->report.failures != 0;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* JSON has no infinity: a case that produced NaN/Inf or could not run gets null. */
-static void json_number(FILE *f, double x)
-{
-    if (isfinite(x))
-        fprintf(f, "%.6g", x);
-    else
-        fputs("null", f);
 }
 
 static int write_json(const char *path, const check_args *a, const device_check *dcs, int count)
