@@ -40,6 +40,13 @@ clcnn_status clcnn_fail(clcnn_status status, const char *fmt, ...)
     return status;
 }
 
+clcnn_status clcnn_vfail_at_line(const char *source, int line, const char *fmt, va_list ap)
+{
+    char reason[512];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    return clcnn_fail(CLCNN_ERR_FORMAT, "%s:%d: %s", source, line, reason);
+}
+
 clcnn_status clcnn_fail_context(clcnn_status status, const char *fmt, ...)
 {
     char prefix[1024];

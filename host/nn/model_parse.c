@@ -44,12 +44,11 @@ static clcnn_status parse_error(const parser *p, const char *fmt, ...)
 
 static clcnn_status parse_error(const parser *p, const char *fmt, ...)
 {
-    char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
+    clcnn_status st = clcnn_vfail_at_line(p->source, p->line, fmt, ap);
     va_end(ap);
-    return clcnn_fail(CLCNN_ERR_FORMAT, "%s:%d: %s", p->source, p->line, reason);
+    return st;
 }
 
 static clcnn_status parse_int(const parser *p, const char *tok, const char *what, int min,

@@ -71,12 +71,11 @@ static clcnn_status spec_error(const clcnn_model_spec *spec, int line, const cha
 
 static clcnn_status spec_error(const clcnn_model_spec *spec, int line, const char *fmt, ...)
 {
-    char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
+    clcnn_status st = clcnn_vfail_at_line(spec->source, line, fmt, ap);
     va_end(ap);
-    return clcnn_fail(CLCNN_ERR_FORMAT, "%s:%d: %s", spec->source, line, reason);
+    return st;
 }
 
 /* Output shape of a sliding-window layer (conv or pool) on input in. */

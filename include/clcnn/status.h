@@ -9,6 +9,8 @@
 #ifndef CLCNN_STATUS_H
 #define CLCNN_STATUS_H
 
+#include <stdarg.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,6 +51,10 @@ clcnn_status clcnn_fail_context(clcnn_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* Record a malformed-text failure (CLCNN_ERR_FORMAT) as "<source>:<line>: <reason>",
+ * the form every line-based parser (model files, recipes) reports. */
+clcnn_status clcnn_vfail_at_line(const char *source, int line, const char *fmt, va_list ap);
 
 /* Clear the message. */
 void clcnn_clear_error(void);
