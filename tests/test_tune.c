@@ -101,7 +101,7 @@ static const char KEY[] = "device D\ndriver 1\nplatform P\nclblast 1.5.3\n";
 START_TEST(parses_and_rejects_tuning_text)
 {
     clcnn_tuning t;
-    const char *good = "clcnn-tuning 1\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\n"
+    const char *good = "clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\n"
                        "# any comment\n"
                        "kernel NN Xgemm MWG=64 NWG=32\nkernel NT Xgemm MWG=32 NWG=32\n"
                        "kernel TN GemmRoutine XGEMM_MIN_INDIRECT_SIZE=1\n"
@@ -114,13 +114,13 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_uint_eq(t.sets[2].kernels[0].value[0], 1);
 
     static const struct { const char *text, *message; } bad[] = {
-        {"clcnn-tuning 2\n", "t.txt:1:"},
-        {"clcnn-tuning 1\ndevice D\nkernel XX Xgemm A=1\n", "t.txt:3: expected a GEMM class"},
-        {"clcnn-tuning 1\ndevice D\nkernel NN Xgemm A=-1\n", "t.txt:3: parameter value"},
-        {"clcnn-tuning 1\ndevice D\nkernel NN Xgemm A\n", "t.txt:3: expected NAME=VALUE"},
-        {"clcnn-tuning 1\ndevice D\nbogus\n", "t.txt:3: unknown line"},
-        {"clcnn-tuning 1\ndevice X\ndriver 1\nplatform P\nclblast 1.5.3\n", "another device"},
-        {"clcnn-tuning 1\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n",
+        {"clcnn-tuning 1\n", "t.txt:1:"},
+        {"clcnn-tuning 2\ndevice D\nkernel XX Xgemm A=1\n", "t.txt:3: expected a GEMM class"},
+        {"clcnn-tuning 2\ndevice D\nkernel NN Xgemm A=-1\n", "t.txt:3: parameter value"},
+        {"clcnn-tuning 2\ndevice D\nkernel NN Xgemm A\n", "t.txt:3: expected NAME=VALUE"},
+        {"clcnn-tuning 2\ndevice D\nbogus\n", "t.txt:3: unknown line"},
+        {"clcnn-tuning 2\ndevice X\ndriver 1\nplatform P\nclblast 1.5.3\n", "another device"},
+        {"clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n",
          "names 1 of the 4 GEMM classes"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -211,7 +211,7 @@ START_TEST(corrupt_tuning_file_is_ignored_with_a_warning)
     clcnn_backend_destroy(be);
     char path[4200], cmd[8600];
     ck_assert_int_eq(clcnn_tune_path(&info, path, sizeof path), CLCNN_OK);
-    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && printf 'clcnn-tuning 1\\n"
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && printf 'clcnn-tuning 2\\n"
              "kernel NN Xgemm MWG=\\n' > '%s'", path, path);
     ck_assert_int_eq(system(cmd), 0);
     warnings[0] = '\0';

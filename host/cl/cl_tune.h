@@ -7,23 +7,30 @@
  * name, driver version, platform, CLBlast version: a new driver or CLBlast
  * invalidates it), holding the key and one line per CLBlast kernel:
  *
- *     clcnn-tuning 1
+ *     clcnn-tuning 2
  *     device pthread-skylake-avx512-AMD EPYC
  *     driver 3.1+debian
  *     platform Portable Computing Language
  *     clblast 1.5.3
  *     kernel NN Xgemm GEMMK=0 KREG=1 KWG=32 ... VWN=8
- *     kernel NN GemmRoutine XGEMM_MIN_INDIRECT_SIZE=1
+ *     kernel NN XgemmDirect KWID=2 ... WGD=64
+ *     kernel NN GemmRoutine XGEMM_MIN_INDIRECT_SIZE=897
  *     kernel NT Xgemm ...
  *     # comments: what was measured
  *
- * The second word is the GEMM's transpose class (row-major op(A), op(B)):
- * the best parameters differ between them (an NT GEMM transposes B first, a
- * TN one with a small k spends its time writing C), and the backend applies a
- * class's set before a GEMM of that class (CLBlast keeps one set per device,
- * and compiles each distinct set once). A class without lines runs CLBlast's
+ * The second word is the GEMM's transpose class, as the layer asks for it
+ * (row-major op(A), op(B)): a conv layer's forward GEMM is NN, its weight
+ * gradient NT and its input gradient TN, whatever form the backend then runs
+ * (on CPU devices it runs NT as TN on transposed copies). The best parameters
+ * differ between them (the weight gradient has a huge k and a small output,
+ * the input gradient a small k), and the backend applies a class's set before
+ * a GEMM of that class (CLBlast keeps one set per device, and compiles each
+ * distinct set once). Within a class, CLBlast runs its direct kernel for the
+ * GEMMs smaller than the threshold (m*n*k < XGEMM_MIN_INDIRECT_SIZE^3) and
+ * the indirect one for the others. A class without lines runs CLBlast's
  * defaults, which no other class may have overridden (the file then names
  * every class or none: CLBlast cannot restore its defaults).
+ * Version 1 files (classes by the form run, no XgemmDirect) are ignored.
  * A file that does not parse, or whose key does not match, is ignored with a
  * warning (clcnn_warn), and the device runs CLBlast's defaults.
  *

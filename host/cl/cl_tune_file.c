@@ -8,7 +8,7 @@
 #include "clcnn/cache.h"
 #include "cl/cl_tune.h"
 
-#define MAGIC_LINE "clcnn-tuning 1"
+#define MAGIC_LINE "clcnn-tuning 2"
 #define KEY_MAX 2048
 #define TEXT_MAX 65536
 

@@ -12,37 +12,61 @@
 
 #include "cl/cl_tune_worker.h"
 
-/* An Xgemm kernel-0 variant; MDIMA = MDIMC, NDIMB = NDIMC, KREG 1, STRM =
- * STRN = 0. sa_sb: local-memory staging of A and B. min_indirect:
- * XGEMM_MIN_INDIRECT_SIZE, the cube root of m*n*k below which CLBlast runs
- * its direct kernel instead (no padding or transposing passes); 896 is
- * CLBlast's default. CLBlast's second kernel (GEMMK 1) is left out: with
- * CLBlast 1.5.3 on PoCL it gave wrong results and corrupted the heap for
- * some shapes. */
+/* An Xgemm kernel-0 variant (CLBlast's indirect GEMM); MDIMA = MDIMC,
+ * NDIMB = NDIMC, KREG 1, STRM = STRN = 0. sa_sb: local-memory staging of A
+ * and B. CLBlast's second kernel (GEMMK 1) is left out: with CLBlast 1.5.3
+ * on PoCL it gave wrong results and corrupted the heap for some shapes. */
 typedef struct xgemm_variant {
-    int mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, sa_sb, min_indirect;
+    int mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, kwi, sa_sb;
 } xgemm_variant;
 
 /* The quick grid is the first QUICK_COUNT entries. MWG and NWG = 32 divide
  * the row and column counts of conv weight matrices (F = 32, 64, 128;
  * C*K*K = 800, 1600), so that no operand needs a padded copy. */
 static const xgemm_variant GRID[] = {
-    {64, 32, 32, 4, 4, 8, 8, 2, 0, 896},
-    {32, 32, 32, 4, 4, 8, 8, 2, 0, 896},
-    {64, 64, 32, 4, 4, 8, 8, 2, 0, 896},
-    {64, 32, 32, 4, 4, 8, 8, 2, 0, 1},
-    {128, 32, 32, 4, 4, 8, 8, 2, 0, 896},
-    {64, 32, 16, 4, 4, 8, 8, 2, 0, 896},
-    {64, 32, 32, 4, 2, 8, 8, 2, 0, 896},
-    {64, 32, 32, 8, 4, 8, 8, 2, 0, 896},
-    {64, 32, 32, 4, 4, 16, 8, 2, 0, 896},
-    {64, 32, 32, 4, 4, 8, 8, 8, 0, 896},
-    {64, 32, 32, 4, 4, 8, 8, 2, 1, 896},
-    {64, 32, 32, 4, 4, 4, 4, 2, 0, 896},
-    {32, 64, 32, 4, 4, 8, 8, 2, 0, 896},
+    {64, 32, 32, 4, 4, 8, 8, 2, 0},
+    {32, 32, 32, 4, 4, 8, 8, 2, 0},
+    {64, 64, 32, 4, 4, 8, 8, 2, 0},
+    {128, 32, 32, 4, 4, 8, 8, 2, 0},
+    {64, 32, 16, 4, 4, 8, 8, 2, 0},
+    {64, 32, 32, 4, 2, 8, 8, 2, 0},
+    {64, 32, 32, 8, 4, 8, 8, 2, 0},
+    {64, 32, 32, 4, 4, 16, 8, 2, 0},
+    {64, 32, 32, 4, 4, 8, 8, 8, 0},
+    {64, 32, 32, 4, 4, 8, 8, 2, 1},
+    {64, 32, 32, 4, 4, 4, 4, 2, 0},
+    {32, 64, 32, 4, 4, 8, 8, 2, 0},
 };
 #define GRID_COUNT ((int)(sizeof GRID / sizeof GRID[0]))
 #define QUICK_COUNT 3
+
+/* An XgemmDirect variant (CLBlast's single-kernel GEMM: no padding or
+ * transposing passes, WGD x WGD tiles staged in local memory). It wins where
+ * the indirect GEMM's helper passes or its per-work-item streams cost more
+ * than the GEMM: small k (conv1's 75), small outputs with a huge k (weight
+ * gradients), and the small fc GEMMs. CLBlast's defaults for unknown CPUs
+ * (8x8 work-groups) run these at 4-7 GFLOP/s on PoCL; these reach 20-26 on
+ * a weight-gradient shape (found with CLBlast's clblast_tuner_xgemm_direct). */
+typedef struct direct_variant {
+    int wgd, mdimcd, ndimcd, mdimad, ndimbd, kwid, vwmd, vwnd, pada, padb;
+} direct_variant;
+
+static const direct_variant DIRECT[] = {
+    {64, 32, 8, 8, 32, 2, 2, 2, 1, 1},
+    {64, 16, 8, 8, 16, 16, 2, 1, 0, 1},
+    {64, 32, 8, 32, 8, 8, 2, 2, 1, 1},
+    {32, 16, 8, 16, 8, 2, 2, 2, 1, 1},
+    {64, 32, 8, 32, 16, 16, 2, 2, 0, 1},
+    {64, 16, 16, 16, 16, 8, 4, 4, 1, 1},
+};
+#define DIRECT_COUNT ((int)(sizeof DIRECT / sizeof DIRECT[0]))
+#define QUICK_DIRECT_COUNT 3
+
+/* XGEMM_MIN_INDIRECT_SIZE: CLBlast runs the direct kernel when m*n*k is
+ * below its cube. A candidate forces one path for every shape, and the
+ * search (cl_tune_search.c) picks the threshold per class from the two. */
+#define ALL_INDIRECT 1
+#define ALL_DIRECT 65536
 
 /* The helper kernels of an indirect GEMM (pad, copy, transposes) with many
  * elements per work-item: fewer, longer work-items suit CPUs. */
@@ -67,11 +91,16 @@ static void put(clcnn_tune_kernel *k, const char *name, size_t value)
     k->value[k->count++] = value;
 }
 
-static void make_set(const xgemm_variant *v, int with_helpers, clcnn_tune_set *set)
+static clcnn_tune_kernel *add_kernel(clcnn_tune_set *set, const char *name)
 {
-    memset(set, 0, sizeof *set);
-    clcnn_tune_kernel *x = &set->kernels[set->count++];
-    strcpy(x->name, "Xgemm");
+    clcnn_tune_kernel *k = &set->kernels[set->count++];
+    strcpy(k->name, name);
+    return k;
+}
+
+static void put_xgemm(clcnn_tune_set *set, const xgemm_variant *v)
+{
+    clcnn_tune_kernel *x = add_kernel(set, "Xgemm");
     put(x, "GEMMK", 0);
     put(x, "KREG", 1);
     put(x, "KWG", (size_t)v->kwg);
@@ -88,12 +117,34 @@ static void make_set(const xgemm_variant *v, int with_helpers, clcnn_tune_set *s
     put(x, "STRN", 0);
     put(x, "VWM", (size_t)v->vwm);
     put(x, "VWN", (size_t)v->vwn);
-    clcnn_tune_kernel *r = &set->kernels[set->count++];
-    strcpy(r->name, "GemmRoutine");
-    put(r, "XGEMM_MIN_INDIRECT_SIZE", (size_t)v->min_indirect);
+}
+
+static void put_direct(clcnn_tune_set *set, const direct_variant *v)
+{
+    clcnn_tune_kernel *d = add_kernel(set, "XgemmDirect");
+    put(d, "KWID", (size_t)v->kwid);
+    put(d, "MDIMAD", (size_t)v->mdimad);
+    put(d, "MDIMCD", (size_t)v->mdimcd);
+    put(d, "NDIMBD", (size_t)v->ndimbd);
+    put(d, "NDIMCD", (size_t)v->ndimcd);
+    put(d, "PADA", (size_t)v->pada);
+    put(d, "PADB", (size_t)v->padb);
+    put(d, "VWMD", (size_t)v->vwmd);
+    put(d, "VWND", (size_t)v->vwnd);
+    put(d, "WGD", (size_t)v->wgd);
+}
+
+/* Kernels in the order clcnn_tune_set_path and the search's merging expect:
+ * Xgemm, XgemmDirect, GemmRoutine, then the helpers. */
+static void make_set(const xgemm_variant *x, const direct_variant *d, size_t min_indirect,
+                     int with_helpers, clcnn_tune_set *set)
+{
+    memset(set, 0, sizeof *set);
+    put_xgemm(set, x);
+    put_direct(set, d);
+    put(add_kernel(set, "GemmRoutine"), "XGEMM_MIN_INDIRECT_SIZE", min_indirect);
     for (int h = 0; h < HELPER_COUNT; h++) {
-        clcnn_tune_kernel *k = &set->kernels[set->count++];
-        strcpy(k->name, HELPERS[h].name);
+        clcnn_tune_kernel *k = add_kernel(set, HELPERS[h].name);
         /* Without helpers: CLBlast's own defaults for these kernels, which a
          * candidate must still name so that it undoes an earlier override. */
         static const size_t defaults[][4] = {{16, 16, 4, 2}, {32, 8, 2, 1}, {8, 0, 1, 4},
@@ -103,16 +154,30 @@ static void make_set(const xgemm_variant *v, int with_helpers, clcnn_tune_set *s
     }
 }
 
+int clcnn_tune_set_path(const clcnn_tune_set *set)
+{
+    if (set->count < 3)
+        return TUNE_PATH_DEFAULTS;
+    return set->kernels[2].value[0] >= ALL_DIRECT ? TUNE_PATH_DIRECT : TUNE_PATH_INDIRECT;
+}
+
 void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count)
 {
     int n = 0;
     if (n < max)
         memset(&sets[n++], 0, sizeof sets[0]); /* CLBlast's defaults */
-    int variants = quick ? QUICK_COUNT : GRID_COUNT;
-    for (int i = 0; i < variants && n < max; i++)
-        make_set(&GRID[i], 1, &sets[n++]);
+    /* Indirect and direct variants interleaved: a search cut short still
+     * tries both paths. */
+    int indirect = quick ? QUICK_COUNT : GRID_COUNT;
+    int direct = quick ? QUICK_DIRECT_COUNT : DIRECT_COUNT;
+    for (int i = 0; (i < indirect || i < direct) && n < max; i++) {
+        if (i < indirect)
+            make_set(&GRID[i], &DIRECT[0], ALL_INDIRECT, 1, &sets[n++]);
+        if (i < direct && n < max)
+            make_set(&GRID[0], &DIRECT[i], ALL_DIRECT, 1, &sets[n++]);
+    }
     /* The reference point with CLBlast's helper kernels: do the helpers pay? */
     if (n < max)
-        make_set(&GRID[0], 0, &sets[n++]);
+        make_set(&GRID[0], &DIRECT[0], ALL_INDIRECT, 0, &sets[n++]);
     *count = n;
 }

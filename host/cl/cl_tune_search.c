@@ -1,9 +1,12 @@
 /* clcnn_tune_run: the parent side of the search. It forks a worker
  * (cl_tune_worker.c), reads its records, and when the worker dies or a
  * candidate outlives the timeout, marks that candidate failed and forks a new
- * worker from the next one. Then it picks, per GEMM transpose class, the
- * correct candidate with the least time over the class's shapes (each
- * weighted by its calls per step), and stores the choice. */
+ * worker from the next one. Then it builds, per GEMM transpose class, the set
+ * with the least time over the class's shapes (each weighted by its calls per
+ * step): the fastest indirect candidate's Xgemm parameters for the class's
+ * large GEMMs, the fastest direct candidate's XgemmDirect parameters for its
+ * small ones, and between them the XGEMM_MIN_INDIRECT_SIZE threshold that
+ * splits the shapes best; and it stores that choice. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,22 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cl/cl_tune_choose.h"
 #include "cl/cl_tune_worker.h"
 
 #define MAX_CANDIDATES 32
 #define DEFAULT_TIMEOUT_S 120.0
 
-typedef struct candidate_result {
-    int done, failed;
-    double total;                      /* seconds per step, over every shape */
-    double shape_s[CLCNN_TUNE_MAX_SHAPES];
-} candidate_result;
 
 typedef struct search {
     const clcnn_tune_options *opts;
     clcnn_tune_set sets[MAX_CANDIDATES];
     int count;
-    candidate_result results[MAX_CANDIDATES];
+    tune_result results[MAX_CANDIDATES];
     clcnn_device_info device;
     int have_device;
     char fatal[512];
@@ -54,11 +53,13 @@ static void say(const search *s, const char *fmt, ...)
     s->opts->progress(line, s->opts->user);
 }
 
-static double best_total(const search *s)
+/* The least total of the finished candidates of a path; 0 when none. */
+static double best_total(const search *s, int path)
 {
     double best = 0;
     for (int i = 0; i < s->count; i++)
-        if (s->results[i].done && (best <= 0 || s->results[i].total < best))
+        if (s->results[i].done && s->results[i].path == path &&
+            (best <= 0 || s->results[i].total < best))
             best = s->results[i].total;
     return best;
 }
@@ -91,18 +92,20 @@ static int read_msg(int fd, tune_msg *m, double timeout_s)
 
 static void describe_candidate(const search *s, int i, char *buf, size_t size)
 {
-    if (s->sets[i].count == 0) {
+    int path = clcnn_tune_set_path(&s->sets[i]);
+    if (path == TUNE_PATH_DEFAULTS) {
         snprintf(buf, size, "CLBlast defaults");
         return;
     }
-    clcnn_tune_kernel_format(&s->sets[i].kernels[0], buf, size);
+    /* The kernels' order is the grid's: Xgemm, XgemmDirect, GemmRoutine, helpers. */
+    const clcnn_tune_kernel *k = &s->sets[i].kernels[path == TUNE_PATH_DIRECT ? 1 : 0];
+    snprintf(buf, size, "%s ", k->name);
     size_t used = strlen(buf);
-    if (s->sets[i].count > 1 && used < size)
-        snprintf(buf + used, size - used, " MIN_INDIRECT=%zu", s->sets[i].kernels[1].value[0]);
+    clcnn_tune_kernel_format(k, buf + used, size - used);
 }
 
 /* " 12.3 45.6 ..." in shape order. */
-static const char *shape_rates(const search *s, const candidate_result *r, char *buf,
+static const char *shape_rates(const search *s, const tune_result *r, char *buf,
                                size_t size)
 {
     size_t used = 0;
@@ -115,7 +118,7 @@ static const char *shape_rates(const search *s, const candidate_result *r, char 
 
 static void on_record(search *s, const tune_msg *m, int *current)
 {
-    candidate_result *r = m->candidate >= 0 && m->candidate < s->count
+    tune_result *r = m->candidate >= 0 && m->candidate < s->count
                               ? &s->results[m->candidate] : NULL;
     char what[1024];
     switch (m->kind) {
@@ -138,7 +141,8 @@ static void on_record(search *s, const tune_msg *m, int *current)
             r->total = m->seconds;
         }
         say(s, "    %.1f ms per step%s; GFLOP/s per shape:%s", m->seconds * 1e3,
-            best_total(s) == m->seconds ? " (best so far)" : "",
+            r && best_total(s, r->path) == m->seconds
+                ? " (best of its path so far)" : "",
             r ? shape_rates(s, r, what, sizeof what) : "");
         *current = -1;
         break;
@@ -165,7 +169,9 @@ static int run_worker(search *s, int first, double timeout_s)
         snprintf(s->fatal, sizeof s->fatal, "pipe: %s", strerror(errno));
         return -1;
     }
-    tune_job job = {s->opts, s->sets, s->count, best_total(s)};
+    tune_job job = {s->opts, s->sets, s->count, {0}};
+    for (int path = 0; path < TUNE_PATHS; path++)
+        job.best_total_s[path] = best_total(s, path);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -213,59 +219,9 @@ static int run_worker(search *s, int first, double timeout_s)
     return next;
 }
 
-/* The class of the GEMM CLBlast runs for shape q (whose parameters apply). */
-static int class_of(const search *s, int q)
-{
-    clcnn_gemm_shape e = clcnn_tune_effective_shape(&s->opts->shapes[q], s->device.is_gpu);
-    return e.trans_a * 2 + e.trans_b;
-}
-
-/* Seconds per step of candidate i over the shapes of class cls (all classes
- * when cls < 0). */
-static double class_total(const search *s, int i, int cls)
-{
-    double total = 0;
-    for (int q = 0; q < s->opts->shape_count; q++)
-        if (cls < 0 || class_of(s, q) == cls)
-            total += s->results[i].shape_s[q] * s->opts->shapes[q].calls;
-    return total;
-}
-
-/* The fastest correct candidate for class cls (cls < 0: every shape), from
- * first on; -1 when none. */
-static int fastest(const search *s, int cls, int first)
-{
-    int best = -1;
-    for (int i = first; i < s->count; i++)
-        if (s->results[i].done &&
-            (best < 0 || class_total(s, i, cls) < class_total(s, best, cls)))
-            best = i;
-    return best;
-}
-
-/* choice[c]: the candidate for class c. When CLBlast's defaults (candidate 0)
- * are the fastest for every class, every class keeps them; otherwise every
- * class needs a set of its own (a class left on the defaults would run
- * another class's overrides), its fastest apart from the defaults. */
-static void choose(const search *s, int choice[CLCNN_TUNE_CLASSES])
-{
-    int all_default = 1;
-    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
-        all_default &= fastest(s, c, 0) == 0;
-    int overall = fastest(s, -1, 1);
-    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
-        int used = 0; /* a class the network does not use takes the overall best */
-        for (int q = 0; q < s->opts->shape_count; q++)
-            used |= class_of(s, q) == c;
-        choice[c] = all_default || overall < 0 ? 0 : used ? fastest(s, c, 1) : overall;
-        if (choice[c] < 0)
-            choice[c] = 0;
-    }
-}
-
 /* The comment block of the stored file: what was measured. */
-static void measured_comment(const search *s, const int choice[CLCNN_TUNE_CLASSES], char *buf,
-                             size_t size)
+static void measured_comment(const search *s, const tune_choice choice[CLCNN_TUNE_CLASSES],
+                             char *buf, size_t size)
 {
     size_t used = (size_t)snprintf(buf, size, "measured by clcnn tune%s: seconds per call, "
                                    "fastest run (GFLOP/s)", s->opts->quick ? " --quick" : "");
@@ -274,10 +230,14 @@ static void measured_comment(const search *s, const int choice[CLCNN_TUNE_CLASSE
         char name[64];
         clcnn_gemm_shape_name(sh, name, sizeof name);
         double d = s->results[0].done ? s->results[0].shape_s[q] : 0;
-        double t = s->results[choice[class_of(s, q)]].shape_s[q];
+        double t = clcnn_tune_chosen_time(s->opts->shapes, q, s->results, choice);
+        const tune_choice *c = &choice[clcnn_tune_shape_class(sh)];
         used += (size_t)snprintf(buf + used, size - used,
-                                 "\ngemm %s x%d: default %.4f (%.1f), tuned %.4f (%.1f)", name,
-                                 sh->calls, d, gflops(sh, d), t, gflops(sh, t));
+                                 "\ngemm %s x%d: default %.4f (%.1f), tuned %.4f (%.1f)%s", name,
+                                 sh->calls, d, gflops(sh, d), t, gflops(sh, t),
+                                 c->indirect < 0 ? ""
+                                 : clcnn_tune_runs_direct(sh, c->threshold) ? " direct"
+                                                                            : " indirect");
     }
 }
 
@@ -292,6 +252,8 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
         return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
     s->opts = opts;
     clcnn_tune_grid(opts->quick, s->sets, MAX_CANDIDATES, &s->count);
+    for (int i = 0; i < s->count; i++)
+        s->results[i].path = clcnn_tune_set_path(&s->sets[i]);
     if (opts->max_candidates > 0 && opts->max_candidates < s->count)
         s->count = opts->max_candidates;
     double timeout = opts->candidate_timeout_s > 0 ? opts->candidate_timeout_s
@@ -299,24 +261,24 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
     for (int first = 0; first >= 0 && first < s->count;)
         first = run_worker(s, first, timeout);
     clcnn_status st = CLCNN_OK;
-    int choice[CLCNN_TUNE_CLASSES];
-    choose(s, choice);
+    tune_choice choice[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(opts->shapes, opts->shape_count, s->results, s->count, choice);
     if (s->fatal[0])
         st = clcnn_fail(CLCNN_ERR_DEVICE, "tune: %s", s->fatal);
-    else if (!s->have_device || fastest(s, -1, 0) < 0)
+    else if (!s->have_device || (choice[0].indirect < 0 && !s->results[0].done))
         st = clcnn_fail(CLCNN_ERR_CLBLAST, "tune: no candidate ran correctly, not even CLBlast's "
                         "defaults");
     if (st == CLCNN_OK) {
         report->device = s->device;
         for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
-            report->best.sets[c] = s->sets[choice[c]];
+            report->best.sets[c] = clcnn_tune_chosen_set(s->sets, &choice[c]);
         for (int i = 0; i < s->count; i++) {
             report->tried++;
             report->failed += !s->results[i].done;
         }
         for (int q = 0; q < opts->shape_count; q++) {
             report->default_s[q] = s->results[0].done ? s->results[0].shape_s[q] : 0;
-            report->tuned_s[q] = s->results[choice[class_of(s, q)]].shape_s[q];
+            report->tuned_s[q] = clcnn_tune_chosen_time(opts->shapes, q, s->results, choice);
         }
         char *comment = malloc(16384);
         if (!comment)

@@ -223,7 +223,7 @@ static double run_candidate(worker *w, int index, double best_total)
         send(w, TUNE_MSG_SHAPE, index, q, t, NULL);
         total += t * o->shapes[q].calls;
         if (best_total > 0 && total > 3 * best_total) {
-            send(w, TUNE_MSG_FAIL, index, q, 0, "too slow (over 3 times the best so far)");
+            send(w, TUNE_MSG_FAIL, index, q, 0, "too slow (over 3 times the best of its GEMM path so far)");
             return 0;
         }
     }
@@ -247,11 +247,13 @@ int clcnn_tune_worker(const tune_job *job, int first, int fd)
     }
     if (write(fd, &m, sizeof m) != (ssize_t)sizeof m)
         return 3;
-    double best = job->best_total_s;
+    double best[TUNE_PATHS];
+    memcpy(best, job->best_total_s, sizeof best);
     for (int i = first; i < job->candidate_count; i++) {
-        double total = run_candidate(&w, i, best);
-        if (total > 0 && (best <= 0 || total < best))
-            best = total;
+        int path = clcnn_tune_set_path(&job->candidates[i]);
+        double total = run_candidate(&w, i, best[path]);
+        if (total > 0 && (best[path] <= 0 || total < best[path]))
+            best[path] = total;
     }
     /* The process exits right after: the OS frees the rest. */
     clReleaseMemObject(w.a);

@@ -26,14 +26,19 @@ typedef struct tune_msg {
     } u;
 } tune_msg;
 
+/* The GEMM path a candidate forces: none (CLBlast's defaults decide), the
+ * indirect GEMM for every shape, or the direct one. */
+enum { TUNE_PATH_DEFAULTS, TUNE_PATH_INDIRECT, TUNE_PATH_DIRECT, TUNE_PATHS };
+
 typedef struct tune_job {
     const clcnn_tune_options *opts;
     const clcnn_tune_set *candidates;
     int candidate_count;
-    /* The best candidate's total seconds (over every shape, times its
-     * calls) known when the worker starts, 0 when none; a candidate whose
-     * total passes 3 times the best is abandoned as too slow. */
-    double best_total_s;
+    /* Per path (TUNE_PATH_*), the best candidate's total seconds (over
+     * every shape, times its calls) known when the worker starts, 0 when
+     * none; a candidate whose total passes 3 times the best of its path is
+     * abandoned as too slow. */
+    double best_total_s[TUNE_PATHS];
 } tune_job;
 
 /* Run candidates first .. count-1 in this (child) process, writing tune_msg
@@ -41,7 +46,12 @@ typedef struct tune_job {
 int clcnn_tune_worker(const tune_job *job, int first, int fd);
 
 /* The candidate parameter sets (cl_tune_grid.c): [0] is empty (CLBlast's
- * defaults); *count of them, at most max. */
+ * defaults); *count of them, at most max. Every other candidate forces one
+ * GEMM path for every shape: CLBlast's indirect GEMM (Xgemm and its helper
+ * kernels) or its direct one (XgemmDirect). */
 void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count);
+
+/* Which GEMM path a candidate of the grid forces (TUNE_PATH_*). */
+int clcnn_tune_set_path(const clcnn_tune_set *set);
 
 #endif

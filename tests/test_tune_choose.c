@@ -1,0 +1,150 @@
+/* The choice at the end of `clcnn tune` (cl_tune_choose.c), on made-up
+ * timings: per class, the fastest indirect candidate for the large GEMMs,
+ * the fastest direct one for the small, and the threshold between them;
+ * CLBlast's defaults when they win everywhere; failed candidates ignored. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl/cl_tune_choose.h"
+
+/* Class NN: a small and a large GEMM; class TN: one medium GEMM. */
+static const clcnn_gemm_shape SHAPES[] = {
+    {0, 0, 10, 10, 10, 1},       /* volume 1e3 */
+    {0, 0, 1000, 1000, 1000, 2}, /* volume 1e9, twice a step */
+    {1, 0, 100, 100, 100, 1},    /* volume 1e6 */
+};
+#define SHAPE_COUNT 3
+
+/* Candidate i's result: path and the seconds of each shape. */
+static tune_result result(int path, double s0, double s1, double s2)
+{
+    tune_result r;
+    memset(&r, 0, sizeof r);
+    r.path = path;
+    r.done = 1;
+    r.shape_s[0] = s0;
+    r.shape_s[1] = s1;
+    r.shape_s[2] = s2;
+    return r;
+}
+
+START_TEST(threshold_follows_clblast_rule)
+{
+    clcnn_gemm_shape cube = {0, 0, 4, 4, 4, 1}; /* volume 64 = 4^3 */
+    ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 4), 0);
+    ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 5), 1);
+    ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 1), 0);
+    ck_assert_int_eq(clcnn_tune_shape_class(&SHAPES[2]), 2);
+}
+END_TEST
+
+START_TEST(small_gemms_direct_large_ones_indirect)
+{
+    tune_result r[4] = {
+        result(TUNE_PATH_DEFAULTS, 9, 9, 9),
+        result(TUNE_PATH_INDIRECT, 5, 1, 4),  /* fast on the large GEMM */
+        result(TUNE_PATH_DIRECT, 1, 6, 3),    /* fast on the small ones */
+        result(TUNE_PATH_DIRECT, 2, 3, 2),    /* a failed candidate that would win */
+    };
+    r[3].done = 0;
+    tune_choice c[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 4, c);
+    /* NN: shape 0 direct (1 s), shape 1 indirect (2 x 1 s) */
+    ck_assert_int_eq(c[0].indirect, 1);
+    ck_assert_int_eq(c[0].direct, 2);
+    ck_assert(clcnn_tune_runs_direct(&SHAPES[0], c[0].threshold));
+    ck_assert(!clcnn_tune_runs_direct(&SHAPES[1], c[0].threshold));
+    ck_assert(c[0].total == 3.0);
+    /* TN: the one shape direct (3 s beats 4 s) */
+    ck_assert_int_eq(c[2].direct, 2);
+    ck_assert(clcnn_tune_runs_direct(&SHAPES[2], c[2].threshold));
+    ck_assert(clcnn_tune_chosen_time(SHAPES, 2, r, c) == 3.0);
+    ck_assert(clcnn_tune_chosen_time(SHAPES, 1, r, c) == 1.0);
+    /* NT and TT, which no shape uses: the best split over all shapes, and a
+     * set of their own (no class may stay on the defaults) */
+    ck_assert_int_eq(c[1].indirect, 1);
+    ck_assert_int_eq(c[3].direct, 2);
+}
+END_TEST
+
+START_TEST(one_threshold_per_class_takes_the_best_split)
+{
+    /* The large GEMM wants the direct kernel, the small one the indirect: a
+     * threshold cannot give both, so both run direct (5 + 2x2 = 9 s) rather
+     * than both indirect (1 + 2x10 = 21 s) or the small one direct (25 s). */
+    tune_result r[3] = {
+        result(TUNE_PATH_DEFAULTS, 50, 50, 50),
+        result(TUNE_PATH_INDIRECT, 1, 10, 1),
+        result(TUNE_PATH_DIRECT, 5, 2, 5),
+    };
+    tune_choice c[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    ck_assert(clcnn_tune_runs_direct(&SHAPES[0], c[0].threshold));
+    ck_assert(clcnn_tune_runs_direct(&SHAPES[1], c[0].threshold));
+    ck_assert(c[0].total == 9.0);
+    ck_assert(!clcnn_tune_runs_direct(&SHAPES[2], c[2].threshold)); /* TN: indirect, 1 s */
+}
+END_TEST
+
+START_TEST(defaults_kept_when_they_win_everywhere)
+{
+    tune_result r[3] = {
+        result(TUNE_PATH_DEFAULTS, 1, 1, 1),
+        result(TUNE_PATH_INDIRECT, 2, 2, 2),
+        result(TUNE_PATH_DIRECT, 2, 2, 2),
+    };
+    tune_choice c[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    for (int k = 0; k < CLCNN_TUNE_CLASSES; k++)
+        ck_assert_int_lt(c[k].indirect, 0);
+    ck_assert(clcnn_tune_chosen_time(SHAPES, 1, r, c) == 1.0);
+    /* ... but a class where a split wins makes every class take its split */
+    r[1].shape_s[2] = 0.5;
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    for (int k = 0; k < CLCNN_TUNE_CLASSES; k++)
+        ck_assert_int_ge(c[k].indirect, 1);
+    /* no direct candidate finished: no split, the defaults stay */
+    r[2].done = 0;
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    ck_assert_int_lt(c[0].indirect, 0);
+}
+END_TEST
+
+START_TEST(chosen_set_merges_the_two_candidates)
+{
+    clcnn_tune_set sets[3];
+    clcnn_tune_grid(1, sets, 3, &(int){0});
+    ck_assert_int_eq(clcnn_tune_set_path(&sets[0]), TUNE_PATH_DEFAULTS);
+    ck_assert_int_eq(clcnn_tune_set_path(&sets[1]), TUNE_PATH_INDIRECT);
+    ck_assert_int_eq(clcnn_tune_set_path(&sets[2]), TUNE_PATH_DIRECT);
+    tune_choice c = {1, 2, 700, 0};
+    clcnn_tune_set merged = clcnn_tune_chosen_set(sets, &c);
+    ck_assert_str_eq(merged.kernels[0].name, "Xgemm");
+    ck_assert_mem_eq(&merged.kernels[0], &sets[1].kernels[0], sizeof merged.kernels[0]);
+    ck_assert_str_eq(merged.kernels[1].name, "XgemmDirect");
+    ck_assert_mem_eq(&merged.kernels[1], &sets[2].kernels[1], sizeof merged.kernels[1]);
+    ck_assert_str_eq(merged.kernels[2].name, "GemmRoutine");
+    ck_assert_uint_eq(merged.kernels[2].value[0], 700);
+    ck_assert_int_eq(merged.count, sets[1].count);
+    tune_choice defaults = {-1, -1, 0, 0};
+    ck_assert_int_eq(clcnn_tune_chosen_set(sets, &defaults).count, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tune_choose");
+    TCase *tc = tcase_create("choose");
+    tcase_add_test(tc, threshold_follows_clblast_rule);
+    tcase_add_test(tc, small_gemms_direct_large_ones_indirect);
+    tcase_add_test(tc, one_threshold_per_class_takes_the_best_split);
+    tcase_add_test(tc, defaults_kept_when_they_win_everywhere);
+    tcase_add_test(tc, chosen_set_merges_the_two_candidates);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
