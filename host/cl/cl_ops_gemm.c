@@ -127,7 +127,7 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     }
     /* The tuned set of the layer's transpose class, whatever form runs. */
     CL_OPS_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
-                                    (trans_a ? 2 : 0) + (trans_b ? 1 : 0)));
+                                    clcnn_tune_class(trans_a, trans_b)));
     CLBlastStatusCode status = clcnn_cl_sgemm(cl->queue, ta, tb, m, n, k, alpha, am, a_offset,
                                               lda, bm, b_offset, ldb, beta, clcnn_cl_mem(c),
                                               c_offset, ldc, clcnn_cl_event_slot(be));

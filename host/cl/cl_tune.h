@@ -63,8 +63,14 @@ typedef struct clcnn_tune_set {
     clcnn_tune_kernel kernels[CLCNN_TUNE_MAX_KERNELS];
 } clcnn_tune_set;
 
-/* GEMM transpose classes: index trans_a * 2 + trans_b. */
+/* GEMM transpose classes: index trans_a * 2 + trans_b (clcnn_tune_class). */
 #define CLCNN_TUNE_CLASSES 4
+
+/* The class of a row-major GEMM op(A) op(B) as the layer asks for it. */
+static inline int clcnn_tune_class(int trans_a, int trans_b)
+{
+    return (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
+}
 
 /* A tuning result: a set per class (count 0: CLBlast's defaults). */
 typedef struct clcnn_tuning {

@@ -15,7 +15,7 @@ typedef struct measured {
 
 int clcnn_tune_shape_class(const clcnn_gemm_shape *s)
 {
-    return s->trans_a * 2 + s->trans_b;
+    return clcnn_tune_class(s->trans_a, s->trans_b);
 }
 
 static unsigned long long volume(const clcnn_gemm_shape *s)
@@ -123,8 +123,8 @@ clcnn_tune_set clcnn_tune_chosen_set(const clcnn_tune_set *sets, const tune_choi
     if (c->indirect < 0)
         return set;
     set = sets[c->indirect];
-    set.kernels[1] = sets[c->direct].kernels[1];
-    set.kernels[2].value[0] = (size_t)c->threshold;
+    set.kernels[TUNE_KERNEL_DIRECT] = sets[c->direct].kernels[TUNE_KERNEL_DIRECT];
+    set.kernels[TUNE_KERNEL_ROUTINE].value[0] = (size_t)c->threshold;
     return set;
 }
 

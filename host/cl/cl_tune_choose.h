@@ -23,8 +23,8 @@ typedef struct tune_choice {
     double total;                      /* seconds per step over the class's shapes */
 } tune_choice;
 
-/* The class of a shape: its transposes as the layer asks for them,
- * trans_a * 2 + trans_b (the backend selects a set by these). */
+/* The class of a shape: clcnn_tune_class of its transposes as the layer asks
+ * for them (the backend selects a set by these). */
 int clcnn_tune_shape_class(const clcnn_gemm_shape *s);
 
 /* CLBlast's rule: the direct kernel runs when m*n*k < threshold^3. */
@@ -42,8 +42,8 @@ void clcnn_tune_choose(const clcnn_gemm_shape *shapes, int shape_count,
                        tune_choice choice[CLCNN_TUNE_CLASSES]);
 
 /* The set to store for a choice: candidate `indirect`'s kernels with
- * candidate `direct`'s XgemmDirect and the threshold (the grid's kernel
- * order: Xgemm, XgemmDirect, GemmRoutine, helpers); empty for the defaults. */
+ * candidate `direct`'s XgemmDirect and the threshold; empty for the
+ * defaults. */
 clcnn_tune_set clcnn_tune_chosen_set(const clcnn_tune_set *sets, const tune_choice *c);
 
 /* Seconds of one call of shapes[q] under its class's choice (0 when the

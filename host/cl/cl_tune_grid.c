@@ -134,8 +134,7 @@ static void put_direct(clcnn_tune_set *set, const direct_variant *v)
     put(d, "WGD", (size_t)v->wgd);
 }
 
-/* Kernels in the order clcnn_tune_set_path and the search's merging expect:
- * Xgemm, XgemmDirect, GemmRoutine, then the helpers. */
+/* Kernels in the TUNE_KERNEL_* order, then the helpers. */
 static void make_set(const xgemm_variant *x, const direct_variant *d, size_t min_indirect,
                      int with_helpers, clcnn_tune_set *set)
 {
@@ -158,7 +157,8 @@ int clcnn_tune_set_path(const clcnn_tune_set *set)
 {
     if (set->count < 3)
         return TUNE_PATH_DEFAULTS;
-    return set->kernels[2].value[0] >= ALL_DIRECT ? TUNE_PATH_DIRECT : TUNE_PATH_INDIRECT;
+    const clcnn_tune_kernel *routine = &set->kernels[TUNE_KERNEL_ROUTINE];
+    return routine->value[0] >= ALL_DIRECT ? TUNE_PATH_DIRECT : TUNE_PATH_INDIRECT;
 }
 
 void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count)

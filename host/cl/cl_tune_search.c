@@ -24,7 +24,6 @@
 #define MAX_CANDIDATES 32
 #define DEFAULT_TIMEOUT_S 120.0
 
-
 typedef struct search {
     const clcnn_tune_options *opts;
     clcnn_tune_set sets[MAX_CANDIDATES];
@@ -97,8 +96,8 @@ static void describe_candidate(const search *s, int i, char *buf, size_t size)
         snprintf(buf, size, "CLBlast defaults");
         return;
     }
-    /* The kernels' order is the grid's: Xgemm, XgemmDirect, GemmRoutine, helpers. */
-    const clcnn_tune_kernel *k = &s->sets[i].kernels[path == TUNE_PATH_DIRECT ? 1 : 0];
+    const clcnn_tune_kernel *k =
+        &s->sets[i].kernels[path == TUNE_PATH_DIRECT ? TUNE_KERNEL_DIRECT : TUNE_KERNEL_XGEMM];
     snprintf(buf, size, "%s ", k->name);
     size_t used = strlen(buf);
     clcnn_tune_kernel_format(k, buf + used, size - used);
@@ -119,7 +118,7 @@ static const char *shape_rates(const search *s, const tune_result *r, char *buf,
 static void on_record(search *s, const tune_msg *m, int *current)
 {
     tune_result *r = m->candidate >= 0 && m->candidate < s->count
-                              ? &s->results[m->candidate] : NULL;
+                         ? &s->results[m->candidate] : NULL;
     char what[1024];
     switch (m->kind) {
     case TUNE_MSG_DEVICE:

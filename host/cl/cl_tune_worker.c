@@ -223,7 +223,8 @@ static double run_candidate(worker *w, int index, double best_total)
         send(w, TUNE_MSG_SHAPE, index, q, t, NULL);
         total += t * o->shapes[q].calls;
         if (best_total > 0 && total > 3 * best_total) {
-            send(w, TUNE_MSG_FAIL, index, q, 0, "too slow (over 3 times the best of its GEMM path so far)");
+            send(w, TUNE_MSG_FAIL, index, q, 0,
+                 "too slow (over 3 times the best of its GEMM path so far)");
             return 0;
         }
     }

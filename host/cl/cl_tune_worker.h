@@ -51,6 +51,10 @@ int clcnn_tune_worker(const tune_job *job, int first, int fd);
  * kernels) or its direct one (XgemmDirect). */
 void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count);
 
+/* Where a grid candidate's kernels stand in its set; the helper kernels
+ * (copy, pad, transposes) follow. */
+enum { TUNE_KERNEL_XGEMM, TUNE_KERNEL_DIRECT, TUNE_KERNEL_ROUTINE };
+
 /* Which GEMM path a candidate of the grid forces (TUNE_PATH_*). */
 int clcnn_tune_set_path(const clcnn_tune_set *set);
 
