@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "clcnn/device.h"
 
 bench_row *bench_rows_add(bench_rows *rows)
 {
@@ -116,15 +117,20 @@ static int square_window(const clcnn_layer_spec *l)
     return l->kh == l->kw && l->sh == l->sw && l->ph == l->pw;
 }
 
-/* Convolution (layer_conv.c): per chunk of nb images, forward im2col, GEMM
- * NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2col, GEMM NT (dW) and,
- * past the first layer, GEMM TN and col2im (dx); bias_backward once. The
- * chunks are timed as full ones (a last, partial chunk counts as full). */
+/* Convolution (layer_conv.c) as the OpenCL backend runs it, with the im2col
+ * rows R = C*KH*KW padded to CLCNN_CL_GEMM_MULTIPLE (the reference backend
+ * runs the same cases here; its own network pads nothing). Per chunk of nb
+ * images: forward im2col, GEMM NN, cnp_to_nchw (+ bias); backward
+ * nchw_to_cnp, im2row, GEMM NN (dW) and, past the first layer, GEMM TN and
+ * col2im (dx); once per pass the weight padding (and in backward the
+ * gradient's cropping) when R > C*KH*KW, and bias_backward. The chunks are
+ * timed as full ones (a last, partial chunk counts as full). */
 static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;
     int f = l->outputs, ckk = L->in.c * l->kh * l->kw, p = L->out.h * L->out.w;
-    size_t per_image = (size_t)ckk * p * sizeof(float);
+    int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE);
+    size_t per_image = (size_t)rows * p * sizeof(float);
     size_t fit = budget / per_image;
     int nb = fit < 1 ? 1 : fit > (size_t)L->in.n ? L->in.n : (int)fit;
     int times = (L->in.n + nb - 1) / nb;
@@ -134,28 +140,35 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     clcnn_shape in = L->in, out = L->out;
     in.n = out.n = nb;
     int cols = nb * p;
+    clcnn_op_case im2col = window_case(CLCNN_OP_IM2COL, in, l);
+    clcnn_op_case im2row = window_case(CLCNN_OP_IM2ROW, in, l);
+    im2col.pad_rows = im2row.pad_rows = rows - ckk;
+    if (rows > ckk) /* the padded weight */
+        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, ckk, rows)));
     if (!backward) {
         snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name, f,
-                 cols, ckk, chunks);
-        add_case_times(row, window_case(CLCNN_OP_IM2COL, in, l), times);
-        add_case_times(row, gemm_case(0, f, cols, ckk), times);
+                 cols, rows, chunks);
+        add_case_times(row, im2col, times);
+        add_case_times(row, gemm_case(0, f, cols, rows), times);
         add_case_times(row, op_case(CLCNN_OP_CNP_TO_NCHW, 0, l->bias ? CLCNN_OPF_BIAS : 0, out),
                        times);
         return CLCNN_OK;
     }
     add_case_times(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out), times);
-    add_case_times(row, window_case(CLCNN_OP_IM2COL, in, l), times);
-    add_case_times(row, gemm_case(CLCNN_OPF_TRANS_B, f, ckk, cols), times);
+    add_case_times(row, im2row, times);
+    add_case_times(row, gemm_case(0, f, rows, cols), times);
     if (L->first) {
-        snprintf(row->label, sizeof row->label, "%s bwd (im2col+gemm %dx%dx%d%s)", L->name, f,
-                 ckk, cols, chunks);
+        snprintf(row->label, sizeof row->label, "%s bwd (im2row+gemm %dx%dx%d%s)", L->name, f,
+                 rows, cols, chunks);
     } else {
         snprintf(row->label, sizeof row->label,
-                 "%s bwd (im2col+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, ckk, cols,
-                 ckk, cols, f, chunks);
-        add_case_times(row, gemm_case(CLCNN_OPF_TRANS_A, ckk, cols, f), times);
+                 "%s bwd (im2row+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, rows, cols,
+                 rows, cols, f, chunks);
+        add_case_times(row, gemm_case(CLCNN_OPF_TRANS_A, rows, cols, f), times);
         add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
+    if (rows > ckk) /* the gradient cropped */
+        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, rows, ckk)));
     if (l->bias) /* once over the whole batch, not per chunk */
         add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
     return CLCNN_OK;

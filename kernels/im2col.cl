@@ -1,8 +1,9 @@
 /* Convolution lowering: im2col and its adjoint col2im, as row kernels
  * (common.cl): each work-item writes a run of outputs along a row.
  *
- * col is a (C*KH*KW) x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
- * column b*OH*OW + oy*OW + ox for image n0+b.
+ * col is a rows x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
+ * column b*OH*OW + oy*OW + ox for image n0+b; rows past C*KH*KW are zeros
+ * (GEMM padding).
  *
  * Geometry scalars: c, h, w: input plane; kh, kw: window; sh, sw: stride;
  * ph, pw: padding; oh, ow: output plane. */
@@ -10,17 +11,17 @@
 /* Lines: (row of col, image b, output row oy), OW wide. */
 __kernel void im2col_kernel(__global const float *x, __global float *col, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
-                            int oh, int ow, int run)
+                            int oh, int ow, int rows, int run)
 {
     int line, begin, end;
-    if (!clcnn_row_span(c * kh * kw * nb * oh, ow, run, &line, &begin, &end))
+    if (!clcnn_row_span(rows * nb * oh, ow, run, &line, &begin, &end))
         return;
     int oy = line % oh, b = (line / oh) % nb, row = line / (oh * nb);
     int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
     int iy = oy * sh - ph + i;
     __global float *out = col + (size_t)row * nb * oh * ow + ((size_t)b * oh + oy) * ow;
     __global const float *in = x + (((size_t)(n0 + b) * c + ch) * h + iy) * w;
-    int row_inside = iy >= 0 && iy < h;
+    int row_inside = row < c * kh * kw && iy >= 0 && iy < h;
     for (int ox = begin; ox < end; ++ox) {
         int ix = ox * sw - pw + j;
         out[ox] = row_inside && ix >= 0 && ix < w ? in[ix] : 0.0f;
@@ -33,12 +34,18 @@ __kernel void im2col_kernel(__global const float *x, __global float *col, int n0
  * that vectorizes). Lines: (row of col, b). */
 __kernel void im2col_plane_kernel(__global const float *x, __global float *col, int n0, int nb,
                                   int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                  int pw, int oh, int ow)
+                                  int pw, int oh, int ow, int rows)
 {
     int line = (int)get_global_id(0);
-    if (line >= c * kh * kw * nb)
+    if (line >= rows * nb)
         return;
     int b = line % nb, row = line / nb;
+    if (row >= c * kh * kw) { /* padding row */
+        __global float *out = col + (size_t)row * nb * oh * ow + (size_t)b * oh * ow;
+        for (int q = 0; q < oh * ow; ++q)
+            out[q] = 0.0f;
+        return;
+    }
     int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
     /* Output columns ox whose input column ox*sw - pw + j lies in [0, w). */
     int lo = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
@@ -61,6 +68,33 @@ __kernel void im2col_plane_kernel(__global const float *x, __global float *col, 
         for (int ox = hi; ox < ow; ++ox)
             out[ox] = 0.0f;
     }
+}
+
+/* The transpose, colt = col^T with rows of row_len (>= C*KH*KW, zeros past
+ * it): a work-item per output position q = b*OH*OW + oy*OW + ox writes its
+ * row of colt, the window of input values over all channels. */
+__kernel void im2row_kernel(__global const float *x, __global float *colt, int n0, int nb,
+                            int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                            int oh, int ow, int row_len)
+{
+    int q = (int)get_global_id(0);
+    if (q >= nb * oh * ow)
+        return;
+    int ox = q % ow, oy = (q / ow) % oh, b = q / (oh * ow);
+    __global float *out = colt + (size_t)q * row_len;
+    __global const float *image = x + (size_t)(n0 + b) * c * h * w;
+    int r = 0;
+    for (int ch = 0; ch < c; ++ch)
+        for (int i = 0; i < kh; ++i) {
+            int iy = oy * sh - ph + i;
+            __global const float *in = image + ((size_t)ch * h + iy) * w;
+            for (int j = 0; j < kw; ++j, ++r) {
+                int ix = ox * sw - pw + j;
+                out[r] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in[ix] : 0.0f;
+            }
+        }
+    for (; r < row_len; ++r)
+        out[r] = 0.0f;
 }
 
 /* First window offset k0 and output position o0 covering input position

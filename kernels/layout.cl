@@ -86,3 +86,17 @@ __kernel void transpose_kernel(__global const float *in, int in_offset, int rows
         for (int c = c0; c < c1; ++c)
             out[(size_t)c * rows + r] = src[(size_t)r * ld + c];
 }
+
+/* dst[r][q] = q < cols ? src[r][q] : 0 for q < dst_ld (GEMM operand padding
+ * and cropping); line = r. */
+__kernel void copy_columns_kernel(__global const float *src, int src_ld, __global float *dst,
+                                  int dst_ld, int rows, int cols, int run)
+{
+    int r, begin, end;
+    if (!clcnn_row_span(rows, dst_ld, run, &r, &begin, &end))
+        return;
+    __global const float *in = src + (size_t)r * src_ld;
+    __global float *out = dst + (size_t)r * dst_ld;
+    for (int q = begin; q < end; ++q)
+        out[q] = q < cols ? in[q] : 0.0f;
+}

@@ -132,7 +132,7 @@ static void conv_forward(void)
     const int ckk = CONV_C * conv_win.kh * conv_win.kw, P = conv_win.oh * conv_win.ow;
     for (int n0 = 0; n0 < CONV_N; n0 += CONV_CHUNK) {
         int nb = CONV_N - n0 < CONV_CHUNK ? CONV_N - n0 : CONV_CHUNK;
-        ok(be->ops->im2col(be, &conv_win, cx, n0, nb, ccol));
+        ok(be->ops->im2col(be, &conv_win, cx, n0, nb, ckk, ccol));
         ok(be->ops->gemm(be, 0, 0, CONV_F, nb * P, ckk, 1.0f, cw, 0, ckk, ccol, 0, nb * P, 0.0f,
                          ccnp, 0, nb * P));
         ok(be->ops->cnp_to_nchw(be, ccnp, cb, n0, nb, cy));
@@ -162,7 +162,7 @@ START_TEST(conv_gradients)
      * dx images = col2im(dcol); db over the whole batch. */
     for (int n0 = 0; n0 < CONV_N; n0 += CONV_CHUNK) {
         int nb = CONV_N - n0 < CONV_CHUNK ? CONV_N - n0 : CONV_CHUNK;
-        ok(be->ops->im2col(be, &conv_win, cx, n0, nb, ccol));
+        ok(be->ops->im2col(be, &conv_win, cx, n0, nb, ckk, ccol));
         ok(be->ops->nchw_to_cnp(be, r, n0, nb, dcnp));
         ok(be->ops->gemm(be, 0, 1, CONV_F, ckk, nb * P, 1.0f, dcnp, 0, nb * P, ccol, 0, nb * P,
                          n0 == 0 ? 0.0f : 1.0f, dw, 0, ckk));
@@ -360,7 +360,7 @@ static void forward_pair(clcnn_backend *b, float *conv_out, float *bn_out)
     clcnn_tensor *col = make(clcnn_shape_make(1, 1, ckk, 2 * P), CLCNN_REAL, "col");
     clcnn_tensor *cnp = make(clcnn_shape_make(1, 1, 6, 2 * P), CLCNN_REAL, "cnp");
     clcnn_tensor *y = make(clcnn_shape_make(2, 6, 9, 9), CLCNN_REAL, "y");
-    ok(be->ops->im2col(be, &win, x, 0, 2, col));
+    ok(be->ops->im2col(be, &win, x, 0, 2, ckk, col));
     ok(be->ops->gemm(be, 0, 0, 6, 2 * P, ckk, 1.0f, w, 0, ckk, col, 0, 2 * P, 0.0f, cnp, 0,
                      2 * P));
     ok(be->ops->cnp_to_nchw(be, cnp, bias, 0, 2, y));

@@ -228,7 +228,7 @@ START_TEST(im2col_pad1_known_answer)
     ck_assert_int_eq(clcnn_window_init(&win, 1, 3, 3, 3, 3, 1, 1, 1, 1), CLCNN_OK);
     clcnn_tensor x = make_real(1, 1, 3, 3, (const float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
     clcnn_tensor col = make_real(1, 1, 9, 9, NULL);
-    ck_assert_int_eq(be->ops->im2col(be, &win, &x, 0, 1, &col), CLCNN_OK);
+    ck_assert_int_eq(be->ops->im2col(be, &win, &x, 0, 1, 9, &col), CLCNN_OK);
     /* Row (i, j) = kernel offset, column (oy, ox): x[oy+i-1][ox+j-1], 0 outside. */
     const float expected[81] = {
         0, 0, 0, 0, 1, 2, 0, 4, 5, /* (0,0) */

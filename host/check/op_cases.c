@@ -26,12 +26,16 @@
 
 /* Table rows: window ops (square window k, stride s, padding p), other ops
  * with a kind and flags, and GEMMs (m, n, k). */
-#define WIN(op, k, s, p, n, c, h, w, tol, quick) {op, 0, 0, n, c, h, w, k, s, p, tol, quick}
+#define WIN(op, k, s, p, n, c, h, w, tol, quick) {op, 0, 0, n, c, h, w, k, s, p, tol, quick, 0}
 #define WINC(op, k, s, p, n, c, h, w, tol, quick)                                                 \
-    {op, 0, CLCNN_OPF_CHUNK, n, c, h, w, k, s, p, tol, quick}
+    {op, 0, CLCNN_OPF_CHUNK, n, c, h, w, k, s, p, tol, quick, 0}
 #define OP(op, kind, flags, n, c, h, w, tol, quick)                                               \
-    {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick}
-#define GEMM(flags, m, n, k, quick) {CLCNN_OP_GEMM, 0, flags, m, k, 1, n, 0, 0, 0, TOL_GEMM, quick}
+    {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick, 0}
+#define GEMM(flags, m, n, k, quick)                                                               \
+    {CLCNN_OP_GEMM, 0, flags, m, k, 1, n, 0, 0, 0, TOL_GEMM, quick, 0}
+/* A window op whose column matrix has pad zero rows past C*K*K. */
+#define WINPAD(op, k, s, p, n, c, h, w, pad, quick)                                               \
+    {op, 0, 0, n, c, h, w, k, s, p, TOL_EXACT, quick, pad}
 
 /* Window shapes shared by im2col/col2im and the pooling ops. */
 #define WINDOW_CASES(op, tol)                                                                     \
@@ -87,11 +91,23 @@ static const clcnn_op_case cases[] = {
 
     WINDOW_CASES(CLCNN_OP_IM2COL, TOL_EXACT),
     WINDOW_CASES(CLCNN_OP_COL2IM, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_IM2ROW, TOL_EXACT),
+    /* rows padded for the GEMMs: conv1 of the cifar net (75 -> 128), odd ones */
+    WINPAD(CLCNN_OP_IM2COL, 5, 1, 2, 2, 3, 32, 32, 53, 0),
+    WINPAD(CLCNN_OP_IM2COL, 3, 2, 1, 2, 5, 7, 5, 3, 1),
+    WINPAD(CLCNN_OP_IM2ROW, 5, 1, 2, 2, 3, 32, 32, 53, 0),
+    WINPAD(CLCNN_OP_IM2ROW, 3, 2, 1, 2, 5, 7, 5, 3, 1),
+    /* weight padding and cropping (rows, columns, source row, destination row) */
+    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 5, 3, 3, 7, TOL_EXACT, 1),
+    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 5, 3, 7, 3, TOL_EXACT, 1),
+    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 32, 75, 75, 128, TOL_EXACT, 0),
+    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 64, 800, 832, 800, TOL_EXACT, 0),
     /* chunks: images N/2 .. N-1 only, as convolution lowers a large batch */
     WINC(CLCNN_OP_IM2COL, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
     WINC(CLCNN_OP_IM2COL, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
     WINC(CLCNN_OP_COL2IM, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
     WINC(CLCNN_OP_COL2IM, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
+    WINC(CLCNN_OP_IM2ROW, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
     OP(CLCNN_OP_CNP_TO_NCHW, 0, 0, 1, 1, 1, 1, TOL_EXACT, 1),
     OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_CHUNK | CLCNN_OPF_BIAS, 3, 5, 7, 5, TOL_EXACT, 1),
     OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_BIAS, 4, 64, 32, 32, TOL_EXACT, 0),
@@ -157,7 +173,8 @@ static const char *op_name(clcnn_op_kind op)
         "fill", "axpy", "scale", "gemm", "im2col", "col2im", "cnp_to_nchw", "nchw_to_cnp",
         "add_bias", "bias_bwd", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
         "bn_train_fwd", "bn_eval_fwd", "bn_bwd", "act_fwd", "act_bwd", "dropout_fwd",
-        "dropout_bwd", "loss", "optimizer", "normalize_u8", "gn_fwd", "gn_bwd"};
+        "dropout_bwd", "loss", "optimizer", "normalize_u8", "gn_fwd", "gn_bwd", "im2row",
+        "copy_columns"};
     return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
 }
 
@@ -190,9 +207,16 @@ void clcnn_op_case_name(const clcnn_op_case *cs, char *buf, size_t size)
         snprintf(window, sizeof window, "k%d s%d p%d ", cs->k, cs->s, cs->p);
     else if (cs->op == CLCNN_OP_GN_FWD || cs->op == CLCNN_OP_GN_BWD)
         snprintf(window, sizeof window, "G%d ", cs->kind);
-    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s", op_name(cs->op), kind_name(cs), window, cs->n,
-             cs->c, cs->h, cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
-             cs->flags & CLCNN_OPF_BIAS ? " bias" : "");
+    if (cs->op == CLCNN_OP_COPY_COLUMNS) {
+        snprintf(buf, size, "copy_columns rows%d cols%d ld%d->%d", cs->n, cs->c, cs->h, cs->w);
+        return;
+    }
+    char pad[24] = "";
+    if (cs->pad_rows > 0)
+        snprintf(pad, sizeof pad, " pad%d", cs->pad_rows);
+    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s%s", op_name(cs->op), kind_name(cs), window,
+             cs->n, cs->c, cs->h, cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
+             cs->flags & CLCNN_OPF_BIAS ? " bias" : "", pad);
 }
 
 double clcnn_normalized_error(const float *a, const float *b, size_t count)

@@ -237,7 +237,8 @@ static clcnn_status create_tensors(clcnn_op_run *run)
     clcnn_shape in = clcnn_shape_make(cs->n, cs->c, cs->h, cs->w);
     clcnn_shape out = clcnn_shape_make(cs->n, cs->c, run->win.oh, run->win.ow);
     clcnn_shape per_channel = clcnn_shape_make(1, cs->c, 1, 1);
-    size_t col_count = (size_t)cs->c * cs->k * cs->k * run->nb * run->win.oh * run->win.ow;
+    size_t col_count = (size_t)(cs->c * cs->k * cs->k + cs->pad_rows) * run->nb * run->win.oh *
+                       run->win.ow;
     clcnn_shape col = clcnn_shape_make(1, 1, 1, (int)col_count);
     clcnn_shape cnp = clcnn_shape_make(1, 1, 1, cs->c * run->nb * cs->h * cs->w);
     switch (cs->op) {
@@ -254,9 +255,15 @@ static clcnn_status create_tensors(clcnn_op_run *run)
     case CLCNN_OP_GEMM:
         return create_gemm(run);
     case CLCNN_OP_IM2COL:
+    case CLCNN_OP_IM2ROW:
         TRY(make_real(run, X, in, -1, 1));
         TRY(make_real(run, COL, col, -1, 1));
         OUTPUTS(COL);
+        return CLCNN_OK;
+    case CLCNN_OP_COPY_COLUMNS: /* rows cs->n, source rows of cs->h, destination of cs->w */
+        TRY(make_real(run, X, clcnn_shape_make(1, 1, cs->n, cs->h), -1, 1));
+        TRY(make_real(run, Y, clcnn_shape_make(1, 1, cs->n, cs->w), -1, 1));
+        OUTPUTS(Y);
         return CLCNN_OK;
     case CLCNN_OP_COL2IM:
         TRY(make_real(run, COL, col, -1, 1));
@@ -345,7 +352,14 @@ clcnn_status clcnn_op_run_exec(clcnn_op_run *run)
     case CLCNN_OP_AXPY: return ops->axpy(be, 0.75f, &t[X], &t[Y]);
     case CLCNN_OP_SCALE: return ops->scale(be, -1.0f, &t[Y]); /* repeatable: no under/overflow */
     case CLCNN_OP_GEMM: return exec_gemm(run);
-    case CLCNN_OP_IM2COL: return ops->im2col(be, win, &t[X], run->n0, run->nb, &t[COL]);
+    case CLCNN_OP_IM2COL:
+    case CLCNN_OP_IM2ROW: {
+        int rows = cs->c * cs->k * cs->k + cs->pad_rows;
+        return (cs->op == CLCNN_OP_IM2COL ? ops->im2col : ops->im2row)(be, win, &t[X], run->n0,
+                                                                       run->nb, rows, &t[COL]);
+    }
+    case CLCNN_OP_COPY_COLUMNS:
+        return ops->copy_columns(be, cs->n, cs->c, &t[X], cs->h, &t[Y], cs->w);
     case CLCNN_OP_COL2IM: return ops->col2im(be, win, &t[COL], run->n0, run->nb, &t[DX]);
     case CLCNN_OP_CNP_TO_NCHW:
         return ops->cnp_to_nchw(be, &t[X], cs->flags & CLCNN_OPF_BIAS ? &t[DY] : NULL, run->n0,

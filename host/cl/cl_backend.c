@@ -22,7 +22,9 @@ static const clcnn_backend_ops cl_ops = {
     .axpy = clcnn_cl_axpy,
     .scale = clcnn_cl_scale,
     .gemm = clcnn_cl_gemm,
+    .copy_columns = clcnn_cl_copy_columns,
     .im2col = clcnn_cl_im2col,
+    .im2row = clcnn_cl_im2row,
     .col2im = clcnn_cl_col2im,
     .cnp_to_nchw = clcnn_cl_cnp_to_nchw,
     .nchw_to_cnp = clcnn_cl_nchw_to_cnp,
@@ -70,6 +72,7 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
     be->ops = &cl_ops;
     be->name = "cl";
     be->real_size = sizeof(float);
+    be->gemm_multiple = CLCNN_CL_GEMM_MULTIPLE;
     be->impl = &state->cl;
     *out = be;
     return CLCNN_OK;

@@ -141,7 +141,12 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
 
 /* cl_ops_conv.c */
 clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
-                             int n0, int nb, clcnn_tensor *col);
+                             int n0, int nb, int rows, clcnn_tensor *col);
+clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
+                             int n0, int nb, int row_len, clcnn_tensor *colt);
+clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
+                                   const clcnn_tensor *src, int src_ld, clcnn_tensor *dst,
+                                   int dst_ld);
 clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
                              const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx);
 clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,

@@ -1,6 +1,6 @@
-/* Convolution building blocks of the "cl" backend: im2col/col2im
- * (kernels/im2col.cl), the CNP <-> NCHW layout changes and the bias ops
- * (kernels/layout.cl). */
+/* Convolution building blocks of the "cl" backend: im2col/im2row/col2im
+ * (kernels/im2col.cl), the CNP <-> NCHW layout changes, the GEMM operand
+ * padding (copy_columns) and the bias ops (kernels/layout.cl). */
 #include "cl/cl_ops.h"
 
 /* The 11 geometry arguments of im2col_kernel and col2im_kernel, in order. */
@@ -9,44 +9,88 @@
         CLCNN_ARG((win)->kw), CLCNN_ARG((win)->sh), CLCNN_ARG((win)->sw), CLCNN_ARG((win)->ph),   \
         CLCNN_ARG((win)->pw), CLCNN_ARG((win)->oh), CLCNN_ARG((win)->ow)
 
-/* Elements of the (C*KH*KW) x (nb*OH*OW) col matrix. */
-static size_t col_count(const clcnn_window *win, int nb)
+/* Elements of a rows x (nb*OH*OW) col matrix. */
+static size_t col_count(const clcnn_window *win, int rows, int nb)
 {
-    return (size_t)win->c * win->kh * win->kw * nb * win->oh * win->ow;
+    return (size_t)rows * nb * win->oh * win->ow;
+}
+
+/* Images n0..n0+nb-1 of x and a col matrix (or its transpose) of rows >=
+ * C*KH*KW rows. */
+static clcnn_status check_col(clcnn_backend *be, const char *op, const clcnn_window *win,
+                              const clcnn_tensor *x, int n0, int nb, int rows,
+                              const clcnn_tensor *col)
+{
+    CL_OPS_TRY(cl_check_window_tensor(be, op, win, x, CLCNN_REAL, 0));
+    CL_OPS_TRY(cl_check_images(op, x, n0, nb));
+    int ckk = win->c * win->kh * win->kw;
+    if (rows < ckk)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d rows for a %d-row column matrix (C*KH*KW)", op,
+                          rows, ckk);
+    return cl_check_capacity(be, op, col, col_count(win, rows, nb));
 }
 
 clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
-                             int n0, int nb, clcnn_tensor *col)
+                             int n0, int nb, int rows, clcnn_tensor *col)
 {
     const char *op = "im2col", *name = "im2col_kernel";
-    CL_OPS_TRY(cl_check_window_tensor(be, op, win, x, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_images(op, x, n0, nb));
-    size_t count = col_count(win, nb);
-    CL_OPS_TRY(cl_check_capacity(be, op, col, count));
+    CL_OPS_TRY(check_col(be, op, win, x, n0, nb, rows, col));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(col);
     int run = cl_row_run(be, win->ow);
     if (run >= win->ow) { /* CPUs: a work-item per (col row, image) */
         name = "im2col_plane_kernel";
         CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CL_OPS_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
-        return cl_launch_elements(be, k, name, (size_t)win->c * win->kh * win->kw * nb);
+        CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                     CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows)));
+        return cl_launch_elements(be, k, name, (size_t)rows * nb);
     }
     CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
-    size_t lines = (size_t)win->c * win->kh * win->kw * nb * win->oh;
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 17, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows),
+                                 CLCNN_ARG(run)));
+    size_t lines = (size_t)rows * nb * win->oh;
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->ow, run));
+}
+
+clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
+                             int n0, int nb, int row_len, clcnn_tensor *colt)
+{
+    const char *op = "im2row", *name = "im2row_kernel";
+    CL_OPS_TRY(check_col(be, op, win, x, n0, nb, row_len, colt));
+    cl_kernel k;
+    cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
+    return cl_launch_elements(be, k, name, (size_t)nb * win->oh * win->ow);
+}
+
+clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
+                                   const clcnn_tensor *src, int src_ld, clcnn_tensor *dst,
+                                   int dst_ld)
+{
+    const char *op = "copy_columns", *name = "copy_columns_kernel";
+    if (cols < 0 || cols > src_ld || cols > dst_ld)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d columns do not fit source rows of %d and "
+                          "destination rows of %d", op, cols, src_ld, dst_ld);
+    CL_OPS_TRY(cl_check_matrix(be, op, "source", src, 0, rows, src_ld, src_ld));
+    CL_OPS_TRY(cl_check_matrix(be, op, "destination", dst, 0, rows, dst_ld, dst_ld));
+    cl_kernel k;
+    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
+    int run = cl_row_run(be, dst_ld);
+    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
+                                 CLCNN_ARG(dst_ld), CLCNN_ARG(rows), CLCNN_ARG(cols),
+                                 CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)rows, dst_ld, run));
 }
 
 clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
                              const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx)
 {
     const char *op = "col2im", *name = "col2im_kernel";
-    CL_OPS_TRY(cl_check_window_tensor(be, op, win, dx, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_images(op, dx, n0, nb));
-    CL_OPS_TRY(cl_check_capacity(be, op, col, col_count(win, nb)));
+    CL_OPS_TRY(check_col(be, op, win, dx, n0, nb, win->c * win->kh * win->kw, col));
     cl_kernel k;
     cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
     int run = cl_row_run(be, win->w);

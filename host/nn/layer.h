@@ -62,7 +62,8 @@ struct nn_layer {
     clcnn_shape in, out;        /* n = maximum batch */
     clcnn_window win;           /* conv and pools */
     int chunk;                  /* conv: images per im2col chunk */
-    size_t col_per_image;       /* conv: im2col elements per image (CKK * P) */
+    int col_rows;               /* conv: CKK = C*KH*KW padded to the backend's gemm_multiple */
+    size_t col_per_image;       /* conv: im2col elements per image (col_rows * P) */
     size_t cnp_per_image;       /* conv: F * P */
     clcnn_tensor y;             /* output, maximum batch */
 
@@ -76,7 +77,9 @@ struct nn_layer {
     clcnn_tensor state[NN_MAX_STATES];
     char state_names[NN_MAX_STATES][32];
 
-    clcnn_tensor cache[2];      /* batchnorm, groupnorm: saved mean, 1/std; maxpool: argmax */
+    /* batchnorm, groupnorm: saved mean, 1/std; maxpool: argmax; conv with
+     * col_rows > CKK: the weight and its gradient padded to col_rows columns */
+    clcnn_tensor cache[2];
 };
 
 /* The ops table of a layer kind. */

@@ -1,49 +1,79 @@
 /* Convolution: im2col over a chunk of images, one GEMM per chunk.
  *
- * Forward, per chunk of nb images (P = OH*OW, CKK = C*KH*KW):
- *   col = im2col(x)                       CKK x nb*P
- *   cnp = W * col                         F x nb*P   (W is F x CKK)
+ * Forward, per chunk of nb images (P = OH*OW, CKK = C*KH*KW, R = CKK padded
+ * to the backend's gemm_multiple, Wr = W padded to R columns with zeros):
+ *   col = im2col(x)                       R x nb*P      (rows past CKK zero)
+ *   cnp = Wr * col                        F x nb*P
  *   y   = cnp_to_nchw(cnp) + bias
  * Backward, per chunk:
  *   cnp  = nchw_to_cnp(dy)
- *   dW  += cnp * col^T                    (overwrites on the first chunk)
- *   col  = W^T * cnp                      (the column gradient, in place of col)
+ *   colt = im2row(x)                      nb*P x R      (col transposed)
+ *   dWr += cnp * colt                     F x R         (overwrites on the first chunk)
+ *   col  = Wr^T * cnp                     (the column gradient, in place of colt)
  *   dx   = col2im(col)
- * and db = bias_backward(dy) once. The chunk size keeps col under the
- * network's byte budget (set by the network before setup).
+ * then dW = the first CKK columns of dWr, and db = bias_backward(dy) once.
+ *
+ * Every GEMM reads its big operand (col, colt, cnp) along the rows it is
+ * stored in and has its dimensions padded, so that a GEMM library needs no
+ * transposed or padded copy of it: the weight gradient reads colt rather
+ * than col^T for that reason. Without padding (R = CKK: the reference
+ * backend) Wr and dWr are W and dW themselves. The chunk size keeps col
+ * under the network's byte budget (set by the network before setup).
  */
 #include "nn/layer.h"
+
+enum { WEIGHT_PADDED = 0, GRAD_PADDED = 1 }; /* cache slots */
 
 static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     const clcnn_layer_spec *s = &l->spec;
     NN_TRY(clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw,
                              s->ph, s->pw));
-    size_t ckk = (size_t)l->in.c * s->kh * s->kw, p = (size_t)l->win.oh * l->win.ow;
-    l->col_per_image = ckk * p;
+    int ckk = l->in.c * s->kh * s->kw;
+    size_t p = (size_t)l->win.oh * l->win.ow;
+    l->col_rows = clcnn_round_up(ckk, be->gemm_multiple);
+    l->col_per_image = (size_t)l->col_rows * p;
     l->cnp_per_image = (size_t)s->outputs * p;
     NN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
                               clcnn_shape_make(s->outputs, l->in.c, s->kh, s->kw), "weight"));
     if (s->bias)
         NN_TRY(nn_layer_add_param(l, be, NN_BIAS, clcnn_shape_make(1, s->outputs, 1, 1), "bias"));
+    if (l->col_rows > ckk)
+        for (int i = 0; i < 2; i++)
+            NN_TRY(clcnn_tensor_alloc(be, &l->cache[i],
+                                      clcnn_shape_make(1, 1, s->outputs, l->col_rows), CLCNN_REAL,
+                                      i == WEIGHT_PADDED ? "padded weight" : "padded gradient"));
     return CLCNN_OK;
+}
+
+/* Wr: the weight padded to col_rows columns (W itself when not padded). */
+static clcnn_status padded_weight(nn_layer *l, const nn_step *st, const clcnn_tensor **wr)
+{
+    int ckk = l->in.c * l->spec.kh * l->spec.kw;
+    *wr = &l->value[NN_WEIGHT];
+    if (l->col_rows == ckk)
+        return CLCNN_OK;
+    *wr = &l->cache[WEIGHT_PADDED];
+    return st->be->ops->copy_columns(st->be, l->spec.outputs, ckk, &l->value[NN_WEIGHT], ckk,
+                                     &l->cache[WEIGHT_PADDED], l->col_rows);
 }
 
 static clcnn_status conv_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                  clcnn_tensor *y)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, ckk = l->in.c * l->spec.kh * l->spec.kw;
+    int f = l->spec.outputs, rows = l->col_rows;
     int p = l->win.oh * l->win.ow;
-    const clcnn_tensor *bias = l->spec.bias ? &l->value[NN_BIAS] : NULL;
+    const clcnn_tensor *bias = l->spec.bias ? &l->value[NN_BIAS] : NULL, *wr;
+    NN_TRY(padded_weight(l, st, &wr));
     for (int n0 = 0; n0 < st->n; n0 += l->chunk) {
         int nb = st->n - n0 < l->chunk ? st->n - n0 : l->chunk;
         int cols = nb * p;
-        clcnn_tensor col = nn_matrix_view(&st->scratch->col, ckk, cols);
+        clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
-        NN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, &col));
-        NN_TRY(ops->gemm(st->be, 0, 0, f, cols, ckk, 1.0f, &l->value[NN_WEIGHT], 0, ckk, &col, 0,
-                         cols, 0.0f, &cnp, 0, cols));
+        NN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, rows, &col));
+        NN_TRY(ops->gemm(st->be, 0, 0, f, cols, rows, 1.0f, wr, 0, rows, &col, 0, cols, 0.0f,
+                         &cnp, 0, cols));
         NN_TRY(ops->cnp_to_nchw(st->be, &cnp, bias, n0, nb, y));
     }
     return CLCNN_OK;
@@ -54,23 +84,29 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                                   int need_dx)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, ckk = l->in.c * l->spec.kh * l->spec.kw;
+    int f = l->spec.outputs, ckk = l->in.c * l->spec.kh * l->spec.kw, rows = l->col_rows;
     int p = l->win.oh * l->win.ow;
+    const clcnn_tensor *wr;
+    NN_TRY(padded_weight(l, st, &wr));
+    clcnn_tensor *dwr = rows == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
     for (int n0 = 0; n0 < st->n; n0 += l->chunk) {
         int nb = st->n - n0 < l->chunk ? st->n - n0 : l->chunk;
         int cols = nb * p;
-        clcnn_tensor col = nn_matrix_view(&st->scratch->col, ckk, cols);
+        clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
+        clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, rows);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         NN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
-        NN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, &col));
-        NN_TRY(ops->gemm(st->be, 0, 1, f, ckk, cols, 1.0f, &cnp, 0, cols, &col, 0, cols,
-                         n0 == 0 ? 0.0f : 1.0f, &l->grad[NN_WEIGHT], 0, ckk));
+        NN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, rows, &colt));
+        NN_TRY(ops->gemm(st->be, 0, 0, f, rows, cols, 1.0f, &cnp, 0, cols, &colt, 0, rows,
+                         n0 == 0 ? 0.0f : 1.0f, dwr, 0, rows));
         if (!need_dx)
             continue;
-        NN_TRY(ops->gemm(st->be, 1, 0, ckk, cols, f, 1.0f, &l->value[NN_WEIGHT], 0, ckk, &cnp, 0,
-                         cols, 0.0f, &col, 0, cols));
+        NN_TRY(ops->gemm(st->be, 1, 0, rows, cols, f, 1.0f, wr, 0, rows, &cnp, 0, cols, 0.0f,
+                         &col, 0, cols));
         NN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
+    if (rows > ckk)
+        NN_TRY(ops->copy_columns(st->be, f, ckk, dwr, rows, &l->grad[NN_WEIGHT], ckk));
     if (l->spec.bias)
         NN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
     return CLCNN_OK;

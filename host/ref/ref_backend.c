@@ -60,6 +60,7 @@ static clcnn_status create(const clcnn_backend_ops *ops, const char *name, size_
     be->ops = ops;
     be->name = name;
     be->real_size = real_size;
+    be->gemm_multiple = 1; /* the blocked GEMM pads its packed copies itself */
     *out = be;
     return CLCNN_OK;
 }

@@ -108,15 +108,30 @@ typedef struct clcnn_backend_ops {
                          const clcnn_tensor *b, size_t b_offset, int ldb, float beta,
                          clcnn_tensor *c, size_t c_offset, int ldc);
 
+    /* dst (rows x dst_ld, packed) = the first cols columns of src (rows x
+     * src_ld, packed), each row followed by zeros up to dst_ld: pads a matrix
+     * with zero columns (cols = src_ld < dst_ld) or crops it (cols = dst_ld <
+     * src_ld). */
+    clcnn_status (*copy_columns)(clcnn_backend *be, int rows, int cols, const clcnn_tensor *src,
+                                 int src_ld, clcnn_tensor *dst, int dst_ld);
+
     /* ---- convolution building blocks ----
      * Images n0 .. n0+nb-1 of the NCHW tensor x take part (so a large batch can
      * be processed in chunks). col is a (C*KH*KW) x (nb*OH*OW) matrix: row
      * (c*KH + i)*KW + j, column (n-n0)*OH*OW + oy*OW + ox.
      * Decision: col (and cnp below) is packed, leading dimension nb*OH*OW (nb*P),
      * from element 0, whatever its tensor's shape; the tensor may be larger
-     * (sized for the largest chunk). */
+     * (sized for the largest chunk). rows >= C*KH*KW is col's row count: the
+     * rows past C*KH*KW are written as zeros (GEMM padding, see gemm_multiple). */
     clcnn_status (*im2col)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
-                           int n0, int nb, clcnn_tensor *col);
+                           int n0, int nb, int rows, clcnn_tensor *col);
+    /* The transpose of im2col's col: colt is (nb*OH*OW) x row_len, packed,
+     * colt[q][r] = col[r][q] for r < C*KH*KW and 0 for C*KH*KW <= r < row_len.
+     * The weight gradient reads it: dW = cnp * colt is a GEMM whose operands
+     * both run along the image positions, the form GEMM libraries read
+     * without a transposed copy. */
+    clcnn_status (*im2row)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
+                           int n0, int nb, int row_len, clcnn_tensor *colt);
     /* dx images n0..n0+nb-1 = sum of the col entries that came from each pixel
      * (the adjoint of im2col; overwrites those images of dx). */
     clcnn_status (*col2im)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *col,
@@ -262,6 +277,10 @@ struct clcnn_backend {
     const clcnn_backend_ops *ops;
     const char *name;          /* "ref", "ref64", "cl" */
     size_t real_size;          /* sizeof(float) or sizeof(double) */
+    /* GEMM dimensions that are a multiple of this run without the padded
+     * copies a GEMM library makes of other operands; convolutions pad their
+     * im2col rows (C*KH*KW) to it. 1: no padding. */
+    int gemm_multiple;
     clcnn_backend_counters counters;
     void *impl;                /* backend-private state */
 };
@@ -274,6 +293,12 @@ clcnn_status clcnn_backend_ref64_create(clcnn_backend **out);
 void clcnn_backend_destroy(clcnn_backend *be);
 /* Wait for all enqueued work. */
 clcnn_status clcnn_backend_finish(clcnn_backend *be);
+
+/* n rounded up to a multiple of multiple (>= 1): GEMM padding. */
+static inline int clcnn_round_up(int n, int multiple)
+{
+    return (n + multiple - 1) / multiple * multiple;
+}
 
 /* Counter-based random numbers for dropout, identical on every backend:
  * a 32-bit hash of (seed, step, index). */

@@ -42,7 +42,9 @@ typedef enum clcnn_op_kind {
     CLCNN_OP_OPTIMIZER,
     CLCNN_OP_NORMALIZE_U8,
     CLCNN_OP_GN_FWD,        /* groupnorm_forward; kind = groups */
-    CLCNN_OP_GN_BWD         /* groupnorm_backward; kind = groups */
+    CLCNN_OP_GN_BWD,        /* groupnorm_backward; kind = groups */
+    CLCNN_OP_IM2ROW,
+    CLCNN_OP_COPY_COLUMNS   /* n rows, c columns copied, from rows of h into rows of w */
 } clcnn_op_kind;
 
 /* Case flags. */
@@ -64,6 +66,7 @@ typedef struct clcnn_op_case {
     int k, s, p;       /* window ops: square window size, stride, padding */
     double tolerance;  /* largest normalized error that passes */
     int quick;         /* member of the quick subset */
+    int pad_rows;      /* im2col, im2row: zero rows past C*K*K (GEMM padding) */
 } clcnn_op_case;
 
 /* The table. */
