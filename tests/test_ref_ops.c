@@ -221,6 +221,20 @@ END_TEST
 
 /* ---------------- convolution blocks ---------------- */
 
+/* im2col of the 3x3 image 1..9, window 3x3, stride 1, padding 1: row (i, j) =
+ * kernel offset, column (oy, ox): x[oy+i-1][ox+j-1], 0 outside. */
+static const float window3x3_col[81] = {
+    0, 0, 0, 0, 1, 2, 0, 4, 5, /* (0,0) */
+    0, 0, 0, 1, 2, 3, 4, 5, 6, /* (0,1) */
+    0, 0, 0, 2, 3, 0, 5, 6, 0, /* (0,2) */
+    0, 1, 2, 0, 4, 5, 0, 7, 8, /* (1,0) */
+    1, 2, 3, 4, 5, 6, 7, 8, 9, /* (1,1) */
+    2, 3, 0, 5, 6, 0, 8, 9, 0, /* (1,2) */
+    0, 4, 5, 0, 7, 8, 0, 0, 0, /* (2,0) */
+    4, 5, 6, 7, 8, 9, 0, 0, 0, /* (2,1) */
+    5, 6, 0, 8, 9, 0, 0, 0, 0, /* (2,2) */
+};
+
 START_TEST(im2col_pad1_known_answer)
 {
     create_backend(_i);
@@ -229,19 +243,7 @@ START_TEST(im2col_pad1_known_answer)
     clcnn_tensor x = make_real(1, 1, 3, 3, (const float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
     clcnn_tensor col = make_real(1, 1, 9, 9, NULL);
     ck_assert_int_eq(be->ops->im2col(be, &win, &x, 0, 1, 9, &col), CLCNN_OK);
-    /* Row (i, j) = kernel offset, column (oy, ox): x[oy+i-1][ox+j-1], 0 outside. */
-    const float expected[81] = {
-        0, 0, 0, 0, 1, 2, 0, 4, 5, /* (0,0) */
-        0, 0, 0, 1, 2, 3, 4, 5, 6, /* (0,1) */
-        0, 0, 0, 2, 3, 0, 5, 6, 0, /* (0,2) */
-        0, 1, 2, 0, 4, 5, 0, 7, 8, /* (1,0) */
-        1, 2, 3, 4, 5, 6, 7, 8, 9, /* (1,1) */
-        2, 3, 0, 5, 6, 0, 8, 9, 0, /* (1,2) */
-        0, 4, 5, 0, 7, 8, 0, 0, 0, /* (2,0) */
-        4, 5, 6, 7, 8, 9, 0, 0, 0, /* (2,1) */
-        5, 6, 0, 8, 9, 0, 0, 0, 0, /* (2,2) */
-    };
-    expect_real(&col, expected);
+    expect_real(&col, window3x3_col);
     /* col2im of all ones counts the windows covering each pixel:
      * 4 at the corners, 6 on the edges, 9 in the middle. */
     ck_assert_int_eq(be->ops->fill(be, &col, 1.0f), CLCNN_OK);
@@ -249,6 +251,56 @@ START_TEST(im2col_pad1_known_answer)
     expect_real(&x, (const float[]){4, 6, 4, 6, 9, 6, 4, 6, 4});
     clcnn_tensor_free(&x);
     clcnn_tensor_free(&col);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(padded_im2col_and_im2row_known_answer)
+{
+    create_backend(_i);
+    clcnn_window win;
+    ck_assert_int_eq(clcnn_window_init(&win, 1, 3, 3, 3, 3, 1, 1, 1, 1), CLCNN_OK);
+    clcnn_tensor x = make_real(1, 1, 3, 3, (const float[]){1, 2, 3, 4, 5, 6, 7, 8, 9});
+    float junk[11 * 9], expected[11 * 9];
+    for (int i = 0; i < 11 * 9; i++)
+        junk[i] = -7;
+    /* im2col with 11 rows: the 9 of the window, then 2 rows of zeros */
+    clcnn_tensor col = make_real(1, 1, 11, 9, junk);
+    ck_assert_int_eq(be->ops->im2col(be, &win, &x, 0, 1, 11, &col), CLCNN_OK);
+    memset(expected, 0, sizeof expected);
+    memcpy(expected, window3x3_col, sizeof window3x3_col);
+    expect_real(&col, expected);
+    /* im2row with rows of 11: the transpose, each row ending in 2 zeros */
+    clcnn_tensor colt = make_real(1, 1, 9, 11, junk);
+    ck_assert_int_eq(be->ops->im2row(be, &win, &x, 0, 1, 11, &colt), CLCNN_OK);
+    memset(expected, 0, sizeof expected);
+    for (int r = 0; r < 9; r++)
+        for (int q = 0; q < 9; q++)
+            expected[q * 11 + r] = window3x3_col[r * 9 + q];
+    expect_real(&colt, expected);
+    ck_assert_int_eq(be->ops->im2row(be, &win, &x, 0, 1, 8, &colt), CLCNN_ERR_ARG);
+    clcnn_tensor_free(&x);
+    clcnn_tensor_free(&col);
+    clcnn_tensor_free(&colt);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+START_TEST(copy_columns_pads_and_crops)
+{
+    create_backend(_i);
+    clcnn_tensor w = make_real(1, 1, 2, 3, (const float[]){1, 2, 3, 4, 5, 6});
+    clcnn_tensor padded = make_real(1, 1, 2, 5, (const float[]){9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+    ck_assert_int_eq(be->ops->copy_columns(be, 2, 3, &w, 3, &padded, 5), CLCNN_OK);
+    expect_real(&padded, (const float[]){1, 2, 3, 0, 0, 4, 5, 6, 0, 0});
+    clcnn_tensor cropped = make_real(1, 1, 2, 2, NULL);
+    ck_assert_int_eq(be->ops->copy_columns(be, 2, 2, &padded, 5, &cropped, 2), CLCNN_OK);
+    expect_real(&cropped, (const float[]){1, 2, 4, 5});
+    /* more columns than a destination row holds */
+    ck_assert_int_eq(be->ops->copy_columns(be, 2, 3, &padded, 5, &cropped, 2), CLCNN_ERR_ARG);
+    clcnn_tensor_free(&w);
+    clcnn_tensor_free(&padded);
+    clcnn_tensor_free(&cropped);
     clcnn_backend_destroy(be);
 }
 END_TEST
@@ -477,6 +529,8 @@ static Suite *ref_ops_suite(void)
 
     TCase *conv = tcase_create("conv_pool");
     tcase_add_loop_test(conv, im2col_pad1_known_answer, 0, 2);
+    tcase_add_loop_test(conv, padded_im2col_and_im2row_known_answer, 0, 2);
+    tcase_add_loop_test(conv, copy_columns_pads_and_crops, 0, 2);
     tcase_add_loop_test(conv, cnp_reshapes_and_bias, 0, 2);
     tcase_add_loop_test(conv, maxpool_ties_go_to_first, 0, 2);
     tcase_add_loop_test(conv, maxpool_padding_never_wins_and_overlaps_sum, 0, 2);
