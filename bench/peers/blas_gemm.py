@@ -5,7 +5,10 @@ its tuned and untuned CLBlast figures on a CPU device.
 
 Shapes are row-major C = op(A) op(B), written as `clcnn tune` and `clcnn bench`
 print them: NN 64x32768x800 (m x n x k, op = T for a transposed operand).
-Default: the `cifar` net's GEMMs at batch 128. Each figure is the median
+Default: the `cifar` net's GEMMs at batch 128 as the layers run them, at
+their unpadded sizes (on OpenCL clcnn pads C*KH*KW to a multiple of 64, so
+its GFLOP/s on a padded shape times C*KH*KW / padded is the useful rate to set
+beside these). Each figure is the median
 (min .. max) of --iters runs after one untimed run. The thread count is
 OpenBLAS's (OPENBLAS_NUM_THREADS; default: every CPU).
 
@@ -16,8 +19,8 @@ import statistics
 import sys
 import time
 
-CIFAR_B128 = ("NN 32x131072x75, NT 32x75x131072, NN 64x32768x800, NT 64x800x32768, "
-              "TN 800x32768x64, NN 128x8192x1600, NT 128x1600x8192, TN 1600x8192x128, "
+CIFAR_B128 = ("NN 32x131072x75, NN 32x75x131072, NN 64x32768x800, NN 64x800x32768, "
+              "TN 800x32768x64, NN 128x8192x1600, NN 128x1600x8192, TN 1600x8192x128, "
               "NT 128x256x2048, TN 256x2048x128, NN 128x2048x256")
 
 
