@@ -85,7 +85,9 @@ static clcnn_status transpose(clcnn_backend *be, cl_mem in, size_t offset, int r
 
 int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b)
 {
-    return !is_gpu && !trans_a && trans_b;
+    if (is_gpu)
+        return 0;
+    return (trans_a ? 0 : CLCNN_PRETRANSPOSE_A) | (trans_b ? CLCNN_PRETRANSPOSE_B : 0);
 }
 
 clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, int n, int k,
@@ -108,21 +110,26 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     clcnn_cl *cl = clcnn_cl_of(be);
     cl_mem am = clcnn_cl_mem(a), bm = clcnn_cl_mem(b);
     int ta = trans_a, tb = trans_b;
-    if (clcnn_cl_gemm_pretransposes(cl->info.is_gpu, trans_a, trans_b)) {
-        /* A*B^T as (A^T)^T * (B^T), with A^T and B^T transposed here, packed
-         * at offset 0: CLBlast then uses both as they are, where it would
-         * transpose both through its own kernels (slow on CPU devices). */
-        cl_mem at = NULL, bt = NULL;
+    /* An operand CLBlast would transpose through its own kernels (slow on
+     * CPU devices) is transposed here instead, packed at offset 0: A to
+     * A^T (k x m), B to B^T (k x n), the orientation its GEMM kernel reads. */
+    int pretranspose = clcnn_cl_gemm_pretransposes(cl->info.is_gpu, trans_a, trans_b);
+    if (pretranspose & CLCNN_PRETRANSPOSE_A) {
+        cl_mem at = NULL;
         CL_OPS_TRY(scratch(be, 0, (size_t)m * k, &at));
-        CL_OPS_TRY(scratch(be, 1, (size_t)n * k, &bt));
         CL_OPS_TRY(transpose(be, am, a_offset, m, k, lda, at));
-        CL_OPS_TRY(transpose(be, bm, b_offset, n, k, ldb, bt));
         am = at;
-        bm = bt;
-        a_offset = b_offset = 0;
+        a_offset = 0;
         lda = m;
-        ldb = n;
         ta = 1;
+    }
+    if (pretranspose & CLCNN_PRETRANSPOSE_B) {
+        cl_mem bt = NULL;
+        CL_OPS_TRY(scratch(be, 1, (size_t)n * k, &bt));
+        CL_OPS_TRY(transpose(be, bm, b_offset, n, k, ldb, bt));
+        bm = bt;
+        b_offset = 0;
+        ldb = n;
         tb = 0;
     }
     /* The tuned set of the layer's transpose class, whatever form runs. */

@@ -123,9 +123,10 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
                                      unsigned long long max_alloc_bytes,
                                      clcnn_gemm_shape *shapes, int max_shapes, int *count);
 
-/* The GEMM that CLBlast runs for s on a device: the "cl" backend runs an NT
- * GEMM on devices other than GPUs as TN, after transposing both operands
- * itself (cl_ops_gemm.c); that TN GEMM is what gets tuned and timed. */
+/* The GEMM that CLBlast runs for s on a device: on devices other than GPUs
+ * the "cl" backend runs every GEMM as TN, after transposing the operands
+ * that need it itself (cl_ops_gemm.c); that TN GEMM is what gets tuned and
+ * timed. */
 clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int is_gpu);
 
 /* "NT 64x800x32768" */
