@@ -118,19 +118,21 @@ static int square_window(const clcnn_layer_spec *l)
 }
 
 /* Convolution (layer_conv.c) as the OpenCL backend runs it, with the im2col
- * rows R = C*KH*KW padded to CLCNN_CL_GEMM_MULTIPLE (the reference backend
- * runs the same cases here; its own network pads nothing). Per chunk of nb
- * images: forward im2col, GEMM NN, cnp_to_nchw (+ bias); backward
- * nchw_to_cnp, im2row, GEMM NN (dW) and, past the first layer, GEMM TN and
- * col2im (dx); once per pass the weight padding (and in backward the
- * gradient's cropping) when R > C*KH*KW, and bias_backward. The chunks are
- * timed as full ones (a last, partial chunk counts as full). */
+ * rows padded to CLCNN_CL_GEMM_MULTIPLE_MK and the im2row rows to
+ * CLCNN_CL_GEMM_MULTIPLE_N (the reference backend runs the same cases here;
+ * its own network pads nothing). Per chunk of nb images: forward im2col,
+ * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW)
+ * and, past the first layer, GEMM TN and col2im (dx); once per pass the
+ * weight's padding (before the GEMMs that read it) and the weight
+ * gradient's cropping, where padded, and bias_backward. The chunks are timed
+ * as full ones (a last, partial chunk counts as full). */
 static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;
     int f = l->outputs, ckk = L->in.c * l->kh * l->kw, p = L->out.h * L->out.w;
-    int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE);
-    size_t per_image = (size_t)rows * p * sizeof(float);
+    int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_MK);
+    int len = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_N);
+    size_t per_image = (size_t)(rows > len ? rows : len) * p * sizeof(float);
     size_t fit = budget / per_image;
     int nb = fit < 1 ? 1 : fit > (size_t)L->in.n ? L->in.n : (int)fit;
     int times = (L->in.n + nb - 1) / nb;
@@ -142,8 +144,9 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     int cols = nb * p;
     clcnn_op_case im2col = window_case(CLCNN_OP_IM2COL, in, l);
     clcnn_op_case im2row = window_case(CLCNN_OP_IM2ROW, in, l);
-    im2col.pad_rows = im2row.pad_rows = rows - ckk;
-    if (rows > ckk) /* the padded weight */
+    im2col.pad_rows = rows - ckk;
+    im2row.pad_rows = len - ckk;
+    if (rows > ckk && (!backward || !L->first)) /* the padded weight */
         add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, ckk, rows)));
     if (!backward) {
         snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name, f,
@@ -156,19 +159,19 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     }
     add_case_times(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out), times);
     add_case_times(row, im2row, times);
-    add_case_times(row, gemm_case(0, f, rows, cols), times);
+    add_case_times(row, gemm_case(0, f, len, cols), times);
     if (L->first) {
         snprintf(row->label, sizeof row->label, "%s bwd (im2row+gemm %dx%dx%d%s)", L->name, f,
-                 rows, cols, chunks);
+                 len, cols, chunks);
     } else {
         snprintf(row->label, sizeof row->label,
-                 "%s bwd (im2row+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, rows, cols,
+                 "%s bwd (im2row+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, len, cols,
                  rows, cols, f, chunks);
         add_case_times(row, gemm_case(CLCNN_OPF_TRANS_A, rows, cols, f), times);
         add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
-    if (rows > ckk) /* the gradient cropped */
-        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, rows, ckk)));
+    if (len > ckk) /* the gradient cropped */
+        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, len, ckk)));
     if (l->bias) /* once over the whole batch, not per chunk */
         add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
     return CLCNN_OK;

@@ -87,8 +87,8 @@ START_TEST(json_has_every_figure)
                   "no device name: %.500s", json);
 
     /* per op: layer rows and GEMM rows with a rate on both paths */
-    /* conv1's 75 im2col rows run padded to CLCNN_CL_GEMM_MULTIPLE (64): 128 */
-    ck_assert_msg(strstr(json, "\"label\": \"conv1 fwd (im2col+gemm 10x4096x128)\""),
+    /* conv1's 75 im2col rows run padded to CLCNN_CL_GEMM_MULTIPLE_MK (32): 96 */
+    ck_assert_msg(strstr(json, "\"label\": \"conv1 fwd (im2col+gemm 10x4096x96)\""),
                   "no conv1 fwd row: %.3000s", json);
     ck_assert_msg(strstr(json, "\"label\": \"conv2 bwd ("), "no conv2 bwd row");
     ck_assert_msg(strstr(json, "\"label\": \"optimizer (adam, 8 tensors)\""),

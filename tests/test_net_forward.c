@@ -37,16 +37,18 @@ static float *random_floats(size_t count, unsigned seed)
     return v;
 }
 
-/* A net of spec on a new backend (ref or ref64) whose convolutions pad their
- * im2col rows to gemm_multiple, with a random input batch of `images` and a
- * random dlogits of as many rows. */
+/* A net of spec on a new backend (ref or ref64) with the GEMM multiples its
+ * convolutions pad to (clcnn/backend.h), a random input batch of `images`
+ * and a random dlogits of as many rows. */
 static void fixture_open_padded(fixture *f, int use_ref64, const char *text, int batch,
-                                int images, const clcnn_net_options *opts, int gemm_multiple)
+                                int images, const clcnn_net_options *opts, int multiple_mk,
+                                int multiple_n)
 {
     memset(f, 0, sizeof *f);
     ck_assert_int_eq(use_ref64 ? clcnn_backend_ref64_create(&f->be) : clcnn_backend_ref_create(&f->be),
                      CLCNN_OK);
-    f->be->gemm_multiple = gemm_multiple;
+    f->be->gemm_multiple_mk = multiple_mk;
+    f->be->gemm_multiple_n = multiple_n;
     ck_assert_msg(clcnn_model_spec_parse(text, "test", &f->spec) == CLCNN_OK, "%s",
                   clcnn_last_error());
     ck_assert_msg(clcnn_net_create_ex(f->be, &f->spec, batch, 42, opts, &f->net) == CLCNN_OK, "%s",
@@ -67,7 +69,7 @@ static void fixture_open_padded(fixture *f, int use_ref64, const char *text, int
 static void fixture_open(fixture *f, int use_ref64, const char *text, int batch, int images,
                          const clcnn_net_options *opts)
 {
-    fixture_open_padded(f, use_ref64, text, batch, images, opts, 1);
+    fixture_open_padded(f, use_ref64, text, batch, images, opts, 1, 1);
 }
 
 static void fixture_close(fixture *f)
@@ -181,6 +183,9 @@ START_TEST(partial_batch_matches_a_net_of_that_size)
 }
 END_TEST
 
+/* Two convolutions (C*KH*KW = 18 and 27), the second with stride 2. */
+static const char *two_convs_text = "input 2 9 9\nconv 3 3 pad=1\nrelu\nconv 4 3 stride=2\nfc 4\n";
+
 START_TEST(chunked_convolution_matches_one_chunk)
 {
     /* A 1-byte budget forces one image per im2col chunk, so the weight
@@ -188,26 +193,24 @@ START_TEST(chunked_convolution_matches_one_chunk)
      * differs: in double, agreement to 1e-12 relative. */
     clcnn_net_options one_image = {1};
     fixture whole, chunked;
-    const char *text = "input 2 9 9\nconv 3 3 pad=1\nrelu\nconv 4 3 stride=2\nfc 4\n";
-    fixture_open(&whole, 1, text, 6, 6, NULL);
-    fixture_open(&chunked, 1, text, 6, 6, &one_image);
+    fixture_open(&whole, 1, two_convs_text, 6, 6, NULL);
+    fixture_open(&chunked, 1, two_convs_text, 6, 6, &one_image);
     expect_same_training_pass(&whole, &chunked, 6, 1e-12);
 }
 END_TEST
 
 START_TEST(padded_convolution_matches_unpadded)
 {
-    /* The OpenCL backend pads the im2col rows (C*KH*KW) with zeros, and the
-     * weight with zero columns, to a multiple of 64; here the reference runs
-     * the same code with multiples of 16 (18 and 27 rows -> 32), in chunks
-     * of one image so that the padded weight gradient accumulates over GEMMs
-     * before it is cropped. Padding adds only zero terms: in double,
-     * agreement to 1e-12 relative. */
+    /* The OpenCL backend pads C*KH*KW (im2col rows, weight columns) to a
+     * multiple of 32 and the im2row rows to one of 64; here the reference
+     * runs the same code with multiples of 8 (18 -> 24, 27 -> 32) and 16
+     * (-> 32), in chunks of one image so that the padded weight gradient
+     * accumulates over GEMMs before it is cropped. Padding adds only zero
+     * terms: in double, agreement to 1e-12 relative. */
     clcnn_net_options one_image = {1};
     fixture plain, padded;
-    const char *text = "input 2 9 9\nconv 3 3 pad=1\nrelu\nconv 4 3 stride=2\nfc 4\n";
-    fixture_open(&plain, 1, text, 6, 6, NULL);
-    fixture_open_padded(&padded, 1, text, 6, 6, &one_image, 16);
+    fixture_open(&plain, 1, two_convs_text, 6, 6, NULL);
+    fixture_open_padded(&padded, 1, two_convs_text, 6, 6, &one_image, 8, 16);
     expect_same_training_pass(&plain, &padded, 6, 1e-12);
 }
 END_TEST

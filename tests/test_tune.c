@@ -72,27 +72,30 @@ START_TEST(shapes_of_the_cifar_net)
     ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 0, s, CLCNN_TUNE_MAX_SHAPES, &n),
                      CLCNN_OK);
     /* conv1: forward and dW only (no input gradient); conv2, conv3, fc1: all
-     * three; fc2: all three. The im2col rows (C*KH*KW) are padded to
-     * CLCNN_CL_GEMM_MULTIPLE (64): conv1 75 -> 128, conv2 800 -> 832. */
+     * three; fc2: all three. C*KH*KW is padded to CLCNN_CL_GEMM_MULTIPLE_MK
+     * (32) as a k or m, to CLCNN_CL_GEMM_MULTIPLE_N (64) as an n: conv1's 75
+     * to 96 and 128, conv2's 800 to 800 and 832. */
     ck_assert_int_eq(n, 2 + 3 + 3 + 3 + 3);
     ck_assert(s[0].trans_a == 0 && s[0].trans_b == 0 && s[0].m == 32 && s[0].n == 131072 &&
-              s[0].k == 128 && s[0].calls == 1);
+              s[0].k == 96 && s[0].calls == 1);
     /* dW = cnp * colt: both operands stored along the image positions */
     ck_assert(s[1].trans_a == 0 && s[1].trans_b == 0 && s[1].m == 32 && s[1].n == 128 &&
               s[1].k == 131072);
-    ck_assert(s[2].m == 64 && s[2].n == 32768 && s[2].k == 832);
-    ck_assert(s[4].trans_a == 1 && s[4].trans_b == 0 && s[4].m == 832 && s[4].n == 32768 &&
+    ck_assert(s[2].m == 64 && s[2].n == 32768 && s[2].k == 800);
+    ck_assert(s[3].m == 64 && s[3].n == 832 && s[3].k == 32768);
+    ck_assert(s[4].trans_a == 1 && s[4].trans_b == 0 && s[4].m == 800 && s[4].n == 32768 &&
               s[4].k == 64);
     ck_assert(s[5].m == 128 && s[5].n == 8192 && s[5].k == 1600);
     ck_assert(s[8].trans_a == 0 && s[8].trans_b == 1 && s[8].m == 128 && s[8].n == 256 &&
               s[8].k == 2048);
-    /* An im2col budget of 5 conv2 images (832 x 256 floats each) splits
-     * conv2 into 25 full chunks and one of 3. */
+    /* An im2col budget of 5 conv2 images (the larger of its 800 x 256 im2col
+     * and 256 x 832 im2row floats each) splits conv2 into 25 full chunks and
+     * one of 3. */
     ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 5ull * 832 * 256 * 4, s,
                                              CLCNN_TUNE_MAX_SHAPES, &n), CLCNN_OK);
     int found = 0;
     for (int i = 0; i < n; i++) {
-        if (s[i].trans_a == 0 && s[i].trans_b == 0 && s[i].m == 64 && s[i].k == 832)
+        if (s[i].trans_a == 0 && s[i].trans_b == 0 && s[i].m == 64 && s[i].k == 800)
             found |= (s[i].n == 5 * 256 && s[i].calls == 25) ? 1 : (s[i].n == 3 * 256) ? 2 : 4;
     }
     ck_assert_int_eq(found, 3);

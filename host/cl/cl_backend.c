@@ -72,7 +72,8 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
     be->ops = &cl_ops;
     be->name = "cl";
     be->real_size = sizeof(float);
-    be->gemm_multiple = CLCNN_CL_GEMM_MULTIPLE;
+    be->gemm_multiple_mk = CLCNN_CL_GEMM_MULTIPLE_MK;
+    be->gemm_multiple_n = CLCNN_CL_GEMM_MULTIPLE_N;
     be->impl = &state->cl;
     *out = be;
     return CLCNN_OK;

@@ -83,6 +83,20 @@ static clcnn_status transpose(clcnn_backend *be, cl_mem in, size_t offset, int r
     return cl_launch_elements(be, k, name, tiles);
 }
 
+/* Replace the rows x cols operand at *mem + *offset (leading dimension *ld)
+ * by its transpose, packed in scratch slot. */
+static clcnn_status transpose_operand(clcnn_backend *be, int slot, int rows, int cols,
+                                      cl_mem *mem, size_t *offset, int *ld)
+{
+    cl_mem t = NULL;
+    CL_OPS_TRY(scratch(be, slot, (size_t)rows * cols, &t));
+    CL_OPS_TRY(transpose(be, *mem, *offset, rows, cols, *ld, t));
+    *mem = t;
+    *offset = 0;
+    *ld = rows;
+    return CLCNN_OK;
+}
+
 int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b)
 {
     if (is_gpu)
@@ -115,21 +129,11 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
      * A^T (k x m), B to B^T (k x n), the orientation its GEMM kernel reads. */
     int pretranspose = clcnn_cl_gemm_pretransposes(cl->info.is_gpu, trans_a, trans_b);
     if (pretranspose & CLCNN_PRETRANSPOSE_A) {
-        cl_mem at = NULL;
-        CL_OPS_TRY(scratch(be, 0, (size_t)m * k, &at));
-        CL_OPS_TRY(transpose(be, am, a_offset, m, k, lda, at));
-        am = at;
-        a_offset = 0;
-        lda = m;
+        CL_OPS_TRY(transpose_operand(be, 0, m, k, &am, &a_offset, &lda));
         ta = 1;
     }
     if (pretranspose & CLCNN_PRETRANSPOSE_B) {
-        cl_mem bt = NULL;
-        CL_OPS_TRY(scratch(be, 1, (size_t)n * k, &bt));
-        CL_OPS_TRY(transpose(be, bm, b_offset, n, k, ldb, bt));
-        bm = bt;
-        b_offset = 0;
-        ldb = n;
+        CL_OPS_TRY(transpose_operand(be, 1, n, k, &bm, &b_offset, &ldb));
         tb = 0;
     }
     /* The tuned set of the layer's transpose class, whatever form runs. */

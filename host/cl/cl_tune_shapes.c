@@ -34,13 +34,14 @@ static clcnn_status add(shape_list *l, int trans_a, int trans_b, int m, int n, i
 }
 
 /* A chunk of a conv layer, cols = nb*P image positions, run `calls` times
- * (layer_conv.c; rows: C*KH*KW padded to CLCNN_CL_GEMM_MULTIPLE). */
-static clcnn_status add_conv_chunk(shape_list *l, int f, int rows, int cols, int need_dx,
-                                   int calls)
+ * (layer_conv.c): rows and len are C*KH*KW padded to the OpenCL backend's
+ * CLCNN_CL_GEMM_MULTIPLE_MK and _N. */
+static clcnn_status add_conv_chunk(shape_list *l, int f, int rows, int len, int cols,
+                                   int need_dx, int calls)
 {
     clcnn_status st = add(l, 0, 0, f, cols, rows, calls);       /* cnp = W * col */
     if (st == CLCNN_OK)
-        st = add(l, 0, 0, f, rows, cols, calls);                /* dW = cnp * colt */
+        st = add(l, 0, 0, f, len, cols, calls);                 /* dW = cnp * colt */
     if (st == CLCNN_OK && need_dx)
         st = add(l, 1, 0, rows, cols, f, calls);                /* col = W^T * cnp */
     return st;
@@ -66,15 +67,17 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
         const clcnn_layer_spec *s = &spec->layers[i];
         int need_dx = i > 0;
         if (s->kind == CLCNN_LAYER_CONV) {
-            int rows = clcnn_round_up(c * s->kh * s->kw, CLCNN_CL_GEMM_MULTIPLE);
-            int p = out[i].h * out[i].w;
-            unsigned long long per_image = (unsigned long long)rows * p * sizeof(float);
+            int ckk = c * s->kh * s->kw, p = out[i].h * out[i].w;
+            int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_MK);
+            int len = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_N);
+            unsigned long long per_image =
+                (unsigned long long)(rows > len ? rows : len) * p * sizeof(float);
             unsigned long long fit = budget / per_image;
             int chunk = fit < 1 ? 1 : fit > (unsigned long long)batch ? batch : (int)fit;
             int full = batch / chunk, rest = batch % chunk;
-            st = add_conv_chunk(&l, s->outputs, rows, chunk * p, need_dx, full);
+            st = add_conv_chunk(&l, s->outputs, rows, len, chunk * p, need_dx, full);
             if (st == CLCNN_OK && rest)
-                st = add_conv_chunk(&l, s->outputs, rows, rest * p, need_dx, 1);
+                st = add_conv_chunk(&l, s->outputs, rows, len, rest * p, need_dx, 1);
         } else if (s->kind == CLCNN_LAYER_FC) {
             int in = c * h * w, o = s->outputs;
             st = add(&l, 0, 1, batch, o, in, 1);                /* y = x * W^T */

@@ -62,8 +62,9 @@ struct nn_layer {
     clcnn_shape in, out;        /* n = maximum batch */
     clcnn_window win;           /* conv and pools */
     int chunk;                  /* conv: images per im2col chunk */
-    int col_rows;               /* conv: CKK = C*KH*KW padded to the backend's gemm_multiple */
-    size_t col_per_image;       /* conv: im2col elements per image (col_rows * P) */
+    int col_rows;               /* conv: CKK = C*KH*KW padded to gemm_multiple_mk (im2col) */
+    int colt_row_len;           /* conv: CKK padded to gemm_multiple_n (im2row) */
+    size_t col_per_image;       /* conv: im2col or im2row elements per image (the larger) */
     size_t cnp_per_image;       /* conv: F * P */
     clcnn_tensor y;             /* output, maximum batch */
 
@@ -77,8 +78,9 @@ struct nn_layer {
     clcnn_tensor state[NN_MAX_STATES];
     char state_names[NN_MAX_STATES][32];
 
-    /* batchnorm, groupnorm: saved mean, 1/std; maxpool: argmax; conv with
-     * col_rows > CKK: the weight and its gradient padded to col_rows columns */
+    /* batchnorm, groupnorm: saved mean, 1/std; maxpool: argmax; conv: the
+     * weight padded to col_rows columns and its gradient padded to
+     * colt_row_len columns, where these exceed CKK */
     clcnn_tensor cache[2];
 };
 

@@ -1,55 +1,62 @@
 /* Convolution: im2col over a chunk of images, one GEMM per chunk.
  *
- * Forward, per chunk of nb images (P = OH*OW, CKK = C*KH*KW, R = CKK padded
- * to the backend's gemm_multiple, Wr = W padded to R columns with zeros):
+ * P = OH*OW and CKK = C*KH*KW; R = CKK padded to the backend's
+ * gemm_multiple_mk and Rt = CKK padded to its gemm_multiple_n; Wr = W padded
+ * with zero columns to R. Forward, per chunk of nb images:
  *   col = im2col(x)                       R x nb*P      (rows past CKK zero)
  *   cnp = Wr * col                        F x nb*P
  *   y   = cnp_to_nchw(cnp) + bias
  * Backward, per chunk:
  *   cnp  = nchw_to_cnp(dy)
- *   colt = im2row(x)                      nb*P x R      (col transposed)
- *   dWr += cnp * colt                     F x R         (overwrites on the first chunk)
+ *   colt = im2row(x)                      nb*P x Rt     (col transposed)
+ *   dWt += cnp * colt                     F x Rt        (overwrites on the first chunk)
  *   col  = Wr^T * cnp                     (the column gradient, in place of colt)
  *   dx   = col2im(col)
- * then dW = the first CKK columns of dWr, and db = bias_backward(dy) once.
+ * then dW = the first CKK columns of dWt, and db = bias_backward(dy) once.
  *
- * Every GEMM reads its big operand (col, colt, cnp) along the rows it is
- * stored in and has its dimensions padded, so that a GEMM library needs no
- * transposed or padded copy of it: the weight gradient reads colt rather
- * than col^T for that reason. Without padding (R = CKK: the reference
- * backend) Wr and dWr are W and dW themselves. The chunk size keeps col
- * under the network's byte budget (set by the network before setup).
+ * Every GEMM reads its big operand (col, colt) along the rows it is stored
+ * in, with sizes padded to the backend's multiples, so that a GEMM library
+ * makes no transposed or padded copy of it: the weight gradient reads colt
+ * rather than col^T for that reason. Without padding (the reference
+ * backend) Wr and dWt are W and dW themselves. The chunk size keeps col and
+ * colt under the network's byte budget (set by the network before setup).
  */
 #include "nn/layer.h"
 
 enum { WEIGHT_PADDED = 0, GRAD_PADDED = 1 }; /* cache slots */
+
+static int conv_ckk(const nn_layer *l) { return l->in.c * l->spec.kh * l->spec.kw; }
 
 static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     const clcnn_layer_spec *s = &l->spec;
     NN_TRY(clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw,
                              s->ph, s->pw));
-    int ckk = l->in.c * s->kh * s->kw;
+    int ckk = conv_ckk(l);
     size_t p = (size_t)l->win.oh * l->win.ow;
-    l->col_rows = clcnn_round_up(ckk, be->gemm_multiple);
-    l->col_per_image = (size_t)l->col_rows * p;
+    l->col_rows = clcnn_round_up(ckk, be->gemm_multiple_mk);
+    l->colt_row_len = clcnn_round_up(ckk, be->gemm_multiple_n);
+    l->col_per_image = (size_t)(l->col_rows > l->colt_row_len ? l->col_rows : l->colt_row_len) * p;
     l->cnp_per_image = (size_t)s->outputs * p;
     NN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
                               clcnn_shape_make(s->outputs, l->in.c, s->kh, s->kw), "weight"));
     if (s->bias)
         NN_TRY(nn_layer_add_param(l, be, NN_BIAS, clcnn_shape_make(1, s->outputs, 1, 1), "bias"));
     if (l->col_rows > ckk)
-        for (int i = 0; i < 2; i++)
-            NN_TRY(clcnn_tensor_alloc(be, &l->cache[i],
-                                      clcnn_shape_make(1, 1, s->outputs, l->col_rows), CLCNN_REAL,
-                                      i == WEIGHT_PADDED ? "padded weight" : "padded gradient"));
+        NN_TRY(clcnn_tensor_alloc(be, &l->cache[WEIGHT_PADDED],
+                                  clcnn_shape_make(1, 1, s->outputs, l->col_rows), CLCNN_REAL,
+                                  "padded weight"));
+    if (l->colt_row_len > ckk)
+        NN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_PADDED],
+                                  clcnn_shape_make(1, 1, s->outputs, l->colt_row_len),
+                                  CLCNN_REAL, "padded weight gradient"));
     return CLCNN_OK;
 }
 
 /* Wr: the weight padded to col_rows columns (W itself when not padded). */
 static clcnn_status padded_weight(nn_layer *l, const nn_step *st, const clcnn_tensor **wr)
 {
-    int ckk = l->in.c * l->spec.kh * l->spec.kw;
+    int ckk = conv_ckk(l);
     *wr = &l->value[NN_WEIGHT];
     if (l->col_rows == ckk)
         return CLCNN_OK;
@@ -84,29 +91,30 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                                   int need_dx)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, ckk = l->in.c * l->spec.kh * l->spec.kw, rows = l->col_rows;
+    int f = l->spec.outputs, ckk = conv_ckk(l), rows = l->col_rows, len = l->colt_row_len;
     int p = l->win.oh * l->win.ow;
-    const clcnn_tensor *wr;
-    NN_TRY(padded_weight(l, st, &wr));
-    clcnn_tensor *dwr = rows == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
+    const clcnn_tensor *wr = NULL;
+    if (need_dx)
+        NN_TRY(padded_weight(l, st, &wr));
+    clcnn_tensor *dwt = len == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
     for (int n0 = 0; n0 < st->n; n0 += l->chunk) {
         int nb = st->n - n0 < l->chunk ? st->n - n0 : l->chunk;
         int cols = nb * p;
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
-        clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, rows);
+        clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, len);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         NN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
-        NN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, rows, &colt));
-        NN_TRY(ops->gemm(st->be, 0, 0, f, rows, cols, 1.0f, &cnp, 0, cols, &colt, 0, rows,
-                         n0 == 0 ? 0.0f : 1.0f, dwr, 0, rows));
+        NN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, len, &colt));
+        NN_TRY(ops->gemm(st->be, 0, 0, f, len, cols, 1.0f, &cnp, 0, cols, &colt, 0, len,
+                         n0 == 0 ? 0.0f : 1.0f, dwt, 0, len));
         if (!need_dx)
             continue;
         NN_TRY(ops->gemm(st->be, 1, 0, rows, cols, f, 1.0f, wr, 0, rows, &cnp, 0, cols, 0.0f,
                          &col, 0, cols));
         NN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
-    if (rows > ckk)
-        NN_TRY(ops->copy_columns(st->be, f, ckk, dwr, rows, &l->grad[NN_WEIGHT], ckk));
+    if (len > ckk)
+        NN_TRY(ops->copy_columns(st->be, f, ckk, dwt, len, &l->grad[NN_WEIGHT], ckk));
     if (l->spec.bias)
         NN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
     return CLCNN_OK;

@@ -60,7 +60,8 @@ static clcnn_status create(const clcnn_backend_ops *ops, const char *name, size_
     be->ops = ops;
     be->name = name;
     be->real_size = real_size;
-    be->gemm_multiple = 1; /* the blocked GEMM pads its packed copies itself */
+    /* the blocked GEMM pads its packed copies itself */
+    be->gemm_multiple_mk = be->gemm_multiple_n = 1;
     *out = be;
     return CLCNN_OK;
 }

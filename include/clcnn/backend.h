@@ -122,7 +122,7 @@ typedef struct clcnn_backend_ops {
      * Decision: col (and cnp below) is packed, leading dimension nb*OH*OW (nb*P),
      * from element 0, whatever its tensor's shape; the tensor may be larger
      * (sized for the largest chunk). rows >= C*KH*KW is col's row count: the
-     * rows past C*KH*KW are written as zeros (GEMM padding, see gemm_multiple). */
+     * rows past C*KH*KW are written as zeros (GEMM padding, see gemm_multiple_mk). */
     clcnn_status (*im2col)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                            int n0, int nb, int rows, clcnn_tensor *col);
     /* The transpose of im2col's col: colt is (nb*OH*OW) x row_len, packed,
@@ -277,10 +277,13 @@ struct clcnn_backend {
     const clcnn_backend_ops *ops;
     const char *name;          /* "ref", "ref64", "cl" */
     size_t real_size;          /* sizeof(float) or sizeof(double) */
-    /* GEMM dimensions that are a multiple of this run without the padded
-     * copies a GEMM library makes of other operands; convolutions pad their
-     * im2col rows (C*KH*KW) to it. 1: no padding. */
-    int gemm_multiple;
+    /* GEMM sizes that run without the padded copies a GEMM library makes of
+     * other operands: m and k multiples of gemm_multiple_mk, n of
+     * gemm_multiple_n (C = op(A) op(B), C m x n). Convolutions pad C*KH*KW
+     * to them: the im2col rows (the forward's k, the input gradient's m) to
+     * gemm_multiple_mk, the im2row rows (the weight gradient's n) to
+     * gemm_multiple_n. 1: no padding. */
+    int gemm_multiple_mk, gemm_multiple_n;
     clcnn_backend_counters counters;
     void *impl;                /* backend-private state */
 };

@@ -45,12 +45,16 @@ clcnn_status clcnn_device_select(const char *spec, const clcnn_device_info *devi
 /* Index of the default device (first GPU, else 0); -1 when count is 0. */
 int clcnn_device_default(const clcnn_device_info *devices, int count);
 
-/* The OpenCL backend's gemm_multiple (clcnn/backend.h). CLBlast's indirect
- * GEMM pads every operand whose dimensions are not multiples of its tile
- * sizes (MWG, NWG, KWG) into a temporary copy first; for an im2col matrix
- * that copy costs as much as the GEMM on a CPU device. 64 is a multiple of
- * every tile size of `clcnn tune`'s grid but one MWG of 128. */
-#define CLCNN_CL_GEMM_MULTIPLE 64
+/* The OpenCL backend's gemm_multiple_mk and gemm_multiple_n (clcnn/backend.h).
+ * CLBlast's indirect GEMM pads every operand whose dimensions are not
+ * multiples of its tile sizes into a temporary copy first; for an im2col
+ * matrix that copy costs as much as the GEMM on a CPU device. The backend
+ * hands CLBlast the column-major transpose of each row-major GEMM, so m
+ * meets the tile NWG, n meets MWG and k meets KWG: `clcnn tune`'s grid has
+ * NWG and KWG of 16 or 32 (but two NWG of 64) and MWG of 32 or 64 (but one
+ * of 128). */
+#define CLCNN_CL_GEMM_MULTIPLE_MK 32
+#define CLCNN_CL_GEMM_MULTIPLE_N 64
 
 /* Create the OpenCL backend on the device named by spec: context, in-order
  * queue with profiling, kernels built, CLBlast ready. */
