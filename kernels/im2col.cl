@@ -1,5 +1,6 @@
-/* Convolution lowering: im2col and its adjoint col2im, as row kernels
- * (common.cl): each work-item writes a run of outputs along a row.
+/* Convolution lowering: im2col, its transpose im2row and the adjoint
+ * col2im; im2col and col2im as row kernels (common.cl): each work-item
+ * writes a run of outputs along a row.
  *
  * col is a rows x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
  * column b*OH*OW + oy*OW + ox for image n0+b; rows past C*KH*KW are zeros
