@@ -240,7 +240,6 @@ static clcnn_status create_tensors(clcnn_op_run *run)
     size_t col_count = (size_t)(cs->c * cs->k * cs->k + cs->pad_rows) * run->nb * run->win.oh *
                        run->win.ow;
     clcnn_shape col = clcnn_shape_make(1, 1, 1, (int)col_count);
-    clcnn_shape cnp = clcnn_shape_make(1, 1, 1, cs->c * run->nb * cs->h * cs->w);
     switch (cs->op) {
     case CLCNN_OP_FILL:
     case CLCNN_OP_SCALE:
@@ -272,7 +271,8 @@ static clcnn_status create_tensors(clcnn_op_run *run)
         return CLCNN_OK;
     case CLCNN_OP_CNP_TO_NCHW:
     case CLCNN_OP_NCHW_TO_CNP:
-        TRY(make_real(run, X, cnp, -1, 1));
+        TRY(make_real(run, X, clcnn_shape_make(1, 1, 1, cs->c * run->nb * cs->h * cs->w), -1,
+                      1));
         TRY(make_real(run, Y, in, -1, 1));
         TRY(make_real(run, DY, per_channel, -1, 1)); /* the bias */
         OUTPUTS(cs->op == CLCNN_OP_CNP_TO_NCHW ? Y : X);
