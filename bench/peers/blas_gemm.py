@@ -6,9 +6,9 @@ its tuned and untuned CLBlast figures on a CPU device.
 Shapes are row-major C = op(A) op(B), written as `clcnn tune` and `clcnn bench`
 print them: NN 64x32768x800 (m x n x k, op = T for a transposed operand).
 Default: the `cifar` net's GEMMs at batch 128 as the layers run them, at
-their unpadded sizes (on OpenCL clcnn pads C*KH*KW to a multiple of 64, so
-its GFLOP/s on a padded shape times C*KH*KW / padded is the useful rate to set
-beside these). Each figure is the median
+their unpadded sizes (on OpenCL clcnn pads C*KH*KW to a multiple of 32 or
+64, so its GFLOP/s on a padded shape times C*KH*KW / padded is the useful rate
+to set beside these). Each figure is the median
 (min .. max) of --iters runs after one untimed run. The thread count is
 OpenBLAS's (OPENBLAS_NUM_THREADS; default: every CPU).
 

@@ -92,7 +92,7 @@ static const clcnn_op_case cases[] = {
     WINDOW_CASES(CLCNN_OP_IM2COL, TOL_EXACT),
     WINDOW_CASES(CLCNN_OP_COL2IM, TOL_EXACT),
     WINDOW_CASES(CLCNN_OP_IM2ROW, TOL_EXACT),
-    /* rows padded for the GEMMs: conv1 of the cifar net (75 -> 128), odd ones */
+    /* rows padded for the GEMMs: conv1 of the cifar net (75 -> 128), an odd pad */
     WINPAD(CLCNN_OP_IM2COL, 5, 1, 2, 2, 3, 32, 32, 53, 0),
     WINPAD(CLCNN_OP_IM2COL, 3, 2, 1, 2, 5, 7, 5, 3, 1),
     WINPAD(CLCNN_OP_IM2ROW, 5, 1, 2, 2, 3, 32, 32, 53, 0),

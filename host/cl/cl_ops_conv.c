@@ -2,6 +2,7 @@
  * (kernels/im2col.cl), the CNP <-> NCHW layout changes, the GEMM operand
  * padding (copy_columns) and the bias ops (kernels/layout.cl). */
 #include "cl/cl_ops.h"
+#include "core/op_args.h"
 
 /* The 11 geometry arguments of im2col_kernel and col2im_kernel, in order. */
 #define WINDOW_ARGS(win)                                                                          \
@@ -23,10 +24,7 @@ static clcnn_status check_col(clcnn_backend *be, const char *op, const clcnn_win
 {
     CL_OPS_TRY(cl_check_window_tensor(be, op, win, x, CLCNN_REAL, 0));
     CL_OPS_TRY(cl_check_images(op, x, n0, nb));
-    int ckk = win->c * win->kh * win->kw;
-    if (rows < ckk)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d rows for a %d-row column matrix (C*KH*KW)", op,
-                          rows, ckk);
+    CL_OPS_TRY(clcnn_op_check_col_rows(op, win, rows));
     return cl_check_capacity(be, op, col, col_count(win, rows, nb));
 }
 
@@ -71,9 +69,7 @@ clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
                                    int dst_ld)
 {
     const char *op = "copy_columns", *name = "copy_columns_kernel";
-    if (cols < 0 || cols > src_ld || cols > dst_ld)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d columns do not fit source rows of %d and "
-                          "destination rows of %d", op, cols, src_ld, dst_ld);
+    CL_OPS_TRY(clcnn_op_check_columns(op, cols, src_ld, dst_ld));
     CL_OPS_TRY(cl_check_matrix(be, op, "source", src, 0, rows, src_ld, src_ld));
     CL_OPS_TRY(cl_check_matrix(be, op, "destination", dst, 0, rows, dst_ld, dst_ld));
     cl_kernel k;

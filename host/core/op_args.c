@@ -61,3 +61,20 @@ clcnn_status clcnn_op_check_matrix(const char *op, const char *which, const clcn
                           t->count, clcnn_tensor_label(t));
     return CLCNN_OK;
 }
+
+clcnn_status clcnn_op_check_col_rows(const char *op, const clcnn_window *win, int rows)
+{
+    int ckk = win->c * win->kh * win->kw;
+    if (rows < ckk)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d rows for a %d-row column matrix (C*KH*KW)", op,
+                          rows, ckk);
+    return CLCNN_OK;
+}
+
+clcnn_status clcnn_op_check_columns(const char *op, int cols, int src_ld, int dst_ld)
+{
+    if (cols < 0 || cols > src_ld || cols > dst_ld)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d columns do not fit source rows of %d and "
+                          "destination rows of %d", op, cols, src_ld, dst_ld);
+    return CLCNN_OK;
+}

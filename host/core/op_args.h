@@ -26,4 +26,12 @@ clcnn_status clcnn_op_check_images(const char *op, const clcnn_tensor *t, int n0
 clcnn_status clcnn_op_check_matrix(const char *op, const char *which, const clcnn_tensor *t,
                                    size_t offset, int rows, int cols, int ld);
 
+/* A column matrix of rows rows for the window (im2col, im2row, col2im):
+ * rows >= C*KH*KW. */
+clcnn_status clcnn_op_check_col_rows(const char *op, const clcnn_window *win, int rows);
+
+/* copy_columns: cols columns fit both a source row of src_ld and a
+ * destination row of dst_ld. */
+clcnn_status clcnn_op_check_columns(const char *op, int cols, int src_ld, int dst_ld);
+
 #endif
