@@ -1,0 +1,73 @@
+/* `clcnn train`, split by job: the options and the [train] recipe they
+ * override (cmd_train_args.c, the --help text in cmd_train_help.c), the plan of
+ * a fresh or resumed run (cmd_train_plan.c), loading the data
+ * (cmd_train_data.c), the device's first-use check (cmd_train_check.c) and the
+ * run itself with its progress, checkpoints and signals (cmd_train_run.c);
+ * cmd_train.c calls them in order. */
+#ifndef CLCNN_CLI_CMD_TRAIN_H
+#define CLCNN_CLI_CMD_TRAIN_H
+
+#include "clcnn/train.h"
+#include "cli/cli_distributed.h"
+
+/* The defaults that depend on the data set (--help states them). */
+#define DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"
+#define CIFAR_EPOCHS 20
+#define CIFAR_VAL 1000
+#define IDX_EPOCHS 1
+#define IDX_VAL 5000
+#define CIFAR_CROP_PAD 4
+
+typedef struct train_args {
+    const char *data_dir, *model, *device, *save, *resume, *log;
+    clcnn_data_format format;
+    int cpu, quiet, help, no_check, no_cache;
+    clcnn_train_config cfg;
+    int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
+    int recipe_length;       /* the model's [train] section sets epochs or iterations */
+    long eval_every;
+    const char *recipe_flag; /* first recipe flag given (not allowed with --resume) */
+} train_args;
+
+/* What the run trains on: everything resolved before any data is loaded. */
+typedef struct train_plan {
+    char data_dir[1024];
+    clcnn_data_format format;
+    clcnn_model_spec spec;
+    int model_is_preset;
+    clcnn_train_config cfg;
+    int val_default;            /* val_count was not given: clamp it to the data */
+    clcnn_checkpoint ckpt;      /* with --resume */
+} train_plan;
+
+/* Print the --help text. */
+void train_help(void);
+
+/* The [train] section of the --model given, as the defaults that the flags
+ * then override; 0 (after a message) when it is malformed. */
+int train_load_recipe(train_args *a, int argc, char **argv);
+
+/* Parse the flags into a; 0 after a message (exit status 2). */
+int train_parse_args(int argc, char **argv, train_args *a);
+
+/* Print the library's message after prefix; returns exit status 1. */
+int train_fail(const char *prefix);
+
+/* Resolve a --resume run (from its checkpoint) or a fresh one (from the
+ * flags and defaults) into plan; the exit status, 0 = fine. */
+int train_plan_resume(const train_args *a, train_plan *plan);
+int train_plan_fresh(const train_args *a, train_plan *plan);
+
+/* Load the data and hold out the validation images (exit status, 0 = fine). */
+int train_load_data(const train_args *a, train_plan *plan, clcnn_train_data *data);
+
+/* The quick check against the CPU reference, run the first time this device,
+ * driver and clcnn version meet (clcnn/check.h); the exit status. */
+int train_check_device(clcnn_backend *be, int quiet);
+
+/* Create the trainer (restored with --resume), train, test, save, on the
+ * ranks of dist (one process without MPI); the exit status. */
+int train_with(const train_args *a, train_plan *plan, clcnn_backend *be, clcnn_train_data *data,
+               cli_dist *dist);
+
+#endif

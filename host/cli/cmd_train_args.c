@@ -1,0 +1,146 @@
+/* `clcnn train` options: the [train] recipe of the --model given, then the
+ * flags that override it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_args.h"
+#include "cli/cli_recipe.h"
+#include "cli/cmd_train.h"
+
+static int parse_optimizer(cli_parser *p, const char *v, clcnn_optimizer_step *o)
+{
+    static const struct { const char *name; clcnn_optimizer_kind kind; int nesterov; } names[] = {
+        {"sgd", CLCNN_OPT_SGD, 0},           {"momentum", CLCNN_OPT_MOMENTUM, 0},
+        {"nesterov", CLCNN_OPT_MOMENTUM, 1}, {"rmsprop", CLCNN_OPT_RMSPROP, 0},
+        {"adam", CLCNN_OPT_ADAM, 0}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(v, names[i].name) == 0) {
+            o->kind = names[i].kind;
+            o->nesterov = names[i].nesterov;
+            return 1;
+        }
+    cli_error(p, "--optimizer: '%s' is not one of sgd, momentum, nesterov, rmsprop, adam", v);
+    return 0;
+}
+
+/* Options that change the recipe; they return 1 when they consumed an argument. */
+static int parse_recipe_option(cli_parser *p, train_args *a)
+{
+    const char *v;
+    clcnn_train_config *c = &a->cfg;
+    int at = p->i;
+    if (cli_option(p, "--batch", &v))
+        cli_int(p, "--batch", v, 1, 65536, &c->batch);
+    else if (cli_option(p, "--optimizer", &v))
+        parse_optimizer(p, v, &c->optimizer);
+    else if (cli_option(p, "--momentum", &v))
+        cli_float(p, "--momentum", v, 0, 0, 0.999, &c->optimizer.momentum);
+    else if (cli_flag(p, "--nesterov"))
+        c->optimizer.kind = CLCNN_OPT_MOMENTUM, c->optimizer.nesterov = 1;
+    else if (cli_option(p, "--lr", &v))
+        cli_float(p, "--lr", v, 0, 1, 10, &c->optimizer.lr);
+    else if (cli_option(p, "--lr-decay", &v)) {
+        if (clcnn_lr_schedule_parse(v, &c->schedule) != CLCNN_OK)
+            cli_error(p, "--lr-decay: %s", clcnn_last_error());
+    } else if (cli_option(p, "--l2", &v))
+        cli_float(p, "--l2", v, 0, 0, 1, &c->optimizer.l2);
+    else if (cli_option(p, "--weight-decay", &v))
+        cli_float(p, "--weight-decay", v, 0, 0, 1, &c->optimizer.weight_decay);
+    else if (cli_option(p, "--dropout", &v))
+        cli_float(p, "--dropout", v, 0, 0, 0.99, &c->dropout);
+    else if (cli_option(p, "--loss", &v)) {
+        if (clcnn_loss_parse(v, &c->loss) != CLCNN_OK)
+            cli_error(p, "--loss: '%s' is not one of softmax, svm, bce", v);
+    } else if (cli_option(p, "--normalize", &v)) {
+        if (clcnn_input_scaling_parse(v, c) != CLCNN_OK)
+            cli_error(p, "--normalize: %s", clcnn_last_error());
+    } else if (cli_flag(p, "--augment"))
+        a->augment = 1;
+    else if (cli_flag(p, "--no-augment"))
+        a->augment = 0;
+    else if (cli_option(p, "--val", &v))
+        a->has_val = cli_int(p, "--val", v, 0, 100000000, &c->val_count);
+    else if (cli_option(p, "--seed", &v))
+        cli_u64(p, "--seed", v, &c->seed);
+    if (p->i == at && !p->failed)
+        return 0;
+    if (!a->recipe_flag)
+        a->recipe_flag = p->argv[at];
+    return 1;
+}
+
+int train_parse_args(int argc, char **argv, train_args *a)
+{
+    cli_parser p;
+    cli_parser_init(&p, "train", argc, argv);
+    while (cli_more(&p)) {
+        const char *v;
+        if (cli_flag(&p, "--help") || cli_flag(&p, "-h")) {
+            a->help = 1;
+            return 1;
+        } else if (cli_option(&p, "--data", &v)) {
+            a->data_dir = v;
+        } else if (cli_option(&p, "--format", &v)) {
+            if (clcnn_data_format_parse(v, &a->format) != CLCNN_OK)
+                cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, auto", v);
+        } else if (cli_option(&p, "--model", &v)) {
+            a->model = v;
+        } else if (cli_option(&p, "--epochs", &v)) {
+            a->has_epochs = cli_int(&p, "--epochs", v, 1, 100000, &a->cfg.epochs);
+        } else if (cli_option(&p, "--iters", &v)) {
+            a->has_iters = cli_long(&p, "--iters", v, 1, 1000000000L, &a->cfg.iterations);
+        } else if (cli_option(&p, "--device", &v)) {
+            a->device = v;
+        } else if (cli_flag(&p, "--cpu")) {
+            a->cpu = 1;
+        } else if (cli_flag(&p, "--no-check")) {
+            a->no_check = 1;
+        } else if (cli_flag(&p, "--no-cache")) {
+            a->no_cache = 1;
+        } else if (cli_option(&p, "--save", &v)) {
+            a->save = v;
+        } else if (cli_option(&p, "--resume", &v)) {
+            a->resume = v;
+        } else if (cli_option(&p, "--log", &v)) {
+            a->log = v;
+        } else if (cli_option(&p, "--eval-every", &v)) {
+            cli_long(&p, "--eval-every", v, 1, 1000000000L, &a->eval_every);
+        } else if (cli_flag(&p, "--quiet")) {
+            a->quiet = 1;
+        } else if (!parse_recipe_option(&p, a)) {
+            cli_unknown(&p);
+        }
+    }
+    if (!p.failed && a->has_epochs && a->has_iters)
+        cli_error(&p, "--epochs and --iters exclude each other");
+    if (!p.failed && a->cpu && a->device)
+        cli_error(&p, "--cpu and --device exclude each other");
+    if (!p.failed && a->resume && a->recipe_flag)
+        cli_error(&p, "%s cannot be combined with --resume: the checkpoint's recipe is used",
+                  a->recipe_flag);
+    if (!p.failed && a->save)
+        cli_output_path(&p, "--save", a->save);
+    if (!p.failed && a->log)
+        cli_output_path(&p, "--log", a->log);
+    return !p.failed;
+}
+
+int train_load_recipe(train_args *a, int argc, char **argv)
+{
+    const char *model = cli_find_model(argc, argv);
+    clcnn_recipe r;
+    if (!model)
+        return 1;
+    clcnn_status st = clcnn_recipe_load(model, &a->cfg, &r);
+    if (st == CLCNN_ERR_IO)
+        return 1; /* no such file: --model reports it with the rest */
+    if (st != CLCNN_OK) {
+        fprintf(stderr, "clcnn train: --model: %s\n", clcnn_last_error());
+        return 0;
+    }
+    a->cfg = r.cfg;
+    a->recipe_length = r.has_length;
+    a->has_val = r.has_val;
+    a->augment = r.augment;
+    return 1;
+}
