@@ -1,8 +1,9 @@
 /* The "cl" backend's ops against the "ref" backend: the whole op-case table
  * (tests/support/op_cases.c, tolerances stated there), again with
  * work-groups capped at 1 and 64 items (reductions must work for any
- * power-of-two size) and with the GPU's one element per work-item in the row
- * kernels (CLCNN_ROW_RUN=1; and 3, runs that do not divide the rows), and
+ * power-of-two size), with every GPU decision on this device (CLCNN_DEVICE_SHAPE=gpu:
+ * one element per work-item in the row kernels, CLBlast's own transposes) and
+ * with row runs that do not divide the rows (CLCNN_ROW_RUN=3), and
  * the edge cases that random inputs never hit:
  * maxpool ties, dropout at p = 0 and p ~ 1, batch norm of a constant
  * channel, losses on logits of +-1e4, and a dropout mask bit-identical to
@@ -32,6 +33,7 @@ static void close_backends(void)
     /* set by the capped runs; CK_FORK=no shares the environment */
     unsetenv("CLCNN_MAX_WORK_GROUP");
     unsetenv("CLCNN_ROW_RUN");
+    unsetenv("CLCNN_DEVICE_SHAPE");
 }
 
 #define OK(expr) ck_assert_msg((expr) == CLCNN_OK, "%s: %s", #expr, clcnn_last_error())
@@ -75,13 +77,17 @@ START_TEST(table_matches_reference)
 }
 END_TEST
 
-/* Both settings apply when the backend is created, so set them first. */
+/* The settings apply when the backend is created, so set them first. */
 START_TEST(table_matches_reference_with_group_cap)
 {
     const char *cap = _i == 0 ? "1" : "64";
     setenv("CLCNN_MAX_WORK_GROUP", cap, 1);
-    setenv("CLCNN_ROW_RUN", _i == 0 ? "3" : "1", 1);
+    if (_i == 0)
+        setenv("CLCNN_ROW_RUN", "3", 1);
+    else
+        setenv("CLCNN_DEVICE_SHAPE", "gpu", 1);
     open_backends();
+    ck_assert_int_eq(clcnn_backend_cl_device(cl)->gpu_shape, _i == 1);
     ck_assert_uint_eq(clcnn_backend_cl_device(cl)->max_work_group_size, (unsigned)atoi(cap));
     run_table(1);
     /* The reductions at their largest shapes (a whole channel per work-item at cap 1). */

@@ -22,6 +22,20 @@ static const char *type_name(cl_device_type type)
     return "OTHER";
 }
 
+/* CLCNN_DEVICE_SHAPE: 1 for "gpu", 0 for "cpu", -1 when unset or empty (each
+ * device takes its own type's shape), -2 for anything else. */
+static int shape_from_env(void)
+{
+    const char *v = getenv("CLCNN_DEVICE_SHAPE");
+    if (!v || !*v)
+        return -1;
+    if (strcmp(v, "gpu") == 0)
+        return 1;
+    if (strcmp(v, "cpu") == 0)
+        return 0;
+    return -2;
+}
+
 static void describe(cl_device_id dev, const char *platform, int platform_index,
                      clcnn_device_info *d)
 {
@@ -44,6 +58,8 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof group, &group, NULL);
     strncpy(d->type, type_name(type), sizeof d->type - 1);
     d->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    int shape = shape_from_env();
+    d->gpu_shape = shape >= 0 ? shape : d->is_gpu;
     d->compute_units = units;
     d->global_mem_bytes = global;
     d->local_mem_bytes = local;
@@ -119,6 +135,9 @@ static int collect(cl_platform_id p, cl_device_id d, const clcnn_device_info *in
 
 clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count)
 {
+    if (shape_from_env() == -2)
+        return clcnn_fail(CLCNN_ERR_ARG, "CLCNN_DEVICE_SHAPE=%s: expected gpu or cpu (or unset: "
+                          "each device's own type)", getenv("CLCNN_DEVICE_SHAPE"));
     device_list list = {0};
     clcnn_status st = for_each_device(collect, &list);
     if (st == CLCNN_OK && list.failed)

@@ -25,8 +25,9 @@ typedef struct clcnn_cl_backend {
     int input_channels;    /* channels of the cached values; 0: none cached */
     float *input_host;     /* the cached values: mean[0..C) then std[0..C) */
     /* Outputs per work-item along a row in the row kernels (cl_row_run);
-     * 0: automatic. Set from CLCNN_ROW_RUN so that tests can run the GPU
-     * choice (1) on a CPU device. */
+     * 0: the device shape's (1 in the GPU shape, the whole row in the
+     * CPU's). Set from CLCNN_ROW_RUN so that tests can run runs that do not
+     * divide the rows (3). */
     int row_run;
     /* CLBlast parameters from `clcnn tune`, switched per GEMM class. */
     clcnn_cl_gemm_tuning gemm_tuning;
@@ -129,11 +130,12 @@ clcnn_status clcnn_cl_dropout_backward(clcnn_backend *be, float p, uint32_t seed
 void clcnn_cl_gemm_release(clcnn_cl_backend *state);
 /* The operands clcnn_cl_gemm transposes itself before CLBlast runs, so that
  * the GEMM runs as A^T-stored times B (the TN form, which CLBlast's kernel
- * reads without transposing): on devices other than GPUs, A unless op(A) =
+ * reads without transposing): in the CPU shape (clcnn_device_info.gpu_shape
+ * 0; in the GPU shape CLBlast transposes what it must), A unless op(A) =
  * A^T and B when op(B) = B^T. CLBlast's own transpose kernels are several
  * times slower there (16 ms for conv2's 64 x 32768 gradient on PoCL). */
 enum { CLCNN_PRETRANSPOSE_A = 1, CLCNN_PRETRANSPOSE_B = 2 };
-int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b);
+int clcnn_cl_gemm_pretransposes(int gpu_shape, int trans_a, int trans_b);
 CLBlastStatusCode clcnn_cl_sgemm(cl_command_queue queue, int trans_a, int trans_b, int m, int n,
                                  int k, float alpha, cl_mem a, size_t a_offset, int lda,
                                  cl_mem b, size_t b_offset, int ldb, float beta, cl_mem c,

@@ -48,13 +48,13 @@ clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char
 }
 
 /* The work-group size the ops ask for (the runtime caps it to the device's
- * and the kernel's limits): 256 on GPUs, enough warps or wavefronts per group
+ * and the kernel's limits): 256 in the GPU shape (clcnn_device_info.gpu_shape), enough warps or wavefronts per group
  * with many groups in flight; 4096 on other devices, CPUs, where each
  * work-group is a task that costs a CPU thread microseconds to schedule
  * (PoCL), so large groups amortize it and vectorize across work-items. */
 static size_t preferred_group(clcnn_backend *be)
 {
-    return clcnn_cl_of(be)->info.is_gpu ? 256 : 4096;
+    return clcnn_cl_of(be)->info.gpu_shape ? 256 : 4096;
 }
 
 static size_t group_size(clcnn_backend *be, cl_kernel kernel)
@@ -83,7 +83,7 @@ int cl_row_run(clcnn_backend *be, int width)
 {
     int run = clcnn_cl_backend_of(be)->row_run;
     if (run <= 0)
-        run = clcnn_cl_of(be)->info.is_gpu ? 1 : width;
+        run = clcnn_cl_of(be)->info.gpu_shape ? 1 : width;
     return run < width ? run : width;
 }
 

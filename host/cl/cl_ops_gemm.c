@@ -97,9 +97,9 @@ static clcnn_status transpose_operand(clcnn_backend *be, int slot, int rows, int
     return CLCNN_OK;
 }
 
-int clcnn_cl_gemm_pretransposes(int is_gpu, int trans_a, int trans_b)
+int clcnn_cl_gemm_pretransposes(int gpu_shape, int trans_a, int trans_b)
 {
-    if (is_gpu)
+    if (gpu_shape)
         return 0;
     return (trans_a ? 0 : CLCNN_PRETRANSPOSE_A) | (trans_b ? CLCNN_PRETRANSPOSE_B : 0);
 }
@@ -127,7 +127,7 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     /* An operand CLBlast would transpose through its own kernels (slow on
      * CPU devices) is transposed here instead, packed at offset 0: A to
      * A^T (k x m), B to B^T (k x n), the orientation its GEMM kernel reads. */
-    int pretranspose = clcnn_cl_gemm_pretransposes(cl->info.is_gpu, trans_a, trans_b);
+    int pretranspose = clcnn_cl_gemm_pretransposes(cl->info.gpu_shape, trans_a, trans_b);
     if (pretranspose & CLCNN_PRETRANSPOSE_A) {
         CL_OPS_TRY(transpose_operand(be, 0, m, k, &am, &a_offset, &lda));
         ta = 1;

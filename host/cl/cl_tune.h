@@ -127,7 +127,7 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
  * the "cl" backend runs every GEMM as TN, after transposing the operands
  * that need it itself (cl_ops_gemm.c); that TN GEMM is what gets tuned and
  * timed. */
-clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int is_gpu);
+clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int gpu_shape);
 
 /* "NT 64x800x32768" */
 void clcnn_gemm_shape_name(const clcnn_gemm_shape *s, char *buf, size_t size);

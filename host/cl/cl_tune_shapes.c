@@ -100,10 +100,10 @@ void clcnn_gemm_shape_name(const clcnn_gemm_shape *s, char *buf, size_t size)
              s->n, s->k);
 }
 
-clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int is_gpu)
+clcnn_gemm_shape clcnn_tune_effective_shape(const clcnn_gemm_shape *s, int gpu_shape)
 {
     clcnn_gemm_shape e = *s;
-    int pretranspose = clcnn_cl_gemm_pretransposes(is_gpu, s->trans_a, s->trans_b);
+    int pretranspose = clcnn_cl_gemm_pretransposes(gpu_shape, s->trans_a, s->trans_b);
     if (pretranspose & CLCNN_PRETRANSPOSE_A)
         e.trans_a = 1;
     if (pretranspose & CLCNN_PRETRANSPOSE_B)

@@ -120,7 +120,7 @@ static const char *open_device(worker *w, clcnn_device_info *info)
         return "clCreateCommandQueue failed";
     const clcnn_tune_options *o = w->job->opts;
     for (int q = 0; q < o->shape_count; q++) {
-        w->shapes[q] = clcnn_tune_effective_shape(&o->shapes[q], info->is_gpu);
+        w->shapes[q] = clcnn_tune_effective_shape(&o->shapes[q], info->gpu_shape);
         const clcnn_gemm_shape *s = &w->shapes[q];
         size_t a = (size_t)s->m * s->k, b = (size_t)s->k * s->n, c = (size_t)s->m * s->n;
         w->max_a = a > w->max_a ? a : w->max_a;

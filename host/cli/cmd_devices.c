@@ -13,7 +13,10 @@ static void help(void)
     printf("usage: clcnn devices\n\n"
            "Lists every OpenCL platform and device with its index, type, compute units,\n"
            "global and local memory, maximum allocation, maximum work-group size and OpenCL\n"
-           "version. '*' marks the device used when no --device / CLCNN_DEVICE is given\n"
+           "version, and the kernel shape clcnn takes there: GPU (one element per\n"
+           "work-item, work-groups of 256, CLBlast's own transposes) or CPU; a device\n"
+           "takes its type's unless CLCNN_DEVICE_SHAPE=gpu or =cpu says otherwise.\n"
+           "'*' marks the device used when no --device / CLCNN_DEVICE is given\n"
            "(the first GPU, else the first device). 'check' is the outcome of the last\n"
            "`clcnn check` (or the check `clcnn train` runs on a device's first use) for\n"
            "this device, driver and clcnn version: passed, FAILED naming the first failed\n"
@@ -71,7 +74,8 @@ int cmd_devices(int argc, char **argv)
             printf("platform %d: %s\n", platform, d->platform);
         }
         printf(" %c %d: %s\n", i == chosen ? '*' : ' ', d->index, d->name);
-        printf("      type %s, %u compute units, %s\n", d->type, d->compute_units, d->opencl_version);
+        printf("      type %s, %s kernel shape, %u compute units, %s\n", d->type,
+               d->gpu_shape ? "GPU" : "CPU", d->compute_units, d->opencl_version);
         printf("      global memory %.1f MiB, local memory %.1f KiB, max allocation %.1f MiB, "
                "max work-group %zu\n",
                d->global_mem_bytes / 1048576.0, d->local_mem_bytes / 1024.0,

@@ -26,7 +26,13 @@ typedef struct clcnn_device_info {
     char driver_version[128];
     char opencl_version[128];  /* "OpenCL 3.0 PoCL ..." */
     char type[16];             /* "GPU", "CPU", "ACCELERATOR", "OTHER" */
-    int is_gpu;
+    int is_gpu;                /* CL_DEVICE_TYPE_GPU */
+    /* 1 when the cl backend takes the GPU's decisions on this device: one
+     * element per work-item in the row kernels, work-groups of at most 256,
+     * and CLBlast making its own operand transposes. A GPU takes them, any
+     * other device the CPU's; CLCNN_DEVICE_SHAPE=gpu or =cpu imposes one
+     * shape on every device (to run the GPU paths on PoCL in CI). */
+    int gpu_shape;
     unsigned compute_units;
     unsigned long long global_mem_bytes;
     unsigned long long local_mem_bytes;
