@@ -178,6 +178,90 @@ START_TEST(format_parses_back_to_the_same_spec)
 }
 END_TEST
 
+/* One statement per layer kind with settings off their defaults, and the
+ * same kind with its defaults (NULL: a kind without settings). A new kind
+ * adds its line here; the test fails until it does. */
+static const struct {
+    const char *sample, *plain;
+} kind_samples[] = {
+    {"conv 3 3x2 pad=1x0 stride=2x1 bias=0 init=normal:0.25", "conv 3 3x2"},
+    {"fc 5 bias=0 init=xavier", "fc 5"},
+    {"maxpool 2 stride=1 pad=1", "maxpool 2"},
+    {"avgpool 3x2 stride=2 pad=1x0", "avgpool 3x2"},
+    {"batchnorm per=activation momentum=0.3 eps=1e-4", "batchnorm"},
+    {"relu", NULL},
+    {"leakyrelu alpha=0.2", "leakyrelu"},
+    {"sigmoid", NULL},
+    {"dropout 0.3", "dropout 0.5"},
+    {"groupnorm 2 eps=1e-3", "groupnorm 4"},
+    {"layernorm eps=1e-4", "layernorm"},
+};
+
+/* The sample of the kind with keyword name, or -1. */
+static int kind_sample(const char *name)
+{
+    size_t len = strlen(name);
+    for (int i = 0; i < (int)(sizeof kind_samples / sizeof kind_samples[0]); i++)
+        if (strncmp(kind_samples[i].sample, name, len) == 0 &&
+            (kind_samples[i].sample[len] == ' ' || kind_samples[i].sample[len] == '\0'))
+            return i;
+    return -1;
+}
+
+static void parse_one_layer(const char *statement, clcnn_model_spec *spec)
+{
+    char text[256];
+    snprintf(text, sizeof text, "input 4 6 6\n%s\nfc 2\n", statement);
+    ck_assert_msg(clcnn_model_spec_parse(text, "kind", spec) == CLCNN_OK, "%s",
+                  clcnn_last_error());
+}
+
+/* Every kind of the table has its own keyword, parses from its statement,
+ * writes back to text that parses to an equal spec, and is unequal to the
+ * same kind with its defaults (equality looks at its settings). */
+START_TEST(every_layer_kind_parses_and_formats_back)
+{
+    ck_assert_ptr_null(clcnn_layer_kind_name(CLCNN_LAYER_KIND_COUNT));
+    for (int k = 0; k < CLCNN_LAYER_KIND_COUNT; k++) {
+        const char *name = clcnn_layer_kind_name((clcnn_layer_kind)k);
+        ck_assert_ptr_nonnull(name);
+        for (int j = 0; j < k; j++)
+            ck_assert_str_ne(name, clcnn_layer_kind_name((clcnn_layer_kind)j));
+        int i = kind_sample(name);
+        ck_assert_msg(i >= 0, "no sample statement for layer kind '%s'", name);
+        clcnn_model_spec a, b;
+        char formatted[512];
+        parse_one_layer(kind_samples[i].sample, &a);
+        ck_assert_int_eq(a.layers[0].kind, k);
+        clcnn_model_spec_format(&a, formatted, sizeof formatted);
+        ck_assert_msg(clcnn_model_spec_parse(formatted, "formatted", &b) == CLCNN_OK, "%s",
+                      clcnn_last_error());
+        ck_assert_msg(clcnn_model_spec_equal(&a, &b), "%s", formatted);
+        if (kind_samples[i].plain) {
+            parse_one_layer(kind_samples[i].plain, &b);
+            ck_assert_msg(!clcnn_model_spec_equal(&a, &b), "%s", kind_samples[i].plain);
+        }
+    }
+}
+END_TEST
+
+/* Layer names: a prefix per kind, counted per kind, the same as in the
+ * network's parameter names. */
+START_TEST(layer_names_count_per_kind)
+{
+    clcnn_model_spec s;
+    ck_assert_int_eq(clcnn_model_spec_parse("input 4 6 6\nconv 4 3\nbatchnorm\nrelu\nconv 4 1\n"
+                                            "groupnorm 2\nlayernorm\nbatchnorm\nfc 2\n",
+                                            "names", &s), CLCNN_OK);
+    const char *expected[] = {"conv1", "bn1", "relu1", "conv2", "gn1", "ln1", "bn2", "fc1"};
+    for (int i = 0; i < s.n_layers; i++) {
+        char name[32];
+        clcnn_model_spec_layer_name(&s, i, name, sizeof name);
+        ck_assert_str_eq(name, expected[i]);
+    }
+}
+END_TEST
+
 START_TEST(summary_lists_layers_and_total)
 {
     clcnn_model_spec s;
@@ -288,6 +372,8 @@ int main(void)
     tcase_add_test(tc, parses_every_layer_and_option);
     tcase_add_test(tc, stops_at_a_section_header);
     tcase_add_test(tc, format_parses_back_to_the_same_spec);
+    tcase_add_test(tc, every_layer_kind_parses_and_formats_back);
+    tcase_add_test(tc, layer_names_count_per_kind);
     tcase_add_test(tc, summary_lists_layers_and_total);
     tcase_add_loop_test(tc, rejects_malformed_models, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));

@@ -1,4 +1,6 @@
-/* Parameter initialization and the host random-number stream behind it.
+/* Parameter initialization (the loop over the layers' init hooks, and the
+ * weight and gamma/beta initializers they share) and the host random-number
+ * stream behind it.
  *
  * Values are drawn on the host in double, rounded to float and uploaded, so
  * a seed gives bit-identical float parameters on every backend (ref64 holds
@@ -40,17 +42,16 @@ static int uses_he(const clcnn_net *net, int layer)
     if (s->init != CLCNN_INIT_AUTO)
         return s->init == CLCNN_INIT_HE;
     for (int i = layer + 1; i < net->spec.n_layers; i++) {
-        clcnn_layer_kind k = net->spec.layers[i].kind;
-        if (k == CLCNN_LAYER_RELU || k == CLCNN_LAYER_LEAKY_RELU)
+        unsigned flags = net->layers[i].ops->flags;
+        if (flags & NN_KIND_RELU_LIKE)
             return 1;
-        if (k != CLCNN_LAYER_BATCHNORM && k != CLCNN_LAYER_GROUPNORM &&
-            k != CLCNN_LAYER_LAYERNORM && k != CLCNN_LAYER_DROPOUT)
+        if (!(flags & NN_KIND_PASS_INIT))
             return 0;
     }
     return 0;
 }
 
-static clcnn_status init_weight(clcnn_net *net, nn_layer *l)
+clcnn_status nn_init_weight(nn_layer *l, const clcnn_net *net)
 {
     clcnn_tensor *w = &l->value[NN_WEIGHT];
     /* w is F x C x KH x KW (conv) or O x I x 1 x 1 (fc) */
@@ -67,34 +68,23 @@ static clcnn_status init_weight(clcnn_net *net, nn_layer *l)
         values[i] = (float)(std * nn_rng_normal(&r));
     clcnn_status st = clcnn_tensor_upload(w, 0, w->count, values);
     free(values);
-    return st;
+    if (st != CLCNN_OK || !l->spec.bias)
+        return st;
+    return net->be->ops->fill(net->be, &l->value[NN_BIAS], 0.0f);
+}
+
+clcnn_status nn_init_gamma_beta(nn_layer *l, const clcnn_net *net)
+{
+    NN_TRY(net->be->ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
+    return net->be->ops->fill(net->be, &l->value[NN_BETA], 0.0f);
 }
 
 clcnn_status nn_init_params(clcnn_net *net)
 {
-    const clcnn_backend_ops *ops = net->be->ops;
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
-        switch (l->spec.kind) {
-        case CLCNN_LAYER_CONV:
-        case CLCNN_LAYER_FC:
-            NN_TRY(init_weight(net, l));
-            if (l->spec.bias)
-                NN_TRY(ops->fill(net->be, &l->value[NN_BIAS], 0.0f));
-            break;
-        case CLCNN_LAYER_BATCHNORM:
-            NN_TRY(ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
-            NN_TRY(ops->fill(net->be, &l->value[NN_BETA], 0.0f));
-            NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
-            NN_TRY(ops->fill(net->be, &l->state[NN_RUNNING_VAR], 1.0f));
-            break;
-        case CLCNN_LAYER_GROUPNORM:
-        case CLCNN_LAYER_LAYERNORM:
-            NN_TRY(ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
-            NN_TRY(ops->fill(net->be, &l->value[NN_BETA], 0.0f));
-            break;
-        default: break;
-        }
+        if (l->ops->init)
+            NN_TRY(l->ops->init(l, net));
     }
     return CLCNN_OK;
 }

@@ -1,25 +1,44 @@
-/* Layer helpers shared by every layer family. */
+/* The table of layer kinds, and layer helpers shared by every kind. */
 #include "nn/layer.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* The one table of layer kinds, indexed by the enum. */
+static const nn_layer_ops *const layer_kinds[] = {
+    [CLCNN_LAYER_CONV] = &nn_conv_ops,
+    [CLCNN_LAYER_FC] = &nn_fc_ops,
+    [CLCNN_LAYER_MAXPOOL] = &nn_maxpool_ops,
+    [CLCNN_LAYER_AVGPOOL] = &nn_avgpool_ops,
+    [CLCNN_LAYER_BATCHNORM] = &nn_batchnorm_ops,
+    [CLCNN_LAYER_RELU] = &nn_relu_ops,
+    [CLCNN_LAYER_LEAKY_RELU] = &nn_leaky_relu_ops,
+    [CLCNN_LAYER_SIGMOID] = &nn_sigmoid_ops,
+    [CLCNN_LAYER_DROPOUT] = &nn_dropout_ops,
+    [CLCNN_LAYER_GROUPNORM] = &nn_groupnorm_ops,
+    [CLCNN_LAYER_LAYERNORM] = &nn_layernorm_ops,
+};
+_Static_assert(sizeof layer_kinds / sizeof layer_kinds[0] == CLCNN_LAYER_KIND_COUNT,
+               "every clcnn_layer_kind needs its entry in layer_kinds");
+
 const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind)
 {
-    switch (kind) {
-    case CLCNN_LAYER_CONV: return &nn_conv_ops;
-    case CLCNN_LAYER_FC: return &nn_fc_ops;
-    case CLCNN_LAYER_MAXPOOL: return &nn_maxpool_ops;
-    case CLCNN_LAYER_AVGPOOL: return &nn_avgpool_ops;
-    case CLCNN_LAYER_BATCHNORM: return &nn_batchnorm_ops;
-    case CLCNN_LAYER_RELU:
-    case CLCNN_LAYER_LEAKY_RELU:
-    case CLCNN_LAYER_SIGMOID: return &nn_activation_ops;
-    case CLCNN_LAYER_DROPOUT: return &nn_dropout_ops;
-    case CLCNN_LAYER_GROUPNORM:
-    case CLCNN_LAYER_LAYERNORM: return &nn_groupnorm_ops;
-    }
-    return NULL;
+    return (unsigned)kind < CLCNN_LAYER_KIND_COUNT ? layer_kinds[kind] : NULL;
+}
+
+const char *clcnn_layer_kind_name(clcnn_layer_kind kind)
+{
+    const nn_layer_ops *ops = nn_layer_ops_for(kind);
+    return ops ? ops->keyword : NULL;
+}
+
+void clcnn_model_spec_layer_name(const clcnn_model_spec *spec, int i, char *buf, size_t size)
+{
+    clcnn_layer_kind kind = spec->layers[i].kind;
+    int k = 1;
+    for (int j = 0; j < i; j++)
+        k += spec->layers[j].kind == kind;
+    snprintf(buf, size, "%s%d", nn_layer_ops_for(kind)->prefix, k);
 }
 
 clcnn_status nn_layer_add_param(nn_layer *l, clcnn_backend *be, int i, clcnn_shape shape,

@@ -1,9 +1,14 @@
 /* Layers of the sequential network (internal).
  *
- * A layer is a small struct with its spec, shapes, tensors and a table of
- * forward/backward functions; one file per layer family (layer_conv.c,
- * layer_fc.c, layer_pool.c, layer_batchnorm.c, layer_groupnorm.c,
- * layer_pointwise.c). Layers
+ * Each layer kind is described by one nn_layer_ops in its own file
+ * (layer_conv.c, layer_fc.c, layer_pool.c, layer_batchnorm.c,
+ * layer_groupnorm.c, layer_pointwise.c): its model-file keyword and layer
+ * name, how its statement is parsed, checked, counted and written back, how
+ * its parameters are initialized, and its setup/forward/backward. layer.c
+ * holds the one table of kinds, indexed by clcnn_layer_kind. A new kind adds
+ * its enum value (clcnn/net.h), its file and its table entry.
+ *
+ * A layer is a small struct with its spec, shapes, tensors and ops. Layers
  * compute only through the backend's ops, on tensors allocated once for the
  * maximum batch; a step with n images uses views of the first n.
  */
@@ -14,6 +19,7 @@
 
 #include "clcnn/backend.h"
 #include "clcnn/net.h"
+#include "nn/model_spec_internal.h"
 
 /* Scratch shared by all convolutions: the im2col matrix (reused for the
  * column gradient) and the F x (nb*P) product. */
@@ -40,7 +46,43 @@ enum { NN_RUNNING_MEAN = 0, NN_RUNNING_VAR = 1, NN_MAX_STATES = 2 };
 
 typedef struct nn_layer nn_layer;
 
+/* Kind flags, read by AUTO weight initialization (init.c). */
+enum {
+    NN_KIND_RELU_LIKE = 1u,   /* a ReLU-like activation: the layers before it get He */
+    NN_KIND_PASS_INIT = 2u    /* looked through on the way to that activation
+                               * (normalizations, dropout) */
+};
+
 typedef struct nn_layer_ops {
+    const char *keyword;      /* model-file keyword: "batchnorm" */
+    const char *prefix;       /* layer names: "bn" -> bn1, bn1.gamma */
+    unsigned flags;           /* NN_KIND_* */
+
+    /* ---- the model-file statement ---- */
+    /* Positional values (tokens without '='); usage goes in the message
+     * when their count is wrong (NULL: the keyword alone). */
+    int n_positional;
+    const char *usage;
+    clcnn_status (*parse_positional)(const nn_parser *p, clcnn_layer_spec *l, char **pos);
+    /* One key=value option (NULL: none); ends with nn_parse_shared_option(). */
+    clcnn_status (*parse_option)(const nn_parser *p, clcnn_layer_spec *l, const char *key,
+                                 const char *value);
+    /* Validate l on an input of shape in (n = 1) and give its output shape
+     * (NULL: the input shape, nothing to check). */
+    clcnn_status (*output_shape)(const clcnn_model_spec *spec, const clcnn_layer_spec *l,
+                                 clcnn_shape in, clcnn_shape *out);
+    /* Trained parameters on an input of shape in (NULL: none). */
+    size_t (*param_count)(const clcnn_layer_spec *l, clcnn_shape in);
+    /* Write l as its statement with every setting explicit (NULL: the
+     * keyword alone). */
+    void (*format)(nn_text *o, const clcnn_layer_spec *l);
+    /* 1 if a and b (both of this kind) describe the same layer (NULL: no
+     * settings, always equal). */
+    int (*equal)(const clcnn_layer_spec *a, const clcnn_layer_spec *b);
+
+    /* ---- the layer in a network ---- */
+    /* Initialize parameters and state from the network's seed (NULL: none). */
+    clcnn_status (*init)(nn_layer *l, const clcnn_net *net);
     /* Allocate the layer's tensors (everything but the output y, which the
      * network allocates) for batch images of shape l->in. */
     clcnn_status (*setup)(nn_layer *l, clcnn_backend *be, int batch);
@@ -84,11 +126,18 @@ struct nn_layer {
     clcnn_tensor cache[2];
 };
 
-/* The ops table of a layer kind. */
+/* The ops of a layer kind (the table in layer.c; NULL out of range). */
 const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind);
 
 extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
-    nn_batchnorm_ops, nn_groupnorm_ops, nn_activation_ops, nn_dropout_ops;
+    nn_batchnorm_ops, nn_relu_ops, nn_leaky_relu_ops, nn_sigmoid_ops, nn_dropout_ops,
+    nn_groupnorm_ops, nn_layernorm_ops;
+
+/* Draw a conv or fc weight (slot NN_WEIGHT) from the network's seed by the
+ * layer's init kind, and zero its bias (init.c). */
+clcnn_status nn_init_weight(nn_layer *l, const clcnn_net *net);
+/* Fill gamma with 1 and beta with 0 (the normalizations). */
+clcnn_status nn_init_gamma_beta(nn_layer *l, const clcnn_net *net);
 
 /* Allocate parameter slot i of l (value and gradient) with shape, named
  * "<layer>.<what>". */

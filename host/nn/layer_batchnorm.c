@@ -4,7 +4,57 @@
  * per-channel op on the N x (C*H*W) x 1 x 1 view of the same memory.
  * Training uses batch statistics and updates the running averages;
  * evaluation uses the running averages. */
-#include "nn/layer.h"
+#include <string.h>
+
+#include "nn/net_internal.h"
+
+/* ---- the model-file statement: batchnorm [per=channel|activation] [momentum=M] [eps=E] ---- */
+
+static clcnn_status batchnorm_parse_option(const nn_parser *p, clcnn_layer_spec *l,
+                                           const char *key, const char *value)
+{
+    if (strcmp(key, "momentum") == 0)
+        return nn_parse_float(p, value, "momentum", 0.0, 1.0, &l->momentum);
+    if (strcmp(key, "per") != 0)
+        return nn_parse_shared_option(p, l, key, value, NN_OPT_EPS);
+    if (strcmp(value, "channel") == 0)
+        l->per_activation = 0;
+    else if (strcmp(value, "activation") == 0)
+        l->per_activation = 1;
+    else
+        return nn_parse_error(p, "%s: bad value '%s' for per (expected channel or activation)",
+                              p->keyword, value);
+    return CLCNN_OK;
+}
+
+static size_t batchnorm_param_count(const clcnn_layer_spec *l, clcnn_shape in)
+{
+    return 2 * (l->per_activation ? (size_t)in.c * (size_t)in.h * (size_t)in.w : (size_t)in.c);
+}
+
+static void batchnorm_format(nn_text *o, const clcnn_layer_spec *l)
+{
+    char a[32], b[32];
+    nn_text_printf(o, "batchnorm per=%s momentum=%s eps=%s",
+                   l->per_activation ? "activation" : "channel",
+                   nn_float_text(l->momentum, a, sizeof a), nn_float_text(l->eps, b, sizeof b));
+}
+
+static int batchnorm_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
+{
+    return a->momentum == b->momentum && a->per_activation == b->per_activation &&
+           nn_shared_options_equal(a, b, NN_OPT_EPS);
+}
+
+/* Gamma 1, beta 0; running mean 0, running variance 1. */
+static clcnn_status batchnorm_init(nn_layer *l, const clcnn_net *net)
+{
+    NN_TRY(nn_init_gamma_beta(l, net));
+    NN_TRY(net->be->ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
+    return net->be->ops->fill(net->be, &l->state[NN_RUNNING_VAR], 1.0f);
+}
+
+/* ---- the layer ---- */
 
 /* The units that get their own statistics: channels, or every activation. */
 static int bn_units(const nn_layer *l)
@@ -57,4 +107,16 @@ static clcnn_status batchnorm_backward(nn_layer *l, const nn_step *st, const clc
                                            &l->grad[NN_BETA]);
 }
 
-const nn_layer_ops nn_batchnorm_ops = {batchnorm_setup, batchnorm_forward, batchnorm_backward};
+const nn_layer_ops nn_batchnorm_ops = {
+    .keyword = "batchnorm",
+    .prefix = "bn",
+    .flags = NN_KIND_PASS_INIT,
+    .parse_option = batchnorm_parse_option,
+    .param_count = batchnorm_param_count,
+    .format = batchnorm_format,
+    .equal = batchnorm_equal,
+    .init = batchnorm_init,
+    .setup = batchnorm_setup,
+    .forward = batchnorm_forward,
+    .backward = batchnorm_backward,
+};

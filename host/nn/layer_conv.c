@@ -25,6 +25,53 @@
 
 enum { WEIGHT_PADDED = 0, GRAD_PADDED = 1 }; /* cache slots */
 
+/* ---- the model-file statement: conv FILTERS K[xK2] [pad=] [stride=] [bias=] [init=] ---- */
+
+static clcnn_status conv_parse_positional(const nn_parser *p, clcnn_layer_spec *l, char **pos)
+{
+    clcnn_status st = nn_parse_int(p, pos[0], "filter count", 1, NN_MAX_DIM, &l->outputs);
+    return st != CLCNN_OK ? st : nn_parse_pair(p, pos[1], "kernel size", 1, NN_MAX_DIM, &l->kh,
+                                               &l->kw);
+}
+
+static clcnn_status conv_parse_option(const nn_parser *p, clcnn_layer_spec *l, const char *key,
+                                      const char *value)
+{
+    return nn_parse_shared_option(p, l, key, value, NN_OPT_WINDOW | NN_OPT_WEIGHT);
+}
+
+static clcnn_status conv_output_shape(const clcnn_model_spec *spec, const clcnn_layer_spec *l,
+                                      clcnn_shape in, clcnn_shape *out)
+{
+    int padded_h = in.h + 2 * l->ph, padded_w = in.w + 2 * l->pw;
+    if (l->kh > padded_h || l->kw > padded_w)
+        return nn_spec_error(spec, l->line,
+                             "conv: non-positive output size: window %dx%d on a padded input "
+                             "of %dx%d", l->kh, l->kw, padded_h, padded_w);
+    *out = nn_window_output(l, in, l->outputs);
+    return CLCNN_OK;
+}
+
+static size_t conv_param_count(const clcnn_layer_spec *l, clcnn_shape in)
+{
+    return (size_t)l->outputs * (size_t)in.c * l->kh * l->kw + (l->bias ? (size_t)l->outputs : 0);
+}
+
+static void conv_format(nn_text *o, const clcnn_layer_spec *l)
+{
+    char init[48];
+    nn_text_printf(o, "conv %d %dx%d pad=%dx%d stride=%dx%d bias=%d init=%s", l->outputs, l->kh,
+                   l->kw, l->ph, l->pw, l->sh, l->sw, l->bias,
+                   nn_init_text(l, init, sizeof init));
+}
+
+static int conv_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
+{
+    return a->outputs == b->outputs && nn_shared_options_equal(a, b, NN_OPT_WINDOW | NN_OPT_WEIGHT);
+}
+
+/* ---- the layer ---- */
+
 static int conv_ckk(const nn_layer *l) { return l->in.c * l->spec.kh * l->spec.kw; }
 
 static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
@@ -120,4 +167,19 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
     return CLCNN_OK;
 }
 
-const nn_layer_ops nn_conv_ops = {conv_setup, conv_forward, conv_backward};
+const nn_layer_ops nn_conv_ops = {
+    .keyword = "conv",
+    .prefix = "conv",
+    .n_positional = 2,
+    .usage = "conv FILTERS K[xK2] [key=value ...]",
+    .parse_positional = conv_parse_positional,
+    .parse_option = conv_parse_option,
+    .output_shape = conv_output_shape,
+    .param_count = conv_param_count,
+    .format = conv_format,
+    .equal = conv_equal,
+    .init = nn_init_weight,
+    .setup = conv_setup,
+    .forward = conv_forward,
+    .backward = conv_backward,
+};

@@ -1,5 +1,47 @@
 /* Element-wise layers without parameters: activations and dropout. */
+#include <string.h>
+
 #include "nn/layer.h"
+
+/* ---- the model-file statements: relu | leakyrelu [alpha=A] | sigmoid | dropout P ---- */
+
+static clcnn_status leaky_relu_parse_option(const nn_parser *p, clcnn_layer_spec *l,
+                                            const char *key, const char *value)
+{
+    if (strcmp(key, "alpha") == 0)
+        return nn_parse_float(p, value, "alpha", -1e6, 1e6, &l->alpha);
+    return nn_parse_shared_option(p, l, key, value, 0);
+}
+
+static void leaky_relu_format(nn_text *o, const clcnn_layer_spec *l)
+{
+    char a[32];
+    nn_text_printf(o, "leakyrelu alpha=%s", nn_float_text(l->alpha, a, sizeof a));
+}
+
+static int leaky_relu_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
+{
+    return a->alpha == b->alpha;
+}
+
+static clcnn_status dropout_parse_positional(const nn_parser *p, clcnn_layer_spec *l, char **pos)
+{
+    /* p = 1 would drop everything and scale by 1/0 */
+    return nn_parse_float(p, pos[0], "drop probability", 0.0, 0.999999, &l->p);
+}
+
+static void dropout_format(nn_text *o, const clcnn_layer_spec *l)
+{
+    char a[32];
+    nn_text_printf(o, "dropout %s", nn_float_text(l->p, a, sizeof a));
+}
+
+static int dropout_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
+{
+    return a->p == b->p;
+}
+
+/* ---- the layers ---- */
 
 static clcnn_activation activation_of(const clcnn_layer_spec *s)
 {
@@ -50,5 +92,42 @@ static clcnn_status dropout_backward(nn_layer *l, const nn_step *st, const clcnn
     return st->be->ops->dropout_backward(st->be, p, dropout_seed(l, st), st->step, dy, dx);
 }
 
-const nn_layer_ops nn_activation_ops = {no_setup, activation_forward, activation_backward};
-const nn_layer_ops nn_dropout_ops = {no_setup, dropout_forward, dropout_backward};
+#define ACTIVATION_LAYER                                                                          \
+    .setup = no_setup, .forward = activation_forward, .backward = activation_backward
+
+const nn_layer_ops nn_relu_ops = {
+    .keyword = "relu",
+    .prefix = "relu",
+    .flags = NN_KIND_RELU_LIKE,
+    ACTIVATION_LAYER,
+};
+
+const nn_layer_ops nn_leaky_relu_ops = {
+    .keyword = "leakyrelu",
+    .prefix = "leakyrelu",
+    .flags = NN_KIND_RELU_LIKE,
+    .parse_option = leaky_relu_parse_option,
+    .format = leaky_relu_format,
+    .equal = leaky_relu_equal,
+    ACTIVATION_LAYER,
+};
+
+const nn_layer_ops nn_sigmoid_ops = {
+    .keyword = "sigmoid",
+    .prefix = "sigmoid",
+    ACTIVATION_LAYER,
+};
+
+const nn_layer_ops nn_dropout_ops = {
+    .keyword = "dropout",
+    .prefix = "dropout",
+    .flags = NN_KIND_PASS_INIT,
+    .n_positional = 1,
+    .usage = "dropout P",
+    .parse_positional = dropout_parse_positional,
+    .format = dropout_format,
+    .equal = dropout_equal,
+    .setup = no_setup,
+    .forward = dropout_forward,
+    .backward = dropout_backward,
+};

@@ -3,6 +3,51 @@
  * recomputing. */
 #include "nn/layer.h"
 
+/* ---- the model-file statement: maxpool|avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]] ---- */
+
+static clcnn_status pool_parse_positional(const nn_parser *p, clcnn_layer_spec *l, char **pos)
+{
+    clcnn_status st = nn_parse_pair(p, pos[0], "window size", 1, NN_MAX_DIM, &l->kh, &l->kw);
+    l->sh = l->kh; /* non-overlapping windows unless stride= says otherwise */
+    l->sw = l->kw;
+    return st;
+}
+
+static clcnn_status pool_parse_option(const nn_parser *p, clcnn_layer_spec *l, const char *key,
+                                      const char *value)
+{
+    return nn_parse_shared_option(p, l, key, value, NN_OPT_WINDOW);
+}
+
+static clcnn_status pool_output_shape(const clcnn_model_spec *spec, const clcnn_layer_spec *l,
+                                      clcnn_shape in, clcnn_shape *out)
+{
+    const char *kw = nn_layer_ops_for(l->kind)->keyword;
+    int padded_h = in.h + 2 * l->ph, padded_w = in.w + 2 * l->pw;
+    if (l->ph >= l->kh || l->pw >= l->kw)
+        return nn_spec_error(spec, l->line, "%s: padding %dx%d must be smaller than the window "
+                             "%dx%d", kw, l->ph, l->pw, l->kh, l->kw);
+    if (l->kh > padded_h || l->kw > padded_w)
+        return nn_spec_error(spec, l->line, "%s: window %dx%d larger than its %sinput %dx%d", kw,
+                             l->kh, l->kw, (l->ph || l->pw) ? "padded " : "", padded_h,
+                             padded_w);
+    *out = nn_window_output(l, in, in.c);
+    return CLCNN_OK;
+}
+
+static void pool_format(nn_text *o, const clcnn_layer_spec *l)
+{
+    nn_text_printf(o, "%s %dx%d stride=%dx%d pad=%dx%d", nn_layer_ops_for(l->kind)->keyword,
+                   l->kh, l->kw, l->sh, l->sw, l->ph, l->pw);
+}
+
+static int pool_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
+{
+    return nn_shared_options_equal(a, b, NN_OPT_WINDOW);
+}
+
+/* ---- the layers ---- */
+
 static clcnn_status pool_window(nn_layer *l)
 {
     const clcnn_layer_spec *s = &l->spec;
@@ -49,5 +94,25 @@ static clcnn_status avgpool_backward(nn_layer *l, const nn_step *st, const clcnn
     return st->be->ops->avgpool_backward(st->be, &l->win, dy, dx);
 }
 
-const nn_layer_ops nn_maxpool_ops = {maxpool_setup, maxpool_forward, maxpool_backward};
-const nn_layer_ops nn_avgpool_ops = {avgpool_setup, avgpool_forward, avgpool_backward};
+#define POOL_STATEMENT                                                                            \
+    .n_positional = 1, .usage = "maxpool|avgpool K[xK2] [key=value ...]",                         \
+    .parse_positional = pool_parse_positional, .parse_option = pool_parse_option,                 \
+    .output_shape = pool_output_shape, .format = pool_format, .equal = pool_equal
+
+const nn_layer_ops nn_maxpool_ops = {
+    .keyword = "maxpool",
+    .prefix = "maxpool",
+    POOL_STATEMENT,
+    .setup = maxpool_setup,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+};
+
+const nn_layer_ops nn_avgpool_ops = {
+    .keyword = "avgpool",
+    .prefix = "avgpool",
+    POOL_STATEMENT,
+    .setup = avgpool_setup,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};

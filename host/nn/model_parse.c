@@ -1,14 +1,9 @@
-/* The plain-text model format: one statement a line, '#' starts a comment.
- *
- *   input C H W
- *   conv FILTERS K[xK2] [pad=P[xP2]] [stride=S[xS2]] [bias=0|1] [init=INIT]
- *   fc OUTPUTS [bias=0|1] [init=INIT]     INIT: auto | he | xavier | normal:STD
- *   maxpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]     (stride defaults to the window)
- *   avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]]
- *   batchnorm [per=channel|activation] [momentum=M] [eps=E]
- *   groupnorm GROUPS [eps=E]  |  layernorm [eps=E]
- *   relu | leakyrelu [alpha=A] | sigmoid
- *   dropout P
+/* The plain-text model format: one statement a line, '#' starts a comment;
+ * "input C H W" first, then one layer a line: its keyword, positional values,
+ * then key=value options (README "Model files"). This file reads lines and
+ * tokens and finds the kind by its keyword; each kind parses its own values
+ * and options (the hooks of nn_layer_ops, host/nn/layer_<kind>.c) with the
+ * helpers here.
  *
  * Parsing stops at the first line that starts with '[' (a later section such
  * as [train], read by other code). Errors read "<source>:<line>: <reason>".
@@ -24,25 +19,12 @@
 #include <sys/stat.h>
 
 #include "clcnn/net.h"
-#include "nn/model_spec_internal.h"
+#include "nn/layer.h"
 
 #define MAX_LINE 1024
 #define MAX_TOKENS 16
-#define MAX_DIM 65536 /* bound on every count and size, so products stay in range */
 
-typedef struct parser {
-    const char *source;
-    int line;
-    const char *keyword; /* of the statement being parsed, for messages */
-} parser;
-
-static clcnn_status parse_error(const parser *p, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static clcnn_status parse_error(const parser *p, const char *fmt, ...)
+clcnn_status nn_parse_error(const nn_parser *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -51,166 +33,120 @@ static clcnn_status parse_error(const parser *p, const char *fmt, ...)
     return st;
 }
 
-static clcnn_status parse_int(const parser *p, const char *tok, const char *what, int min,
-                              int max, int *out)
+clcnn_status nn_parse_int(const nn_parser *p, const char *tok, const char *what, int min, int max,
+                          int *out)
 {
     char *end;
     errno = 0;
     long v = strtol(tok, &end, 10);
     if (end == tok || *end != '\0' || errno == ERANGE || v < min || v > max)
-        return parse_error(p, "%s: bad number '%s' for %s (expected an integer from %d to %d)",
-                           p->keyword, tok, what, min, max);
+        return nn_parse_error(p, "%s: bad number '%s' for %s (expected an integer from %d to %d)",
+                              p->keyword, tok, what, min, max);
     *out = (int)v;
     return CLCNN_OK;
 }
 
-/* "5" -> 5, 5; "5x3" -> 5, 3 (height x width). */
-static clcnn_status parse_pair(const parser *p, const char *tok, const char *what, int min,
-                               int max, int *a, int *b)
+clcnn_status nn_parse_pair(const nn_parser *p, const char *tok, const char *what, int min,
+                           int max, int *a, int *b)
 {
     char first[64];
     const char *x = strchr(tok, 'x');
     if (!x) {
-        clcnn_status st = parse_int(p, tok, what, min, max, a);
+        clcnn_status st = nn_parse_int(p, tok, what, min, max, a);
         *b = *a;
         return st;
     }
     size_t len = (size_t)(x - tok);
     if (len >= sizeof first)
-        return parse_error(p, "%s: bad number '%s' for %s", p->keyword, tok, what);
+        return nn_parse_error(p, "%s: bad number '%s' for %s", p->keyword, tok, what);
     memcpy(first, tok, len);
     first[len] = '\0';
-    clcnn_status st = parse_int(p, first, what, min, max, a);
-    return st != CLCNN_OK ? st : parse_int(p, x + 1, what, min, max, b);
+    clcnn_status st = nn_parse_int(p, first, what, min, max, a);
+    return st != CLCNN_OK ? st : nn_parse_int(p, x + 1, what, min, max, b);
 }
 
-static clcnn_status parse_float(const parser *p, const char *tok, const char *what, double min,
-                                double max, float *out)
+clcnn_status nn_parse_float(const nn_parser *p, const char *tok, const char *what, double min,
+                            double max, float *out)
 {
     char *end;
     errno = 0;
     double v = strtod(tok, &end);
     if (end == tok || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min || v > max)
-        return parse_error(p, "%s: bad number '%s' for %s (expected a number from %g to %g)",
-                           p->keyword, tok, what, min, max);
+        return nn_parse_error(p, "%s: bad number '%s' for %s (expected a number from %g to %g)",
+                              p->keyword, tok, what, min, max);
     *out = (float)v;
     return CLCNN_OK;
 }
 
-static clcnn_status parse_init(const parser *p, const char *tok, clcnn_layer_spec *l)
+static clcnn_status parse_init(const nn_parser *p, const char *tok, clcnn_layer_spec *l)
 {
     if (strcmp(tok, "auto") == 0) l->init = CLCNN_INIT_AUTO;
     else if (strcmp(tok, "he") == 0) l->init = CLCNN_INIT_HE;
     else if (strcmp(tok, "xavier") == 0) l->init = CLCNN_INIT_XAVIER;
     else if (strncmp(tok, "normal:", 7) == 0) {
         l->init = CLCNN_INIT_NORMAL;
-        return parse_float(p, tok + 7, "init=normal:STD", 1e-30, 1e6, &l->init_std);
+        return nn_parse_float(p, tok + 7, "init=normal:STD", 1e-30, 1e6, &l->init_std);
     } else
-        return parse_error(p, "%s: bad value '%s' for init (expected auto, he, xavier or "
-                           "normal:STD)", p->keyword, tok);
+        return nn_parse_error(p, "%s: bad value '%s' for init (expected auto, he, xavier or "
+                              "normal:STD)", p->keyword, tok);
     return CLCNN_OK;
 }
 
-static clcnn_status parse_per(const parser *p, const char *tok, int *per_activation)
+clcnn_status nn_parse_shared_option(const nn_parser *p, clcnn_layer_spec *l, const char *key,
+                                    const char *value, unsigned shared)
 {
-    if (strcmp(tok, "channel") == 0) *per_activation = 0;
-    else if (strcmp(tok, "activation") == 0) *per_activation = 1;
-    else
-        return parse_error(p, "%s: bad value '%s' for per (expected channel or activation)",
-                           p->keyword, tok);
-    return CLCNN_OK;
-}
-
-/* One key=value option of layer l. */
-static clcnn_status parse_option(const parser *p, clcnn_layer_spec *l, const char *key,
-                                 const char *value)
-{
-    int is_window = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_MAXPOOL ||
-                    l->kind == CLCNN_LAYER_AVGPOOL;
-    int has_bias = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_FC;
-    if (is_window && strcmp(key, "stride") == 0)
-        return parse_pair(p, value, "stride", 1, MAX_DIM, &l->sh, &l->sw);
-    if (is_window && strcmp(key, "pad") == 0)
-        return parse_pair(p, value, "pad", 0, MAX_DIM, &l->ph, &l->pw);
-    if (has_bias && strcmp(key, "bias") == 0)
-        return parse_int(p, value, "bias", 0, 1, &l->bias);
-    if (has_bias && strcmp(key, "init") == 0)
+    if ((shared & NN_OPT_WINDOW) && strcmp(key, "stride") == 0)
+        return nn_parse_pair(p, value, "stride", 1, NN_MAX_DIM, &l->sh, &l->sw);
+    if ((shared & NN_OPT_WINDOW) && strcmp(key, "pad") == 0)
+        return nn_parse_pair(p, value, "pad", 0, NN_MAX_DIM, &l->ph, &l->pw);
+    if ((shared & NN_OPT_WEIGHT) && strcmp(key, "bias") == 0)
+        return nn_parse_int(p, value, "bias", 0, 1, &l->bias);
+    if ((shared & NN_OPT_WEIGHT) && strcmp(key, "init") == 0)
         return parse_init(p, value, l);
-    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "momentum") == 0)
-        return parse_float(p, value, "momentum", 0.0, 1.0, &l->momentum);
-    if (l->kind == CLCNN_LAYER_BATCHNORM && strcmp(key, "per") == 0)
-        return parse_per(p, value, &l->per_activation);
-    if ((l->kind == CLCNN_LAYER_BATCHNORM || l->kind == CLCNN_LAYER_GROUPNORM ||
-         l->kind == CLCNN_LAYER_LAYERNORM) && strcmp(key, "eps") == 0)
-        return parse_float(p, value, "eps", 1e-30, 1.0, &l->eps);
-    if (l->kind == CLCNN_LAYER_LEAKY_RELU && strcmp(key, "alpha") == 0)
-        return parse_float(p, value, "alpha", -1e6, 1e6, &l->alpha);
-    return parse_error(p, "%s: unknown key '%s'", p->keyword, key);
+    if ((shared & NN_OPT_EPS) && strcmp(key, "eps") == 0)
+        return nn_parse_float(p, value, "eps", 1e-30, 1.0, &l->eps);
+    return nn_parse_error(p, "%s: unknown key '%s'", p->keyword, key);
 }
 
 /* The positional values of layer l: tokens without '='. */
-static clcnn_status parse_positional(const parser *p, clcnn_layer_spec *l, char **pos, int n_pos)
+static clcnn_status parse_positional(const nn_parser *p, const nn_layer_ops *kind,
+                                     clcnn_layer_spec *l, char **pos, int n_pos)
 {
-    int need = 0;
-    const char *usage = "";
-    switch (l->kind) {
-    case CLCNN_LAYER_CONV: need = 2; usage = "conv FILTERS K[xK2] [key=value ...]"; break;
-    case CLCNN_LAYER_FC: need = 1; usage = "fc OUTPUTS [key=value ...]"; break;
-    case CLCNN_LAYER_MAXPOOL:
-    case CLCNN_LAYER_AVGPOOL: need = 1; usage = "maxpool|avgpool K[xK2] [key=value ...]"; break;
-    case CLCNN_LAYER_DROPOUT: need = 1; usage = "dropout P"; break;
-    case CLCNN_LAYER_GROUPNORM: need = 1; usage = "groupnorm GROUPS [eps=E]"; break;
-    default: need = 0; usage = p->keyword; break;
-    }
+    int need = kind->n_positional;
+    const char *usage = kind->usage ? kind->usage : p->keyword;
     if (n_pos < need)
-        return parse_error(p, "%s: missing value (usage: %s)", p->keyword, usage);
+        return nn_parse_error(p, "%s: missing value (usage: %s)", p->keyword, usage);
     if (n_pos > need)
-        return parse_error(p, "%s: unexpected value '%s' (usage: %s)", p->keyword, pos[need],
-                           usage);
-    switch (l->kind) {
-    case CLCNN_LAYER_CONV: {
-        clcnn_status st = parse_int(p, pos[0], "filter count", 1, MAX_DIM, &l->outputs);
-        return st != CLCNN_OK ? st : parse_pair(p, pos[1], "kernel size", 1, MAX_DIM, &l->kh, &l->kw);
-    }
-    case CLCNN_LAYER_FC: return parse_int(p, pos[0], "output count", 1, MAX_DIM, &l->outputs);
-    case CLCNN_LAYER_MAXPOOL:
-    case CLCNN_LAYER_AVGPOOL: {
-        clcnn_status st = parse_pair(p, pos[0], "window size", 1, MAX_DIM, &l->kh, &l->kw);
-        l->sh = l->kh; /* non-overlapping windows unless stride= says otherwise */
-        l->sw = l->kw;
-        return st;
-    }
-    case CLCNN_LAYER_DROPOUT:
-        /* p = 1 would drop everything and scale by 1/0 */
-        return parse_float(p, pos[0], "drop probability", 0.0, 0.999999, &l->p);
-    case CLCNN_LAYER_GROUPNORM: return parse_int(p, pos[0], "group count", 1, MAX_DIM, &l->groups);
-    default: return CLCNN_OK;
-    }
+        return nn_parse_error(p, "%s: unexpected value '%s' (usage: %s)", p->keyword, pos[need],
+                              usage);
+    return kind->parse_positional ? kind->parse_positional(p, l, pos) : CLCNN_OK;
 }
 
-static const struct {
-    const char *keyword;
-    clcnn_layer_kind kind;
-} layer_keywords[] = {
-    {"conv", CLCNN_LAYER_CONV},           {"fc", CLCNN_LAYER_FC},
-    {"maxpool", CLCNN_LAYER_MAXPOOL},     {"avgpool", CLCNN_LAYER_AVGPOOL},
-    {"batchnorm", CLCNN_LAYER_BATCHNORM}, {"relu", CLCNN_LAYER_RELU},
-    {"leakyrelu", CLCNN_LAYER_LEAKY_RELU}, {"sigmoid", CLCNN_LAYER_SIGMOID},
-    {"dropout", CLCNN_LAYER_DROPOUT},     {"groupnorm", CLCNN_LAYER_GROUPNORM},
-    {"layernorm", CLCNN_LAYER_LAYERNORM},
-};
-
-static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_layer_spec *l)
+/* "unknown layer 'x' (expected input, conv, fc, ... or dropout)": every keyword of the table. */
+static clcnn_status unknown_layer(const nn_parser *p, const char *word)
 {
-    size_t k, n_kinds = sizeof layer_keywords / sizeof layer_keywords[0];
-    for (k = 0; k < n_kinds; k++)
-        if (strcmp(tok[0], layer_keywords[k].keyword) == 0)
-            break;
-    if (k == n_kinds)
-        return parse_error(p, "unknown layer '%s' (expected input, conv, fc, maxpool, avgpool, "
-                              "batchnorm, groupnorm, layernorm, relu, leakyrelu, sigmoid or "
-                              "dropout)", tok[0]);
-    nn_layer_spec_defaults(l, layer_keywords[k].kind);
+    char expected[256] = "input";
+    size_t len = strlen(expected);
+    for (int k = 0; k < CLCNN_LAYER_KIND_COUNT; k++) {
+        const char *sep = k + 1 == CLCNN_LAYER_KIND_COUNT ? " or " : ", ";
+        int n = snprintf(expected + len, sizeof expected - len, "%s%s", sep,
+                         nn_layer_ops_for((clcnn_layer_kind)k)->keyword);
+        if (n > 0)
+            len = len + (size_t)n < sizeof expected ? len + (size_t)n : sizeof expected - 1;
+    }
+    return nn_parse_error(p, "unknown layer '%s' (expected %s)", word, expected);
+}
+
+static clcnn_status parse_layer(const nn_parser *p, char **tok, int n_tok, clcnn_layer_spec *l)
+{
+    int k = 0;
+    while (k < CLCNN_LAYER_KIND_COUNT &&
+           strcmp(tok[0], nn_layer_ops_for((clcnn_layer_kind)k)->keyword) != 0)
+        k++;
+    if (k == CLCNN_LAYER_KIND_COUNT)
+        return unknown_layer(p, tok[0]);
+    const nn_layer_ops *kind = nn_layer_ops_for((clcnn_layer_kind)k);
+    nn_layer_spec_defaults(l, (clcnn_layer_kind)k);
     l->line = p->line;
 
     /* Positional values first: a pool's window sets its default stride,
@@ -220,27 +156,28 @@ static clcnn_status parse_layer(const parser *p, char **tok, int n_tok, clcnn_la
     for (int i = 1; i < n_tok; i++)
         if (!strchr(tok[i], '='))
             pos[n_pos++] = tok[i];
-    clcnn_status st = parse_positional(p, l, pos, n_pos);
+    clcnn_status st = parse_positional(p, kind, l, pos, n_pos);
     for (int i = 1; st == CLCNN_OK && i < n_tok; i++) {
         char *eq = strchr(tok[i], '=');
         if (!eq)
             continue;
         *eq = '\0';
         if (tok[i][0] == '\0' || eq[1] == '\0')
-            return parse_error(p, "%s: bad option '%s=%s' (expected key=value)", p->keyword,
-                               tok[i], eq + 1);
-        st = parse_option(p, l, tok[i], eq + 1);
+            return nn_parse_error(p, "%s: bad option '%s=%s' (expected key=value)", p->keyword,
+                                  tok[i], eq + 1);
+        st = kind->parse_option ? kind->parse_option(p, l, tok[i], eq + 1)
+                                : nn_parse_shared_option(p, l, tok[i], eq + 1, 0);
     }
     return st;
 }
 
-static clcnn_status parse_input(const parser *p, char **tok, int n_tok, clcnn_model_spec *spec)
+static clcnn_status parse_input(const nn_parser *p, char **tok, int n_tok, clcnn_model_spec *spec)
 {
     if (n_tok != 4)
-        return parse_error(p, "input: expected 3 values (usage: input C H W), got %d", n_tok - 1);
-    clcnn_status st = parse_int(p, tok[1], "channels", 1, MAX_DIM, &spec->c);
-    if (st == CLCNN_OK) st = parse_int(p, tok[2], "height", 1, MAX_DIM, &spec->h);
-    if (st == CLCNN_OK) st = parse_int(p, tok[3], "width", 1, MAX_DIM, &spec->w);
+        return nn_parse_error(p, "input: expected 3 values (usage: input C H W), got %d", n_tok - 1);
+    clcnn_status st = nn_parse_int(p, tok[1], "channels", 1, NN_MAX_DIM, &spec->c);
+    if (st == CLCNN_OK) st = nn_parse_int(p, tok[2], "height", 1, NN_MAX_DIM, &spec->h);
+    if (st == CLCNN_OK) st = nn_parse_int(p, tok[3], "width", 1, NN_MAX_DIM, &spec->w);
     spec->input_line = p->line;
     return st;
 }
@@ -261,25 +198,25 @@ static int tokenize(char *line, char **tok)
     return n;
 }
 
-static clcnn_status parse_statement(parser *p, char *line, clcnn_model_spec *spec)
+static clcnn_status parse_statement(nn_parser *p, char *line, clcnn_model_spec *spec)
 {
     char *tok[MAX_TOKENS + 1];
     int n_tok = tokenize(line, tok);
     if (n_tok == 0)
         return CLCNN_OK;
     if (n_tok == MAX_TOKENS)
-        return parse_error(p, "too many values on one line (at most %d)", MAX_TOKENS - 1);
+        return nn_parse_error(p, "too many values on one line (at most %d)", MAX_TOKENS - 1);
     p->keyword = tok[0];
     if (strcmp(tok[0], "input") == 0) {
         if (spec->input_line)
-            return parse_error(p, "second input line (the first is line %d)", spec->input_line);
+            return nn_parse_error(p, "second input line (the first is line %d)", spec->input_line);
         return parse_input(p, tok, n_tok, spec);
     }
     if (!spec->input_line)
-        return parse_error(p, "%s: layer before the input line (start with 'input C H W')",
+        return nn_parse_error(p, "%s: layer before the input line (start with 'input C H W')",
                            tok[0]);
     if (spec->n_layers == CLCNN_MAX_LAYERS)
-        return parse_error(p, "too many layers (at most %d)", CLCNN_MAX_LAYERS);
+        return nn_parse_error(p, "too many layers (at most %d)", CLCNN_MAX_LAYERS);
     clcnn_status st = parse_layer(p, tok, n_tok, &spec->layers[spec->n_layers]);
     if (st == CLCNN_OK)
         spec->n_layers++;
@@ -290,7 +227,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
 {
     memset(spec, 0, sizeof *spec);
     snprintf(spec->source, sizeof spec->source, "%s", source ? source : "(model text)");
-    parser p = {spec->source, 0, ""};
+    nn_parser p = {spec->source, 0, ""};
     const char *s = text;
     while (*s) {
         p.line++;
@@ -300,7 +237,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
             break;
         }
         if (len >= MAX_LINE)
-            return parse_error(&p, "line longer than %d characters", MAX_LINE - 1);
+            return nn_parse_error(&p, "line longer than %d characters", MAX_LINE - 1);
         char line[MAX_LINE];
         memcpy(line, s, len);
         line[len] = '\0';
@@ -316,7 +253,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
     }
     if (!spec->input_line) {
         p.line = p.line ? p.line : 1;
-        return parse_error(&p, "no input line (a model starts with 'input C H W')");
+        return nn_parse_error(&p, "no input line (a model starts with 'input C H W')");
     }
     return clcnn_model_spec_shapes(spec, NULL);
 }

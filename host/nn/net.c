@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "clcnn/device.h"
-#include "nn/model_spec_internal.h"
 #include "nn/net_internal.h"
 
 #define DEFAULT_COL_BUDGET ((size_t)256 << 20)
@@ -20,26 +19,12 @@ static clcnn_tensor shaped_view(const clcnn_tensor *t, clcnn_shape s, int n)
     return v;
 }
 
-static const char *short_name(clcnn_layer_kind kind)
-{
-    switch (kind) {
-    case CLCNN_LAYER_BATCHNORM: return "bn";
-    case CLCNN_LAYER_GROUPNORM: return "gn";
-    case CLCNN_LAYER_LAYERNORM: return "ln";
-    default: return nn_layer_keyword(kind);
-    }
-}
-
 /* Layer names count per kind: conv1, conv2, bn1, fc1 ... */
 static void name_layers(clcnn_net *net)
 {
-    for (int i = 0; i < net->n_layers; i++) {
-        nn_layer *l = &net->layers[i];
-        int k = 1;
-        for (int j = 0; j < i; j++)
-            k += net->layers[j].spec.kind == l->spec.kind;
-        snprintf(l->name, sizeof l->name, "%s%d", short_name(l->spec.kind), k);
-    }
+    for (int i = 0; i < net->n_layers; i++)
+        clcnn_model_spec_layer_name(&net->spec, i, net->layers[i].name,
+                                    sizeof net->layers[i].name);
 }
 
 static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)

@@ -50,10 +50,14 @@ typedef enum clcnn_layer_kind {
     CLCNN_LAYER_GROUPNORM,  /* group normalization: per image over each group of
                              * channels and all positions; gamma, beta per channel;
                              * no running statistics (training = evaluation) */
-    CLCNN_LAYER_LAYERNORM   /* group normalization with one group: per image over
+    CLCNN_LAYER_LAYERNORM,  /* group normalization with one group: per image over
                              * all its features (C, H, W); gamma, beta per channel
                              * (per feature after an fc layer) */
+    CLCNN_LAYER_KIND_COUNT  /* the number of kinds, not a kind */
 } clcnn_layer_kind;
+
+/* The model-file keyword of kind ("conv", "batchnorm"); NULL out of range. */
+const char *clcnn_layer_kind_name(clcnn_layer_kind kind);
 
 /* Weight initialization of conv and fc layers. AUTO (the default) picks HE
  * when the layer's output goes (possibly through a normalization or dropout)
@@ -133,6 +137,10 @@ size_t clcnn_model_spec_param_count(const clcnn_model_spec *spec);
 /* Write spec as model text (parses back to an equal spec). Returns the length
  * the full text needs, like snprintf; the output is truncated to size. */
 size_t clcnn_model_spec_format(const clcnn_model_spec *spec, char *buf, size_t size);
+
+/* The name the network gives layer i of spec ("conv1", "bn2", "gn1": a
+ * prefix per kind, counted per kind), as in its parameter names. */
+void clcnn_model_spec_layer_name(const clcnn_model_spec *spec, int i, char *buf, size_t size);
 
 /* A table of the layers: kind and settings, output shape, parameter count,
  * and the total. Returns the full length like snprintf. The spec must be valid. */
