@@ -8,6 +8,7 @@
 
 #include "bench.h"
 #include "clcnn/device.h"
+#include "core/conv_plan.h"
 
 bench_row *bench_rows_add(bench_rows *rows)
 {
@@ -62,6 +63,13 @@ static clcnn_op_case gemm_case(unsigned flags, int m, int n, int k)
     return op_case(CLCNN_OP_GEMM, 0, flags, clcnn_shape_make(m, k, 1, n));
 }
 
+/* A GEMM of a convolution's plan. */
+static clcnn_op_case conv_gemm_case(clcnn_conv_gemm g)
+{
+    unsigned flags = (g.trans_a ? CLCNN_OPF_TRANS_A : 0) | (g.trans_b ? CLCNN_OPF_TRANS_B : 0);
+    return gemm_case(flags, g.m, g.n, g.k);
+}
+
 /* Add cs, run times a pass. */
 static void add_case_times(bench_row *row, clcnn_op_case cs, int times)
 {
@@ -99,10 +107,11 @@ static int square_window(const clcnn_layer_spec *l)
     return l->kh == l->kw && l->sh == l->sw && l->ph == l->pw;
 }
 
-/* Convolution (layer_conv.c) as the OpenCL backend runs it, with the im2col
- * rows padded to CLCNN_CL_GEMM_MULTIPLE_MK and the im2row rows to
- * CLCNN_CL_GEMM_MULTIPLE_N (the reference backend runs the same cases here;
- * its own network pads nothing). Per chunk of nb images: forward im2col,
+/* Convolution (layer_conv.c) as the OpenCL backend runs it, from the plan the
+ * layer runs (core/conv_plan.h): the im2col rows padded to
+ * CLCNN_CL_GEMM_MULTIPLE_MK and the im2row rows to CLCNN_CL_GEMM_MULTIPLE_N
+ * (the reference backend runs the same cases here; its own network pads
+ * nothing). Per chunk of nb images: forward im2col,
  * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW)
  * and, past the first layer, GEMM TN and col2im (dx); once per pass the
  * weight's padding (before the GEMMs that read it) and the weight
@@ -111,19 +120,20 @@ static int square_window(const clcnn_layer_spec *l)
 static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;
-    int f = l->outputs, ckk = L->in.c * l->kh * l->kw, p = L->out.h * L->out.w;
-    int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_MK);
-    int len = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_N);
-    size_t per_image = (size_t)(rows > len ? rows : len) * p * sizeof(float);
-    size_t fit = budget / per_image;
-    int nb = fit < 1 ? 1 : fit > (size_t)L->in.n ? L->in.n : (int)fit;
-    int times = (L->in.n + nb - 1) / nb;
+    clcnn_conv_plan plan = clcnn_conv_plan_make(l->outputs, L->in.c, l->kh, l->kw, L->out.h,
+                                                L->out.w, CLCNN_CL_GEMM_MULTIPLE_MK,
+                                                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget,
+                                                L->in.n);
+    int f = l->outputs, ckk = plan.ckk, rows = plan.col_rows, len = plan.colt_row_len;
+    int nb = plan.chunk, times = plan.full_chunks + (plan.rest > 0);
     char chunks[48] = "";
     if (times > 1)
         snprintf(chunks, sizeof chunks, ", %d chunks of %d", times, nb);
     clcnn_shape in = L->in, out = L->out;
     in.n = out.n = nb;
-    int cols = nb * p;
+    clcnn_conv_gemm fwd = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_FORWARD, nb);
+    clcnn_conv_gemm dw = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb);
+    clcnn_conv_gemm dx = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_INPUT_GRAD, nb);
     clcnn_op_case im2col = window_case(CLCNN_OP_IM2COL, in, l);
     clcnn_op_case im2row = window_case(CLCNN_OP_IM2ROW, in, l);
     im2col.pad_rows = rows - ckk;
@@ -131,25 +141,25 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     if (rows > ckk && (!backward || !L->first)) /* the padded weight */
         add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, ckk, rows)));
     if (!backward) {
-        snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name, f,
-                 cols, rows, chunks);
+        snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name,
+                 fwd.m, fwd.n, fwd.k, chunks);
         add_case_times(row, im2col, times);
-        add_case_times(row, gemm_case(0, f, cols, rows), times);
+        add_case_times(row, conv_gemm_case(fwd), times);
         add_case_times(row, op_case(CLCNN_OP_CNP_TO_NCHW, 0, l->bias ? CLCNN_OPF_BIAS : 0, out),
                        times);
         return CLCNN_OK;
     }
     add_case_times(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out), times);
     add_case_times(row, im2row, times);
-    add_case_times(row, gemm_case(0, f, len, cols), times);
+    add_case_times(row, conv_gemm_case(dw), times);
     if (L->first) {
-        snprintf(row->label, sizeof row->label, "%s bwd (im2row+gemm %dx%dx%d%s)", L->name, f,
-                 len, cols, chunks);
+        snprintf(row->label, sizeof row->label, "%s bwd (im2row+gemm %dx%dx%d%s)", L->name, dw.m,
+                 dw.n, dw.k, chunks);
     } else {
         snprintf(row->label, sizeof row->label,
-                 "%s bwd (im2row+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, f, len, cols,
-                 rows, cols, f, chunks);
-        add_case_times(row, gemm_case(CLCNN_OPF_TRANS_A, rows, cols, f), times);
+                 "%s bwd (im2row+gemm %dx%dx%d+gemm %dx%dx%d+col2im%s)", L->name, dw.m, dw.n,
+                 dw.k, dx.m, dx.n, dx.k, chunks);
+        add_case_times(row, conv_gemm_case(dx), times);
         add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
     if (len > ckk) /* the gradient cropped */

@@ -1,15 +1,13 @@
-/* The GEMM shapes of a network's training step, for `clcnn tune`. They mirror
- * host/nn/layer_conv.c and layer_fc.c (which GEMMs run, transposed how) and
- * host/nn/net.c (conv chunking by the im2col budget; no input gradient for
- * the first layer). */
+/* The GEMM shapes of a network's training step, for `clcnn tune`: the
+ * convolutions' from their plan (core/conv_plan.h, the one the layer runs);
+ * the fc layers' mirror host/nn/layer_fc.c; no input gradient for the first
+ * layer, as host/nn/net.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cl/cl_ops.h"
 #include "cl/cl_tune.h"
-
-/* The default im2col budget of clcnn_net_options (clcnn/net.h). */
-#define DEFAULT_COL_BUDGET ((unsigned long long)256 << 20)
+#include "core/conv_plan.h"
 
 typedef struct shape_list {
     clcnn_gemm_shape *items;
@@ -33,17 +31,17 @@ static clcnn_status add(shape_list *l, int trans_a, int trans_b, int m, int n, i
     return CLCNN_OK;
 }
 
-/* A chunk of a conv layer, cols = nb*P image positions, run `calls` times
- * (layer_conv.c): rows and len are C*KH*KW padded to the OpenCL backend's
- * CLCNN_CL_GEMM_MULTIPLE_MK and _N. */
-static clcnn_status add_conv_chunk(shape_list *l, int f, int rows, int len, int cols,
+/* The GEMMs of a chunk of nb images of a conv layer, run `calls` times. */
+static clcnn_status add_conv_chunk(shape_list *l, const clcnn_conv_plan *plan, int nb,
                                    int need_dx, int calls)
 {
-    clcnn_status st = add(l, 0, 0, f, cols, rows, calls);       /* cnp = W * col */
-    if (st == CLCNN_OK)
-        st = add(l, 0, 0, f, len, cols, calls);                 /* dW = cnp * colt */
-    if (st == CLCNN_OK && need_dx)
-        st = add(l, 1, 0, rows, cols, f, calls);                /* col = W^T * cnp */
+    clcnn_status st = CLCNN_OK;
+    for (int role = 0; role < CLCNN_CONV_GEMM_ROLES && st == CLCNN_OK; role++) {
+        if (role == CLCNN_CONV_GEMM_INPUT_GRAD && !need_dx)
+            continue;
+        clcnn_conv_gemm g = clcnn_conv_plan_gemm(plan, (clcnn_conv_gemm_role)role, nb);
+        st = add(l, g.trans_a, g.trans_b, g.m, g.n, g.k, calls);
+    }
     return st;
 }
 
@@ -58,26 +56,21 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
     clcnn_status st = clcnn_model_spec_shapes(spec, out);
     if (st != CLCNN_OK)
         return st;
-    unsigned long long budget = DEFAULT_COL_BUDGET;
+    size_t budget = CLCNN_DEFAULT_COL_BUDGET;
     if (max_alloc_bytes && max_alloc_bytes < budget)
-        budget = max_alloc_bytes;
+        budget = (size_t)max_alloc_bytes;
     shape_list l = {shapes, 0, max_shapes};
     int c = spec->c, h = spec->h, w = spec->w;
     for (int i = 0; i < spec->n_layers && st == CLCNN_OK; i++) {
         const clcnn_layer_spec *s = &spec->layers[i];
         int need_dx = i > 0;
         if (s->kind == CLCNN_LAYER_CONV) {
-            int ckk = c * s->kh * s->kw, p = out[i].h * out[i].w;
-            int rows = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_MK);
-            int len = clcnn_round_up(ckk, CLCNN_CL_GEMM_MULTIPLE_N);
-            unsigned long long per_image =
-                (unsigned long long)(rows > len ? rows : len) * p * sizeof(float);
-            unsigned long long fit = budget / per_image;
-            int chunk = fit < 1 ? 1 : fit > (unsigned long long)batch ? batch : (int)fit;
-            int full = batch / chunk, rest = batch % chunk;
-            st = add_conv_chunk(&l, s->outputs, rows, len, chunk * p, need_dx, full);
-            if (st == CLCNN_OK && rest)
-                st = add_conv_chunk(&l, s->outputs, rows, len, rest * p, need_dx, 1);
+            clcnn_conv_plan plan = clcnn_conv_plan_make(
+                s->outputs, c, s->kh, s->kw, out[i].h, out[i].w, CLCNN_CL_GEMM_MULTIPLE_MK,
+                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget, batch);
+            st = add_conv_chunk(&l, &plan, plan.chunk, need_dx, plan.full_chunks);
+            if (st == CLCNN_OK && plan.rest)
+                st = add_conv_chunk(&l, &plan, plan.rest, need_dx, 1);
         } else if (s->kind == CLCNN_LAYER_FC) {
             int in = c * h * w, o = s->outputs;
             st = add(&l, 0, 1, batch, o, in, 1);                /* y = x * W^T */

@@ -19,6 +19,7 @@
 
 #include "clcnn/backend.h"
 #include "clcnn/net.h"
+#include "core/conv_plan.h"
 #include "nn/model_spec_internal.h"
 
 /* Scratch shared by all convolutions: the im2col matrix (reused for the
@@ -103,11 +104,10 @@ struct nn_layer {
     char name[16];              /* "conv1", "bn2", "fc1" */
     clcnn_shape in, out;        /* n = maximum batch */
     clcnn_window win;           /* conv and pools */
-    int chunk;                  /* conv: images per im2col chunk */
-    int col_rows;               /* conv: CKK = C*KH*KW padded to gemm_multiple_mk (im2col) */
-    int colt_row_len;           /* conv: CKK padded to gemm_multiple_n (im2row) */
-    size_t col_per_image;       /* conv: im2col or im2row elements per image (the larger) */
-    size_t cnp_per_image;       /* conv: F * P */
+    clcnn_conv_plan plan;       /* conv: padded sizes, chunks, GEMM shapes */
+    size_t col_budget_bytes;    /* the network's im2col budget (set before setup) */
+    size_t scratch_col;         /* elements of the shared scratch col and cnp the */
+    size_t scratch_cnp;         /* layer uses (set by setup; 0: none) */
     clcnn_tensor y;             /* output, maximum batch */
 
     int n_params;

@@ -19,7 +19,9 @@
  * makes no transposed or padded copy of it: the weight gradient reads colt
  * rather than col^T for that reason. Without padding (the reference
  * backend) Wr and dWt are W and dW themselves. The chunk size keeps col and
- * colt under the network's byte budget (set by the network before setup).
+ * colt under the network's byte budget. The padded sizes, the chunks and the
+ * GEMM shapes come from clcnn_conv_plan (core/conv_plan.h), shared with the
+ * tuner and the bench.
  */
 #include "nn/layer.h"
 
@@ -72,30 +74,28 @@ static int conv_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 
 /* ---- the layer ---- */
 
-static int conv_ckk(const nn_layer *l) { return l->in.c * l->spec.kh * l->spec.kw; }
-
 static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     const clcnn_layer_spec *s = &l->spec;
     NN_TRY(clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw,
                              s->ph, s->pw));
-    int ckk = conv_ckk(l);
-    size_t p = (size_t)l->win.oh * l->win.ow;
-    l->col_rows = clcnn_round_up(ckk, be->gemm_multiple_mk);
-    l->colt_row_len = clcnn_round_up(ckk, be->gemm_multiple_n);
-    l->col_per_image = (size_t)(l->col_rows > l->colt_row_len ? l->col_rows : l->colt_row_len) * p;
-    l->cnp_per_image = (size_t)s->outputs * p;
+    const clcnn_conv_plan *plan = &l->plan;
+    l->plan = clcnn_conv_plan_make(s->outputs, l->in.c, s->kh, s->kw, l->win.oh, l->win.ow,
+                                   be->gemm_multiple_mk, be->gemm_multiple_n, be->real_size,
+                                   l->col_budget_bytes, batch);
+    l->scratch_col = plan->col_per_image * (size_t)plan->chunk;
+    l->scratch_cnp = plan->cnp_per_image * (size_t)plan->chunk;
     NN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
                               clcnn_shape_make(s->outputs, l->in.c, s->kh, s->kw), "weight"));
     if (s->bias)
         NN_TRY(nn_layer_add_param(l, be, NN_BIAS, clcnn_shape_make(1, s->outputs, 1, 1), "bias"));
-    if (l->col_rows > ckk)
+    if (plan->col_rows > plan->ckk)
         NN_TRY(clcnn_tensor_alloc(be, &l->cache[WEIGHT_PADDED],
-                                  clcnn_shape_make(1, 1, s->outputs, l->col_rows), CLCNN_REAL,
+                                  clcnn_shape_make(1, 1, s->outputs, plan->col_rows), CLCNN_REAL,
                                   "padded weight"));
-    if (l->colt_row_len > ckk)
+    if (plan->colt_row_len > plan->ckk)
         NN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_PADDED],
-                                  clcnn_shape_make(1, 1, s->outputs, l->colt_row_len),
+                                  clcnn_shape_make(1, 1, s->outputs, plan->colt_row_len),
                                   CLCNN_REAL, "padded weight gradient"));
     return CLCNN_OK;
 }
@@ -103,31 +103,40 @@ static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
 /* Wr: the weight padded to col_rows columns (W itself when not padded). */
 static clcnn_status padded_weight(nn_layer *l, const nn_step *st, const clcnn_tensor **wr)
 {
-    int ckk = conv_ckk(l);
+    int ckk = l->plan.ckk;
     *wr = &l->value[NN_WEIGHT];
-    if (l->col_rows == ckk)
+    if (l->plan.col_rows == ckk)
         return CLCNN_OK;
     *wr = &l->cache[WEIGHT_PADDED];
     return st->be->ops->copy_columns(st->be, l->spec.outputs, ckk, &l->value[NN_WEIGHT], ckk,
-                                     &l->cache[WEIGHT_PADDED], l->col_rows);
+                                     &l->cache[WEIGHT_PADDED], l->plan.col_rows);
+}
+
+/* C = op(A) op(B) with the plan's GEMM of role for nb images; A and B stored
+ * with leading dimensions lda and ldb, C with its row length n. */
+static clcnn_status plan_gemm(const nn_layer *l, const nn_step *st, clcnn_conv_gemm_role role,
+                              int nb, const clcnn_tensor *a, int lda, const clcnn_tensor *b,
+                              int ldb, float beta, clcnn_tensor *c)
+{
+    clcnn_conv_gemm g = clcnn_conv_plan_gemm(&l->plan, role, nb);
+    return st->be->ops->gemm(st->be, g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a, 0, lda, b, 0,
+                             ldb, beta, c, 0, g.n);
 }
 
 static clcnn_status conv_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                  clcnn_tensor *y)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, rows = l->col_rows;
-    int p = l->win.oh * l->win.ow;
+    int f = l->spec.outputs, rows = l->plan.col_rows, chunk = l->plan.chunk;
     const clcnn_tensor *bias = l->spec.bias ? &l->value[NN_BIAS] : NULL, *wr;
     NN_TRY(padded_weight(l, st, &wr));
-    for (int n0 = 0; n0 < st->n; n0 += l->chunk) {
-        int nb = st->n - n0 < l->chunk ? st->n - n0 : l->chunk;
-        int cols = nb * p;
+    for (int n0 = 0; n0 < st->n; n0 += chunk) {
+        int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
+        int cols = nb * l->plan.positions;
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         NN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, rows, &col));
-        NN_TRY(ops->gemm(st->be, 0, 0, f, cols, rows, 1.0f, wr, 0, rows, &col, 0, cols, 0.0f,
-                         &cnp, 0, cols));
+        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_FORWARD, nb, wr, rows, &col, cols, 0.0f, &cnp));
         NN_TRY(ops->cnp_to_nchw(st->be, &cnp, bias, n0, nb, y));
     }
     return CLCNN_OK;
@@ -138,26 +147,26 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                                   int need_dx)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, ckk = conv_ckk(l), rows = l->col_rows, len = l->colt_row_len;
-    int p = l->win.oh * l->win.ow;
+    int f = l->spec.outputs, ckk = l->plan.ckk, rows = l->plan.col_rows;
+    int len = l->plan.colt_row_len, chunk = l->plan.chunk;
     const clcnn_tensor *wr = NULL;
     if (need_dx)
         NN_TRY(padded_weight(l, st, &wr));
     clcnn_tensor *dwt = len == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
-    for (int n0 = 0; n0 < st->n; n0 += l->chunk) {
-        int nb = st->n - n0 < l->chunk ? st->n - n0 : l->chunk;
-        int cols = nb * p;
+    for (int n0 = 0; n0 < st->n; n0 += chunk) {
+        int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
+        int cols = nb * l->plan.positions;
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, len);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         NN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
         NN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, len, &colt));
-        NN_TRY(ops->gemm(st->be, 0, 0, f, len, cols, 1.0f, &cnp, 0, cols, &colt, 0, len,
-                         n0 == 0 ? 0.0f : 1.0f, dwt, 0, len));
+        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb, &cnp, cols, &colt, len,
+                         n0 == 0 ? 0.0f : 1.0f, dwt));
         if (!need_dx)
             continue;
-        NN_TRY(ops->gemm(st->be, 1, 0, rows, cols, f, 1.0f, wr, 0, rows, &cnp, 0, cols, 0.0f,
-                         &col, 0, cols));
+        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_INPUT_GRAD, nb, wr, rows, &cnp, cols, 0.0f,
+                         &col));
         NN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
     if (len > ckk)

@@ -7,8 +7,6 @@
 #include "clcnn/device.h"
 #include "nn/net_internal.h"
 
-#define DEFAULT_COL_BUDGET ((size_t)256 << 20)
-
 /* A view of the first n images of buffer t with the per-image shape of s. */
 static clcnn_tensor shaped_view(const clcnn_tensor *t, clcnn_shape s, int n)
 {
@@ -37,6 +35,7 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->in = in;
         l->out = shapes[i];
         l->out.n = net->batch;
+        l->col_budget_bytes = net->col_budget_bytes;
         NN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
         clcnn_status st = l->ops->setup(l, net->be, net->batch);
         if (st != CLCNN_OK)
@@ -46,19 +45,15 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
     return CLCNN_OK;
 }
 
-/* The im2col scratch: each convolution runs chunks of as many images as fit
- * the byte budget (at least one); the buffers fit the largest chunk. */
+/* The scratch shared by the layers (the convolutions' im2col matrix and
+ * product): as large as the largest need. */
 static clcnn_status setup_scratch(clcnn_net *net)
 {
     size_t col = 0, cnp = 0;
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
-        if (l->spec.kind != CLCNN_LAYER_CONV)
-            continue;
-        size_t fit = net->col_budget_bytes / (l->col_per_image * net->be->real_size);
-        l->chunk = fit < 1 ? 1 : fit > (size_t)net->batch ? net->batch : (int)fit;
-        if (l->col_per_image * l->chunk > col) col = l->col_per_image * l->chunk;
-        if (l->cnp_per_image * l->chunk > cnp) cnp = l->cnp_per_image * l->chunk;
+        if (l->scratch_col > col) col = l->scratch_col;
+        if (l->scratch_cnp > cnp) cnp = l->scratch_cnp;
     }
     if (col == 0)
         return CLCNN_OK;
@@ -122,7 +117,7 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
     net->seed = seed;
     net->n_layers = spec->n_layers;
     net->col_budget_bytes = opts && opts->col_budget_bytes ? opts->col_budget_bytes
-                                                            : DEFAULT_COL_BUDGET;
+                                                            : CLCNN_DEFAULT_COL_BUDGET;
     /* One buffer may not exceed the device's largest allocation. */
     const clcnn_device_info *device = clcnn_backend_cl_device(backend);
     if (device && device->max_alloc_bytes && device->max_alloc_bytes < net->col_budget_bytes)
