@@ -228,8 +228,8 @@ START_TEST(bad_flags_write_nothing)
                            "--data %s --val 24 --iters 1", bi.cifar_dir);
     bi_train_fails_cleanly(1, "fewer than one batch of 4096",
                            "--data %s --batch 4096 --val 0 --iters 1", bi.cifar_dir);
-    bi_train_fails_cleanly(2, "--lr cannot be combined with --resume", "--resume %s --lr 0.1",
-                           bi.good_ckpt);
+    bi_train_fails_cleanly(2, "--lr 0.1 differs from the checkpoint's 0.05",
+                           "--resume %s --lr 0.1", bi.good_ckpt);
     /* --save and --log are checked before any training */
     const char *folder = bi_path("no-such-folder/x.ckpt");
     bi_expect(bi_clcnn("train --cpu --data %s --iters 1 --save %s", bi.cifar_dir, folder), 2,

@@ -1,6 +1,7 @@
 /* The train, eval and predict commands, run as the built tool on a small
  * synthetic CIFAR-10 folder: strict flags, a whole run with checkpoint and
- * log, resume, eval, predict, and SIGINT. */
+ * log, resume (with the run's own flags), eval, predict, SIGINT, --save-every
+ * under SIGKILL, and stale temporary checkpoints. */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,7 +73,8 @@ START_TEST(bad_flags_exit_2_naming_the_flag)
     expect_usage_error("train --format png", "--format: 'png'");
     expect_usage_error("train --epochs 2 --iters 5", "exclude each other");
     expect_usage_error("train --cpu --device 0", "exclude each other");
-    expect_usage_error("train --resume x.ckpt --lr 0.1", "--lr cannot be combined with --resume");
+    expect_usage_error("train --save-every 5", "--save-every needs --save");
+    expect_usage_error("train --save-every 0 --save x.ckpt", "--save-every: 0 is out of range");
     expect_usage_error("eval", "--model CHECKPOINT is required");
     expect_usage_error("eval --model x --batch 0", "--batch");
     expect_usage_error("predict --model x.ckpt", "no image files");
@@ -90,7 +92,7 @@ START_TEST(help_is_printed_for_every_command)
                            "--optimizer", "--momentum", "--nesterov", "--lr ", "--lr-decay",
                            "--l2", "--weight-decay", "--dropout", "--loss", "--augment",
                            "--no-augment", "--val", "--seed", "--device", "--cpu", "--save",
-                           "--resume", "--log", "--quiet"};
+                           "--save-every", "--resume", "--log", "--quiet"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         ck_assert_msg(strstr(out, flags[i]) != NULL, "train --help lacks %s", flags[i]);
     ck_assert_int_eq(clcnn("eval --help"), 0);
@@ -188,10 +190,10 @@ START_TEST(corrupt_checkpoint_is_reported)
 }
 END_TEST
 
-START_TEST(sigint_saves_and_exits_130)
+/* Start an endless `clcnn train --save ckpt` (with --save-every every when
+ * not NULL) and return its pid once the first checkpoint exists. */
+static pid_t train_until_checkpoint(const char *ckpt, const char *batch, const char *every)
 {
-    char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s", test_tmp_path("cli-sigint.ckpt"));
     unlink(ckpt);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -199,14 +201,23 @@ START_TEST(sigint_saves_and_exits_130)
         freopen("/dev/null", "w", stdout);
         freopen("/dev/null", "w", stderr);
         execl(CLCNN_EXE, "clcnn", "train", "--cpu", "--data", data_dir, "--model", model_path,
-              "--batch", "16", "--val", "32", "--epochs", "10000", "--save", ckpt, (char *)NULL);
+              "--batch", batch, "--val", "32", "--epochs", "10000", "--save", ckpt,
+              every ? "--save-every" : (char *)NULL, every, (char *)NULL);
         _exit(127);
     }
-    /* the first epoch's checkpoint shows that training (and the handler) runs */
     struct stat st;
-    for (int i = 0; i < 600 && stat(ckpt, &st) != 0; i++)
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    for (int i = 0; i < 30000 && stat(ckpt, &st) != 0; i++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
     ck_assert_int_eq(stat(ckpt, &st), 0);
+    return pid;
+}
+
+START_TEST(sigint_saves_and_exits_130)
+{
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s", test_tmp_path("cli-sigint.ckpt"));
+    /* the first epoch's checkpoint shows that training (and the handler) runs */
+    pid_t pid = train_until_checkpoint(ckpt, "16", NULL);
     kill(pid, SIGINT);
     int status = 0;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -215,6 +226,133 @@ START_TEST(sigint_saves_and_exits_130)
     ck_assert_int_eq(clcnn_checkpoint_read(ckpt, &k), CLCNN_OK);
     ck_assert_int_ge(k.iteration, 13);
     clcnn_checkpoint_free(&k);
+}
+END_TEST
+
+/* The flags of one run: 208 training images / batch 16 = 13 steps an epoch. A
+ * step schedule (not cosine) keeps a run's steps independent of its length. */
+static void run_flags(char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "train --cpu --quiet --data %s --model %s --batch 16 --val 32 "
+                     "--optimizer nesterov --lr 0.05 --lr-decay step:0.5:10 --seed 3 --augment "
+                     "--normalize unit", data_dir, model_path);
+    ck_assert_int_lt(n, (int)size);
+}
+
+static clcnn_checkpoint read_checkpoint(const char *path)
+{
+    clcnn_checkpoint k;
+    ck_assert_msg(clcnn_checkpoint_read(path, &k) == CLCNN_OK, "%s: %s", path, clcnn_last_error());
+    return k;
+}
+
+START_TEST(resume_takes_the_runs_own_flags_and_refuses_others)
+{
+    char straight[4096], resumed[4096], flags[4096], args[16384];
+    snprintf(straight, sizeof straight, "%s", test_tmp_path("cli-straight.ckpt"));
+    snprintf(resumed, sizeof resumed, "%s", test_tmp_path("cli-resumed.ckpt"));
+    run_flags(flags, sizeof flags);
+    snprintf(args, sizeof args, "%s --iters 26 --save %s", flags, straight);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    snprintf(args, sizeof args, "%s --iters 20 --save %s", flags, resumed);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    /* the command that started the run, --resume appended */
+    snprintf(args, sizeof args, "%s --iters 26 --save %s --resume %s", flags, resumed, resumed);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    clcnn_checkpoint a = read_checkpoint(straight), b = read_checkpoint(resumed);
+    ck_assert_int_eq(b.iteration, 26);
+    ck_assert_int_eq(a.flat_count, b.flat_count);
+    ck_assert_msg(memcmp(a.flat, b.flat, sizeof(float) * a.flat_count) == 0,
+                  "the resumed run's parameters differ from the straight run's");
+    clcnn_checkpoint_free(&a);
+    clcnn_checkpoint_free(&b);
+
+    /* a different value fails naming both, before anything is written */
+    static const struct { const char *flag, *message; } conflicts[] = {
+        {"--lr 0.1", "--lr 0.1 differs from the checkpoint's 0.05"},
+        {"--lr=0.1", "--lr 0.1 differs from the checkpoint's 0.05"},
+        {"--no-augment", "--no-augment differs from the checkpoint's --augment"},
+        {"--optimizer adam", "--optimizer adam differs from the checkpoint's nesterov"},
+        {"--seed 4", "--seed 4 differs from the checkpoint's 3"},
+        {"--normalize data", "--normalize data differs from the checkpoint's 0,0,0:1,1,1"},
+    };
+    struct stat before, after;
+    ck_assert_int_eq(stat(resumed, &before), 0);
+    for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++) {
+        snprintf(args, sizeof args, "%s --iters 30 --save %s --resume %s %s", flags, resumed,
+                 resumed, conflicts[i].flag);
+        expect_usage_error(args, conflicts[i].message);
+    }
+    ck_assert_int_eq(stat(resumed, &after), 0);
+    ck_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+              before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+}
+END_TEST
+
+START_TEST(save_every_leaves_a_checkpoint_when_killed_mid_epoch)
+{
+    char ckpt[4096], args[16384];
+    snprintf(ckpt, sizeof ckpt, "%s", test_tmp_path("cli-every.ckpt"));
+    /* batch 4: 52 steps an epoch, a checkpoint every 5 */
+    pid_t pid = train_until_checkpoint(ckpt, "4", "5");
+    kill(pid, SIGKILL);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status), "status 0x%x", status);
+    clcnn_checkpoint k = read_checkpoint(ckpt);
+    ck_assert_msg(k.iteration > 0 && (k.iteration % 5 == 0 || k.iteration % 52 == 0),
+                  "checkpoint at iteration %ld", k.iteration);
+    long at = k.iteration;
+    clcnn_checkpoint_free(&k);
+    snprintf(args, sizeof args, "eval --cpu --model %s", ckpt);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "test: loss") != NULL, "%s", out);
+    snprintf(args, sizeof args, "train --cpu --resume %s --iters %ld --save %s", ckpt, at + 3,
+             ckpt);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    k = read_checkpoint(ckpt);
+    ck_assert_int_eq(k.iteration, at + 3);
+    clcnn_checkpoint_free(&k);
+}
+END_TEST
+
+/* Only PATH.tmp. + six letters or digits, regular files, are the writer's. */
+START_TEST(stale_temporary_checkpoints_are_removed)
+{
+    char ckpt[4096], flags[4096], args[16384], path[8192];
+    snprintf(ckpt, sizeof ckpt, "%s", test_tmp_path("cli-stale.ckpt"));
+    static const char *const stale[] = {".tmp.abc123", ".tmp.Zz09xy"};
+    static const char *const kept[] = {".tmp.abc12", ".tmp.abc1234", ".tmp.ab-123", ".tmpXabc123",
+                                       "x.tmp.abc123"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s", ckpt, stale[i]);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", ckpt, kept[i]);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s.tmp.dir123", ckpt); /* not a file: left alone */
+    mkdir(path, 0755);
+    run_flags(flags, sizeof flags);
+    snprintf(args, sizeof args, "%s --iters 2 --save %s", flags, ckpt);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s", ckpt, stale[i]);
+        ck_assert_msg(access(path, F_OK) != 0, "%s was not removed", path);
+    }
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", ckpt, kept[i]);
+        ck_assert_msg(access(path, F_OK) == 0, "%s was removed", path);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s.tmp.dir123", ckpt);
+    ck_assert_msg(access(path, F_OK) == 0, "%s was removed", path);
+    rmdir(path);
 }
 END_TEST
 
@@ -230,6 +368,9 @@ static Suite *suite(void)
     tcase_add_test(tc, train_save_log_resume_eval_predict);
     tcase_add_test(tc, corrupt_checkpoint_is_reported);
     tcase_add_test(tc, sigint_saves_and_exits_130);
+    tcase_add_test(tc, resume_takes_the_runs_own_flags_and_refuses_others);
+    tcase_add_test(tc, save_every_leaves_a_checkpoint_when_killed_mid_epoch);
+    tcase_add_test(tc, stale_temporary_checkpoints_are_removed);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,9 +16,10 @@ const char *cli_find_model(int argc, char **argv)
     return found;
 }
 
-/* Evaluate after iteration `iteration` and report it. */
-static clcnn_status report_eval(clcnn_trainer *t, long iteration, cli_progress *progress)
+clcnn_status cli_report_eval(clcnn_trainer *t, void *user)
 {
+    cli_progress *progress = user;
+    long iteration = clcnn_trainer_iteration(t);
     clcnn_eval_result r;
     const char *what = "val";
     clcnn_status st = clcnn_trainer_evaluate_val(t, &r);
@@ -42,20 +43,31 @@ static clcnn_status report_eval(clcnn_trainer *t, long iteration, cli_progress *
     return CLCNN_OK;
 }
 
-clcnn_status cli_run_with_evals(clcnn_trainer *t, const clcnn_train_hooks *hooks, long every,
-                                cli_progress *progress)
+clcnn_status cli_run_every(clcnn_trainer *t, const clcnn_train_hooks *hooks,
+                           const cli_every *actions, int n)
 {
-    if (every <= 0)
+    int periodic = 0;
+    for (int i = 0; i < n; i++)
+        periodic |= actions[i].every > 0;
+    if (!periodic)
         return clcnn_trainer_run(t, hooks);
     clcnn_train_hooks h = *hooks;
     while (!clcnn_trainer_done(t)) {
-        h.until_iteration = (clcnn_trainer_iteration(t) / every + 1) * every;
+        long done = clcnn_trainer_iteration(t);
+        h.until_iteration = 0; /* the nearest multiple of an action's period */
+        for (int i = 0; i < n; i++) {
+            long next = actions[i].every > 0 ? (done / actions[i].every + 1) * actions[i].every : 0;
+            if (next && (!h.until_iteration || next < h.until_iteration))
+                h.until_iteration = next;
+        }
         clcnn_status st = clcnn_trainer_run(t, &h);
         if (st != CLCNN_OK)
             return st;
-        long done = clcnn_trainer_iteration(t);
-        if (done % every == 0 && (st = report_eval(t, done, progress)) != CLCNN_OK)
-            return st;
+        done = clcnn_trainer_iteration(t);
+        for (int i = 0; i < n; i++)
+            if (actions[i].every > 0 && done % actions[i].every == 0 &&
+                (st = actions[i].action(t, actions[i].user)) != CLCNN_OK)
+                return st;
     }
     return CLCNN_OK;
 }

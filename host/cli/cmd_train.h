@@ -18,6 +18,9 @@
 #define IDX_VAL 5000
 #define CIFAR_CROP_PAD 4
 
+/* Recipe flags one command line may give (each flag counts once per use). */
+#define TRAIN_MAX_RECIPE_FLAGS 64
+
 typedef struct train_args {
     const char *data_dir, *model, *device, *save, *resume, *log;
     clcnn_data_format format;
@@ -25,8 +28,12 @@ typedef struct train_args {
     clcnn_train_config cfg;
     int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
     int recipe_length;       /* the model's [train] section sets epochs or iterations */
-    long eval_every;
-    const char *recipe_flag; /* first recipe flag given (not allowed with --resume) */
+    long eval_every, save_every;
+    /* where each recipe flag given starts in argv: with --resume, each is
+     * checked against the checkpoint's recipe (cmd_train_resume.c) */
+    int argc;
+    char **argv;
+    int recipe_at[TRAIN_MAX_RECIPE_FLAGS], recipe_flags;
 } train_args;
 
 /* What the run trains on: everything resolved before any data is loaded. */
@@ -49,6 +56,22 @@ int train_load_recipe(train_args *a, int argc, char **argv);
 
 /* Parse the flags into a; 0 after a message (exit status 2). */
 int train_parse_args(int argc, char **argv, train_args *a);
+
+/* Apply the one recipe flag at argv[at] (with its value) to a's recipe, as
+ * the command line does: the arguments it took (1 or 2), 0 after a message
+ * when it does not parse. */
+int train_apply_recipe_flag(train_args *a, int at);
+
+/* Random crop (CIFAR_CROP_PAD) and flip on or off. */
+void train_set_augment(clcnn_train_config *cfg, int on);
+
+/* With --resume: every recipe flag given must repeat the checkpoint's value;
+ * else print "--lr 0.1 differs from the checkpoint's 0.05" and return exit
+ * status 2 (0 = fine). --normalize is checked by train_check_resume_scaling()
+ * once the training set is loaded: its values depend on the data. */
+int train_check_resume_flags(const train_args *a, const clcnn_checkpoint *k);
+int train_check_resume_scaling(const train_args *a, const clcnn_checkpoint *k,
+                               const clcnn_dataset *train);
 
 /* Print the library's message after prefix; returns exit status 1. */
 int train_fail(const char *prefix);

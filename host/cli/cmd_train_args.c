@@ -64,15 +64,28 @@ static int parse_recipe_option(cli_parser *p, train_args *a)
         cli_u64(p, "--seed", v, &c->seed);
     if (p->i == at && !p->failed)
         return 0;
-    if (!a->recipe_flag)
-        a->recipe_flag = p->argv[at];
+    if (a->recipe_flags == TRAIN_MAX_RECIPE_FLAGS)
+        cli_error(p, "more than %d recipe flags", TRAIN_MAX_RECIPE_FLAGS);
+    else
+        a->recipe_at[a->recipe_flags++] = at;
     return 1;
+}
+
+int train_apply_recipe_flag(train_args *a, int at)
+{
+    cli_parser p;
+    cli_parser_init(&p, "train", a->argc, a->argv);
+    p.i = at;
+    a->recipe_flags = 0; /* a is a scratch copy: its record of flags is not wanted */
+    return parse_recipe_option(&p, a) && !p.failed ? p.i - at : 0;
 }
 
 int train_parse_args(int argc, char **argv, train_args *a)
 {
     cli_parser p;
     cli_parser_init(&p, "train", argc, argv);
+    a->argc = argc;
+    a->argv = argv;
     while (cli_more(&p)) {
         const char *v;
         if (cli_flag(&p, "--help") || cli_flag(&p, "-h")) {
@@ -105,6 +118,8 @@ int train_parse_args(int argc, char **argv, train_args *a)
             a->log = v;
         } else if (cli_option(&p, "--eval-every", &v)) {
             cli_long(&p, "--eval-every", v, 1, 1000000000L, &a->eval_every);
+        } else if (cli_option(&p, "--save-every", &v)) {
+            cli_long(&p, "--save-every", v, 1, 1000000000L, &a->save_every);
         } else if (cli_flag(&p, "--quiet")) {
             a->quiet = 1;
         } else if (!parse_recipe_option(&p, a)) {
@@ -115,9 +130,8 @@ int train_parse_args(int argc, char **argv, train_args *a)
         cli_error(&p, "--epochs and --iters exclude each other");
     if (!p.failed && a->cpu && a->device)
         cli_error(&p, "--cpu and --device exclude each other");
-    if (!p.failed && a->resume && a->recipe_flag)
-        cli_error(&p, "%s cannot be combined with --resume: the checkpoint's recipe is used",
-                  a->recipe_flag);
+    if (!p.failed && a->save_every && !a->save)
+        cli_error(&p, "--save-every needs --save FILE");
     if (!p.failed && a->save)
         cli_output_path(&p, "--save", a->save);
     if (!p.failed && a->log)

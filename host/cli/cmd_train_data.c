@@ -30,7 +30,8 @@ int train_load_data(const train_args *a, train_plan *plan, clcnn_train_data *dat
     if (plan->cfg.val_count > 0 &&
         clcnn_dataset_split_last(&data->train, plan->cfg.val_count, &data->val) != CLCNN_OK)
         return train_fail("");
-    if (!a->resume)
-        fit_preset_classes(plan, data->train.classes, a->quiet);
+    if (a->resume)
+        return train_check_resume_scaling(a, &plan->ckpt, &data->train);
+    fit_preset_classes(plan, data->train.classes, a->quiet);
     return 0;
 }

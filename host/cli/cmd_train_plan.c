@@ -10,11 +10,20 @@ int train_fail(const char *prefix)
     return 1;
 }
 
+void train_set_augment(clcnn_train_config *cfg, int on)
+{
+    cfg->crop_pad = on ? CIFAR_CROP_PAD : 0;
+    cfg->flip = on;
+}
+
 int train_plan_resume(const train_args *a, train_plan *plan)
 {
     if (clcnn_checkpoint_read(a->resume, &plan->ckpt) != CLCNN_OK)
         return train_fail("--resume: ");
     const clcnn_checkpoint *k = &plan->ckpt;
+    int status = train_check_resume_flags(a, k);
+    if (status != 0)
+        return status;
     plan->spec = k->spec;
     plan->cfg = k->config;
     if (a->has_epochs || a->has_iters) {
@@ -55,8 +64,7 @@ int train_plan_fresh(const train_args *a, train_plan *plan)
     if (!a->has_epochs && !a->has_iters && !a->recipe_length)
         plan->cfg.epochs = cifar ? CIFAR_EPOCHS : IDX_EPOCHS;
     int augment = a->augment >= 0 ? a->augment : cifar;
-    plan->cfg.crop_pad = augment ? CIFAR_CROP_PAD : 0;
-    plan->cfg.flip = augment;
+    train_set_augment(&plan->cfg, augment);
     plan->val_default = !a->has_val;
     if (!a->has_val)
         plan->cfg.val_count = cifar ? CIFAR_VAL : IDX_VAL;

@@ -61,16 +61,25 @@ typedef struct run_context {
     cli_progress progress;
     const char *save;
     const train_plan *plan;
-    long eval_every;
+    long eval_every, save_every;
+    long saved_at; /* the iteration of the last checkpoint written (-1: none) */
     cli_dist *dist; /* the ranks of `mpirun -np N clcnn train` (one process otherwise) */
 } run_context;
 
-static clcnn_status save_checkpoint(clcnn_trainer *t, const run_context *rc)
+static clcnn_status save_checkpoint(clcnn_trainer *t, run_context *rc)
 {
     if (!rc->save)
         return CLCNN_OK;
     clcnn_status st = clcnn_trainer_save(t, rc->save, rc->plan->data_dir, (int)rc->plan->format);
+    rc->saved_at = clcnn_trainer_iteration(t);
     return st == CLCNN_OK ? st : clcnn_fail_context(st, "--save: ");
+}
+
+/* --save-every: a checkpoint unless the epoch's end just wrote one. */
+static clcnn_status save_periodically(clcnn_trainer *t, void *user)
+{
+    run_context *rc = user;
+    return rc->saved_at == clcnn_trainer_iteration(t) ? CLCNN_OK : save_checkpoint(t, rc);
 }
 
 static clcnn_status on_progress(clcnn_trainer *t, const clcnn_train_progress *p, void *user)
@@ -96,7 +105,9 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
                                .report_seconds = rc->progress.bar ? 0.5 : 0,
                                .stop = &stop_signal};
     install_signals();
-    clcnn_status st = cli_run_with_evals(t, &hooks, rc->eval_every, &rc->progress);
+    const cli_every every[] = {{rc->eval_every, cli_report_eval, &rc->progress},
+                               {rc->save_every, save_periodically, rc}};
+    clcnn_status st = cli_run_every(t, &hooks, every, 2);
     cli_progress_clear(&rc->progress);
     if (st == CLCNN_ERR_INTERRUPTED) {
         /* 0: another rank of a data-parallel run was signalled */
@@ -131,6 +142,12 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
 int train_with(const train_args *a, train_plan *plan, clcnn_backend *be, clcnn_train_data *data,
                cli_dist *dist)
 {
+    int removed = 0; /* a save killed before its rename (kill -9) leaves its temporary file */
+    if (a->save && clcnn_checkpoint_remove_temps(a->save, &removed) != CLCNN_OK)
+        return train_fail("--save: ");
+    if (removed && !a->quiet)
+        printf("removed %d temporary file%s left by an interrupted write of %s\n", removed,
+               removed == 1 ? "" : "s", a->save);
     clcnn_trainer *t = NULL;
     if ((dist->comm ? clcnn_trainer_create_distributed(be, &plan->spec, &data->train, &data->val,
                                                       &data->test, &plan->cfg, dist->comm, &t)
@@ -141,7 +158,7 @@ int train_with(const train_args *a, train_plan *plan, clcnn_backend *be, clcnn_t
         clcnn_trainer_destroy(t);
         return train_fail("--resume: ");
     }
-    run_context rc = {{0}, a->save, plan, a->eval_every, dist};
+    run_context rc = {{0}, a->save, plan, a->eval_every, a->save_every, -1, dist};
     rc.progress.quiet = a->quiet;
     rc.progress.bar = !a->quiet && isatty(STDERR_FILENO);
     if (a->log && !(rc.progress.log = fopen(a->log, a->resume ? "a" : "w"))) {

@@ -1,5 +1,7 @@
 /* Checkpoint files: the binary format (see clcnn/train.h), atomic writing and
  * validating reading. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +18,10 @@
 #define MAX_NAME 1024
 #define MAX_CLASSES 100000
 #define MAX_FLOATS ((size_t)1 << 34) /* 64 GiB of floats: a corrupt count, not a model */
+/* A checkpoint is written to PATH.tmp.XXXXXX (mkstemp's six letters and
+ * digits), then renamed over PATH. */
+#define TEMP_SUFFIX ".tmp."
+#define TEMP_LETTERS 6
 
 /* ------------------------------------------------------------------ writing */
 
@@ -100,7 +106,7 @@ static int sync_folder(const char *path)
 static clcnn_status write_atomically(const char *path, const uint8_t *data, size_t size)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s" TEMP_SUFFIX "XXXXXX", path) >= (int)sizeof tmp)
         return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: the path is too long", path);
     int fd = mkstemp(tmp);
     if (fd < 0)
@@ -128,6 +134,57 @@ static clcnn_status write_atomically(const char *path, const uint8_t *data, size
         return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: syncing its folder: %s", path,
                           strerror(errno));
     return CLCNN_OK;
+}
+
+/* name is base + TEMP_SUFFIX + TEMP_LETTERS letters or digits. */
+static int is_temp_of(const char *name, const char *base)
+{
+    size_t n = strlen(base), k = strlen(TEMP_SUFFIX);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, TEMP_SUFFIX, k) != 0 ||
+        strlen(name + n + k) != TEMP_LETTERS)
+        return 0;
+    for (const char *c = name + n + k; *c; c++)
+        if (!isalnum((unsigned char)*c))
+            return 0;
+    return 1;
+}
+
+clcnn_status clcnn_checkpoint_remove_temps(const char *path, int *removed)
+{
+    char dir[4096];
+    if (removed)
+        *removed = 0;
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return clcnn_fail(CLCNN_ERR_IO, "checkpoint %.200s...: the path is too long", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    DIR *d = opendir(dir);
+    if (!d)
+        return clcnn_fail(CLCNN_ERR_IO, "checkpoint %s: reading its folder: %s", path,
+                          strerror(errno));
+    clcnn_status st = CLCNN_OK;
+    for (struct dirent *e; st == CLCNN_OK && (e = readdir(d));) {
+        char temp[8192];
+        struct stat info;
+        if (!is_temp_of(e->d_name, base))
+            continue;
+        snprintf(temp, sizeof temp, "%s/%s", dir, e->d_name);
+        if (lstat(temp, &info) != 0 || !S_ISREG(info.st_mode))
+            continue; /* only files this writer could have left */
+        if (unlink(temp) != 0)
+            st = clcnn_fail(CLCNN_ERR_IO, "removing %s, left by an interrupted checkpoint "
+                            "write: %s", temp, strerror(errno));
+        else if (removed)
+            (*removed)++;
+    }
+    closedir(d);
+    return st;
 }
 
 clcnn_status clcnn_checkpoint_write(const clcnn_checkpoint *ckpt, const char *path)

@@ -92,3 +92,27 @@ clcnn_status clcnn_input_scaling_apply(const clcnn_train_config *cfg, int channe
     }
     return CLCNN_OK;
 }
+
+/* A channel whose std is below this (a constant channel) is divided by 1. */
+#define MIN_STD 1e-3
+
+clcnn_status clcnn_input_scaling_values(const clcnn_train_config *cfg, const clcnn_dataset *train,
+                                        float *mean, float *std)
+{
+    const int C = train->channels;
+    double *m = malloc(sizeof(double) * C), *s = malloc(sizeof(double) * C);
+    clcnn_status st = CLCNN_OK;
+    if (!m || !s)
+        st = clcnn_fail(CLCNN_ERR_NOMEM, "normalization statistics: out of memory");
+    if (st == CLCNN_OK)
+        st = clcnn_dataset_channel_stats(train, m, s);
+    for (int c = 0; st == CLCNN_OK && c < C; c++) {
+        mean[c] = (float)m[c];
+        std[c] = (float)(s[c] < MIN_STD ? 1.0 : s[c]);
+    }
+    if (st == CLCNN_OK) /* x / 255 or given constants replace the data's statistics */
+        st = clcnn_input_scaling_apply(cfg, C, mean, std);
+    free(m);
+    free(s);
+    return st;
+}

@@ -9,7 +9,6 @@
 
 /* A channel whose pixels are all equal has std 0; dividing by 1 instead keeps
  * it finite (it carries no information either way). */
-#define MIN_STD 1e-3
 
 static clcnn_status check_data(const clcnn_dataset *ds, const char *what,
                                const clcnn_model_spec *spec, int outputs)
@@ -38,24 +37,12 @@ static int optimizer_state_count(clcnn_optimizer_kind kind)
 static clcnn_status compute_normalization(clcnn_trainer *t)
 {
     const int C = t->train->channels;
-    double *mean = malloc(sizeof(double) * C), *std = malloc(sizeof(double) * C);
     t->mean = malloc(sizeof(float) * C);
     t->std = malloc(sizeof(float) * C);
-    clcnn_status st = CLCNN_OK;
-    if (!mean || !std || !t->mean || !t->std)
-        st = clcnn_fail(CLCNN_ERR_NOMEM, "normalization statistics: out of memory");
-    if (st == CLCNN_OK)
-        st = clcnn_dataset_channel_stats(t->train, mean, std);
-    for (int c = 0; st == CLCNN_OK && c < C; c++) {
-        t->mean[c] = (float)mean[c];
-        t->std[c] = (float)(std[c] < MIN_STD ? 1.0 : std[c]);
-    }
-    if (st == CLCNN_OK) /* x / 255 or given constants replace the data's statistics */
-        st = clcnn_input_scaling_apply(&t->cfg, C, t->mean, t->std);
     t->channels = C;
-    free(mean);
-    free(std);
-    return st;
+    if (!t->mean || !t->std)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "normalization statistics: out of memory");
+    return clcnn_input_scaling_values(&t->cfg, t->train, t->mean, t->std);
 }
 
 static clcnn_status alloc_step_buffers(clcnn_trainer *t, int outputs)

@@ -118,6 +118,11 @@ void clcnn_input_scaling_format(const clcnn_train_config *cfg, char *buf, size_t
  * CLCNN_ERR_ARG when the constants are per channel for another count. */
 clcnn_status clcnn_input_scaling_apply(const clcnn_train_config *cfg, int channels, float *mean,
                                        float *std);
+/* The per-channel mean and std (0..255 units, train->channels values each)
+ * that normalize a run on the training set train: for DATA its statistics (a
+ * constant channel's std taken as 1), else cfg's UNIT or CONSTANTS values. */
+clcnn_status clcnn_input_scaling_values(const clcnn_train_config *cfg, const clcnn_dataset *train,
+                                        float *mean, float *std);
 
 /* ----------------------------------------------------------------- recipes */
 
@@ -324,6 +329,12 @@ clcnn_status clcnn_trainer_save(clcnn_trainer *trainer, const char *path, const 
 
 /* Write ckpt to path atomically (as clcnn_trainer_save()). */
 clcnn_status clcnn_checkpoint_write(const clcnn_checkpoint *ckpt, const char *path);
+
+/* Remove the temporary files (PATH.tmp.XXXXXX, regular files only) that a
+ * write to path left when its process was killed before the rename; *removed
+ * (may be NULL) counts them. A missing path is fine; a folder that cannot be
+ * read is CLCNN_ERR_IO. Call it only while no other process writes path. */
+clcnn_status clcnn_checkpoint_remove_temps(const char *path, int *removed);
 
 /* Continue from ckpt: parameters, states, optimizer state, step counter,
  * loader position and the statistics of the epoch in progress. The trainer
