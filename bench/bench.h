@@ -78,6 +78,9 @@ typedef struct bench_row {
     char label[128];        /* "conv1 fwd (im2col+gemm 32x131072x75)" */
     int is_gemm;            /* a GEMM sub-row: flops is set */
     double flops;           /* GEMM: 2*m*n*k per run */
+    int has_gemm;           /* a layer row that runs a GEMM among its ops */
+    double bytes;           /* read and written by the row's ops per pass: GB/s of
+                             * rows without a GEMM */
     int n_cases;
     clcnn_op_case cases[BENCH_ROW_CASES];
     int repeat[BENCH_ROW_CASES]; /* runs of each case a pass (convolution chunks) */
@@ -165,7 +168,8 @@ void bench_report_print(const bench_report *r, FILE *out);
  * "eval.transfers_per_batch.P", "memory.peak_bytes.P"; "train.cl_over_ref" and
  * "eval.cl_over_ref" when both ran; and "ops": an array of rows {"label",
  * "gemm", "timed", "ref_ms", "cl_ms", "cl_kernel_ms" (each with _min and
- * _max), "ref_over_cl"; GEMM rows add "m", "n", "k", "gflops_ref",
+ * _max), "ref_over_cl"; rows without a GEMM add "bytes", "gbs_ref" and
+ * "gbs_cl" (GB/s from wall time); GEMM rows add "m", "n", "k", "gflops_ref",
  * "gflops_cl" (wall time), "gflops_cl_kernel_event" and, on a tuned device,
  * "cl_untuned_ms" and "gflops_cl_untuned"}. Non-finite numbers are null. */
 clcnn_status bench_report_write_json(const bench_report *r, const char *path);

@@ -13,6 +13,7 @@
 
 typedef struct case_timing {
     bench_stat wall_ms, kernel_ms;
+    double bytes; /* read and written by one run (clcnn_op_run_bytes) */
 } case_timing;
 
 /* One timed run: exec, then wait; kernel time when profiling. */
@@ -47,8 +48,10 @@ static clcnn_status time_case(const clcnn_op_case *cs, clcnn_backend *be, int pr
     double *kernel = wall + opt->iters;
     clcnn_op_run *run = NULL;
     clcnn_status st = clcnn_op_run_create(cs, be, BENCH_CASE_SEED, &run);
-    if (st == CLCNN_OK)
+    if (st == CLCNN_OK) {
+        out->bytes = clcnn_op_run_bytes(run);
         st = clcnn_backend_finish(be); /* the inputs' uploads are not the op's time */
+    }
     for (int i = -opt->warmup; st == CLCNN_OK && i < opt->iters; i++) {
         double w, k;
         st = run_once(run, be, profile, &w, &k);
@@ -74,7 +77,7 @@ static clcnn_status time_case(const clcnn_op_case *cs, clcnn_backend *be, int pr
 static clcnn_status add_gemm_row(bench_rows *out, const clcnn_op_case *cs, const case_timing *t,
                                  const int *has)
 {
-    double m = cs->n, n = cs->w, k = cs->c; /* op_cases.h's GEMM encoding */
+    double m = cs->gemm.m, n = cs->gemm.n, k = cs->gemm.k;
     bench_row *g = bench_rows_add(out);
     if (!g)
         return CLCNN_ERR_NOMEM;
@@ -118,6 +121,9 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
             has[p] = 1;
         }
         row = &out->rows[index];
+        if (cs->op == CLCNN_OP_GEMM)
+            row->has_gemm = 1;
+        row->bytes += (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * plan_row->repeat[c];
         for (int p = 0; p < BENCH_PATHS; p++) {
             if (!has[p])
                 continue;

@@ -57,10 +57,25 @@ static clcnn_op_case window_case(clcnn_op_kind op, clcnn_shape s, const clcnn_la
     return cs;
 }
 
-/* C = op(A) op(B) with C m x n and inner dimension k (op_cases.h's encoding). */
+/* C = op(A) op(B) with C m x n and inner dimension k. */
 static clcnn_op_case gemm_case(unsigned flags, int m, int n, int k)
 {
-    return op_case(CLCNN_OP_GEMM, 0, flags, clcnn_shape_make(m, k, 1, n));
+    clcnn_op_case cs = op_case(CLCNN_OP_GEMM, 0, flags, clcnn_shape_make(0, 0, 0, 0));
+    cs.gemm.m = m;
+    cs.gemm.n = n;
+    cs.gemm.k = k;
+    return cs;
+}
+
+/* cols columns of rows rows, from rows of src_ld into rows of dst_ld. */
+static clcnn_op_case copy_case(int rows, int cols, int src_ld, int dst_ld)
+{
+    clcnn_op_case cs = op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(0, 0, 0, 0));
+    cs.copy.rows = rows;
+    cs.copy.cols = cols;
+    cs.copy.src_ld = src_ld;
+    cs.copy.dst_ld = dst_ld;
+    return cs;
 }
 
 /* A GEMM of a convolution's plan. */
@@ -139,7 +154,7 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
     im2col.pad_rows = rows - ckk;
     im2row.pad_rows = len - ckk;
     if (rows > ckk && (!backward || !L->first)) /* the padded weight */
-        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, ckk, rows)));
+        add_case(row, copy_case(f, ckk, ckk, rows));
     if (!backward) {
         snprintf(row->label, sizeof row->label, "%s fwd (im2col+gemm %dx%dx%d%s)", L->name,
                  fwd.m, fwd.n, fwd.k, chunks);
@@ -163,7 +178,7 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
         add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
     if (len > ckk) /* the gradient cropped */
-        add_case(row, op_case(CLCNN_OP_COPY_COLUMNS, 0, 0, clcnn_shape_make(f, ckk, len, ckk)));
+        add_case(row, copy_case(f, ckk, len, ckk));
     if (l->bias) /* once over the whole batch, not per chunk */
         add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
     return CLCNN_OK;
@@ -244,10 +259,14 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
         return CLCNN_OK;
     }
     case CLCNN_LAYER_GROUPNORM:
-    case CLCNN_LAYER_LAYERNORM:
-        snprintf(row->label, sizeof row->label, "%s %s (not timed: no op case for it)", L->name,
-                 dir);
+    case CLCNN_LAYER_LAYERNORM: { /* layer norm: one group (layer_groupnorm.c) */
+        clcnn_op_case cs = op_case(backward ? CLCNN_OP_GN_BWD : CLCNN_OP_GN_FWD, 0, 0, in);
+        cs.groups = l->kind == CLCNN_LAYER_LAYERNORM ? 1 : l->groups;
+        snprintf(row->label, sizeof row->label, "%s %s (G%d, %s)", L->name, dir, cs.groups,
+                 shape);
+        add_case(row, cs);
         return CLCNN_OK;
+    }
     case CLCNN_LAYER_DROPOUT:
         snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
         add_case(row, op_case(backward ? CLCNN_OP_DROPOUT_BWD : CLCNN_OP_DROPOUT_FWD, 0, 0, in));

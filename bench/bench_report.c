@@ -21,6 +21,13 @@ static void put_num(FILE *out, int has, double v, int width, int decimals)
 
 static double gflops(double flops, double ms) { return ms > 0 ? flops / (ms * 1e6) : NAN; }
 
+/* GB/s of a row without a GEMM: bytes read and written over wall time. */
+static int has_gbs(const bench_row *row)
+{
+    return !row->is_gemm && !row->has_gemm && row->bytes > 0;
+}
+static double gbs(double bytes, double ms) { return ms > 0 ? bytes / (ms * 1e6) : NAN; }
+
 static void print_op_row(FILE *out, const bench_row *row)
 {
     const bench_timing *t = &row->t;
@@ -31,6 +38,8 @@ static void print_op_row(FILE *out, const bench_row *row)
     put_num(out, ref && cl, t->wall[BENCH_REF].median / t->wall[BENCH_CL].median, 7, 2);
     put_num(out, ref && row->is_gemm, gflops(row->flops, t->wall[BENCH_REF].median), 8, 2);
     put_num(out, cl && row->is_gemm, gflops(row->flops, t->wall[BENCH_CL].median), 8, 2);
+    put_num(out, ref && has_gbs(row), gbs(row->bytes, t->wall[BENCH_REF].median), 8, 2);
+    put_num(out, cl && has_gbs(row), gbs(row->bytes, t->wall[BENCH_CL].median), 8, 2);
     fprintf(out, "  %s", row->label);
     if (row->has_untuned)
         fprintf(out, " (CLBlast defaults: %.2f GF/s)", gflops(row->flops, row->cl_untuned.median));
@@ -41,11 +50,12 @@ static void print_ops(const bench_report *r, FILE *out)
 {
     const bench_options *o = r->opt;
     fprintf(out, "\nper op: model %s, batch %d, median of %d runs after %d warm-up (ms; ref/cl:\n"
-                 "speed-up of cl; GFLOP/s from wall time; kernel ms from OpenCL events, where a\n"
-                 "CLBlast GEMM reports only its last kernel, so GEMM rows may undercount)\n",
+                 "speed-up of cl; GFLOP/s of GEMMs and GB/s read + written by the other rows,\n"
+                 "from wall time; kernel ms from OpenCL events, where a CLBlast GEMM reports\n"
+                 "only its last kernel, so GEMM rows may undercount)\n",
             r->model, o->batch, o->iters, o->warmup);
-    fprintf(out, "%11s%11s%11s%8s%9s%9s  %s\n", "ref ms", "cl ms", "kernel ms", "ref/cl",
-            "GF/s ref", "GF/s cl", "op");
+    fprintf(out, "%11s%11s%11s%8s%9s%9s%9s%9s  %s\n", "ref ms", "cl ms", "kernel ms", "ref/cl",
+            "GF/s ref", "GF/s cl", "GB/s ref", "GB/s cl", "op");
     bench_row total;
     memset(&total, 0, sizeof total);
     snprintf(total.label, sizeof total.label, "total of the rows above (one training step)");
@@ -211,11 +221,19 @@ static void json_op(FILE *f, const bench_row *row)
     json_string(f, label);
     fprintf(f, ", \"gemm\": %s", row->is_gemm ? "true" : "false");
     if (row->is_gemm)
-        fprintf(f, ", \"m\": %d, \"n\": %d, \"k\": %d", row->cases[0].n, row->cases[0].w,
-                row->cases[0].c);
+        fprintf(f, ", \"m\": %d, \"n\": %d, \"k\": %d", row->cases[0].gemm.m,
+                row->cases[0].gemm.n, row->cases[0].gemm.k);
+    if (has_gbs(row)) {
+        fputs(", \"bytes\": ", f);
+        json_number(f, row->bytes);
+    }
     fprintf(f, ", \"timed\": %s", row->n_cases ? "true" : "false");
     if (t->has[BENCH_REF]) {
         json_op_stat(f, "ref_ms", t->wall[BENCH_REF]);
+        if (has_gbs(row)) {
+            fputs(", \"gbs_ref\": ", f);
+            json_number(f, gbs(row->bytes, t->wall[BENCH_REF].median));
+        }
         if (row->is_gemm) {
             fputs(", \"gflops_ref\": ", f);
             json_number(f, gflops(row->flops, t->wall[BENCH_REF].median));
@@ -224,6 +242,10 @@ static void json_op(FILE *f, const bench_row *row)
     if (t->has[BENCH_CL]) {
         json_op_stat(f, "cl_ms", t->wall[BENCH_CL]);
         json_op_stat(f, "cl_kernel_ms", t->cl_kernel);
+        if (has_gbs(row)) {
+            fputs(", \"gbs_cl\": ", f);
+            json_number(f, gbs(row->bytes, t->wall[BENCH_CL].median));
+        }
         if (row->is_gemm) {
             /* From wall time: CLBlast's event covers only the last of the
              * kernels a GEMM may need (transposes, padding). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clcnn/check.h"
+#include "clcnn/op_cases.h"
 #include "data_fixtures.h"
 #include "test_env.h"
 #include "train_fixtures.h"
@@ -217,6 +218,71 @@ START_TEST(reference_against_itself_is_exact)
 }
 END_TEST
 
+/* Every op of the enum has a descriptor (a name, a tolerance) and at least
+ * one case, and every case runs on the reference with a byte count: a row
+ * left out of host/check/op_descs_*.c or a new op without shapes fails here. */
+START_TEST(every_op_has_a_descriptor_and_cases)
+{
+    int cases[CLCNN_OP_COUNT] = {0};
+    for (int i = 0; i < clcnn_op_case_count(); i++) {
+        const clcnn_op_case *cs = clcnn_op_case_at(i);
+        ck_assert_int_lt((int)cs->op, CLCNN_OP_COUNT);
+        cases[cs->op]++;
+        ck_assert_msg(clcnn_op_case_tolerance(cs) > 0, "case %d", i);
+    }
+    for (int op = 0; op < CLCNN_OP_COUNT; op++) {
+        ck_assert_msg(strcmp(clcnn_op_name((clcnn_op_kind)op), "?") != 0, "op %d has no descriptor",
+                      op);
+        ck_assert_msg(cases[op] > 0, "op %s has no case", clcnn_op_name((clcnn_op_kind)op));
+    }
+    ck_assert_str_eq(clcnn_op_name(CLCNN_OP_COUNT), "?");
+    /* the reductions include group norm (a hand-kept list once missed it) */
+    ck_assert(clcnn_op_reduces(CLCNN_OP_GN_FWD) && clcnn_op_reduces(CLCNN_OP_GN_BWD));
+    ck_assert(!clcnn_op_reduces(CLCNN_OP_FILL));
+    clcnn_backend *ref = NULL;
+    ck_assert_int_eq(clcnn_backend_ref_create(&ref), CLCNN_OK);
+    for (int i = 0; i < clcnn_op_case_count(); i++) {
+        const clcnn_op_case *cs = clcnn_op_case_at(i);
+        if (!cs->quick)
+            continue;
+        clcnn_op_run *run = NULL;
+        char name[96];
+        clcnn_op_case_name(cs, name, sizeof name);
+        ck_assert_msg(clcnn_op_run_create(cs, ref, 1u, &run) == CLCNN_OK, "%s: %s", name,
+                      clcnn_last_error());
+        ck_assert_msg(clcnn_op_run_bytes(run) > 0, "%s: no bytes moved", name);
+        ck_assert_int_gt(clcnn_op_run_output_count(run), 0);
+        clcnn_op_run_destroy(run);
+    }
+    clcnn_backend_destroy(ref);
+}
+END_TEST
+
+/* Bytes moved: fill writes its tensor once; axpy reads two and writes one;
+ * a chunked im2col reads only its images. */
+START_TEST(op_run_bytes_count_reads_and_writes)
+{
+    clcnn_backend *ref = NULL;
+    ck_assert_int_eq(clcnn_backend_ref_create(&ref), CLCNN_OK);
+    const clcnn_op_case fill = {.op = CLCNN_OP_FILL, .n = 2, .c = 3, .h = 4, .w = 5};
+    const clcnn_op_case axpy = {.op = CLCNN_OP_AXPY, .n = 2, .c = 3, .h = 4, .w = 5};
+    const clcnn_op_case im2col = {.op = CLCNN_OP_IM2COL, .flags = CLCNN_OPF_CHUNK, .n = 4,
+                                  .c = 1, .h = 2, .w = 2, .k = 1, .s = 1, .p = 0};
+    const struct {
+        const clcnn_op_case *cs;
+        double bytes;
+    } want[] = {{&fill, 120 * 4}, {&axpy, 3 * 120 * 4}, {&im2col, (8 + 8) * 4}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        clcnn_op_run *run = NULL;
+        ck_assert_int_eq(clcnn_op_run_create(want[i].cs, ref, 1u, &run), CLCNN_OK);
+        ck_assert_msg(clcnn_op_run_bytes(run) == want[i].bytes, "%s: %g bytes, expected %g",
+                      clcnn_op_name(want[i].cs->op), clcnn_op_run_bytes(run), want[i].bytes);
+        clcnn_op_run_destroy(run);
+    }
+    clcnn_backend_destroy(ref);
+}
+END_TEST
+
 static clcnn_device_info fake_device(const char *driver)
 {
     clcnn_device_info d;
@@ -286,6 +352,8 @@ int main(void)
     tcase_set_timeout(lib, 60);
     tcase_add_test(lib, reference_against_itself_is_exact);
     tcase_add_test(lib, records_are_kept_per_device_and_driver);
+    tcase_add_test(lib, every_op_has_a_descriptor_and_cases);
+    tcase_add_test(lib, op_run_bytes_count_reads_and_writes);
     suite_add_tcase(s, lib);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

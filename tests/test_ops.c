@@ -1,9 +1,11 @@
 /* The "cl" backend's ops against the "ref" backend: the whole op-case table
- * (tests/support/op_cases.c, tolerances stated there), again with
- * work-groups capped at 1 and 64 items (reductions must work for any
- * power-of-two size), with every GPU decision on this device (CLCNN_DEVICE_SHAPE=gpu:
- * one element per work-item in the row kernels, CLBlast's own transposes) and
- * with row runs that do not divide the rows (CLCNN_ROW_RUN=3), and
+ * (host/check/op_cases.c, tolerances by op class in host/check/op_descs_*.c),
+ * again with work-groups capped at 1 and 64 items (the quick subset, and
+ * every case of each op that reduces over work-groups: reductions must work
+ * for any power-of-two size), with every GPU decision on this device
+ * (CLCNN_DEVICE_SHAPE=gpu: one element per work-item in the row kernels,
+ * CLBlast's own transposes) and with row runs that do not divide the rows
+ * (CLCNN_ROW_RUN=3), and
  * the edge cases that random inputs never hit:
  * maxpool ties, dropout at p = 0 and p ~ 1, batch norm of a constant
  * channel, losses on logits of +-1e4, and a dropout mask bit-identical to
@@ -38,21 +40,22 @@ static void close_backends(void)
 
 #define OK(expr) ck_assert_msg((expr) == CLCNN_OK, "%s: %s", #expr, clcnn_last_error())
 
-/* Run the table (or its quick subset) on cl against ref; every case must pass. */
-static void run_table(int quick_only)
+/* Run the cases that select picks (NULL: all) on cl against ref; every one
+ * must pass. Returns the number run. */
+static int run_table(int (*select)(const clcnn_op_case *cs), const char *setting)
 {
     char failures[4096] = "";
     int failed = 0, ran = 0;
     for (int i = 0; i < clcnn_op_case_count(); i++) {
         const clcnn_op_case *cs = clcnn_op_case_at(i);
-        if (quick_only && !cs->quick)
+        if (select && !select(cs))
             continue;
         char name[96];
         clcnn_op_case_name(cs, name, sizeof name);
         double error;
         clcnn_status st = clcnn_op_case_check(cs, cl, ref, 42u + (uint32_t)i, &error);
         ran++;
-        if (st == CLCNN_OK && error <= cs->tolerance)
+        if (st == CLCNN_OK && error <= clcnn_op_case_tolerance(cs))
             continue;
         failed++;
         size_t used = strlen(failures);
@@ -62,17 +65,25 @@ static void run_table(int quick_only)
         else
             snprintf(failures + used, sizeof failures - used,
                      "\n  %s: normalized error %.3g > tolerance %.3g", name, error,
-                     cs->tolerance);
+                     clcnn_op_case_tolerance(cs));
     }
     ck_assert_int_gt(ran, 0);
-    ck_assert_msg(failed == 0, "%d of %d op cases failed on %s:%s", failed, ran,
-                  clcnn_backend_cl_device(cl)->name, failures);
+    ck_assert_msg(failed == 0, "%d of %d op cases failed on %s%s:%s", failed, ran,
+                  clcnn_backend_cl_device(cl)->name, setting, failures);
+    return ran;
+}
+
+/* The quick subset, and every shape of the ops that reduce over work-groups
+ * (a whole channel per work-item at cap 1). */
+static int quick_or_reducing(const clcnn_op_case *cs)
+{
+    return cs->quick || clcnn_op_reduces(cs->op);
 }
 
 START_TEST(table_matches_reference)
 {
     open_backends();
-    run_table(0);
+    run_table(NULL, "");
     close_backends();
 }
 END_TEST
@@ -89,20 +100,9 @@ START_TEST(table_matches_reference_with_group_cap)
     open_backends();
     ck_assert_int_eq(clcnn_backend_cl_device(cl)->gpu_shape, _i == 1);
     ck_assert_uint_eq(clcnn_backend_cl_device(cl)->max_work_group_size, (unsigned)atoi(cap));
-    run_table(1);
-    /* The reductions at their largest shapes (a whole channel per work-item at cap 1). */
-    for (int i = 0; i < clcnn_op_case_count(); i++) {
-        const clcnn_op_case *cs = clcnn_op_case_at(i);
-        if (cs->n != 128 || (cs->op != CLCNN_OP_BIAS_BACKWARD && cs->op != CLCNN_OP_BN_TRAIN &&
-                             cs->op != CLCNN_OP_BN_BWD && cs->op != CLCNN_OP_LOSS))
-            continue;
-        double error;
-        OK(clcnn_op_case_check(cs, cl, ref, 7u, &error));
-        char name[96];
-        clcnn_op_case_name(cs, name, sizeof name);
-        ck_assert_msg(error <= cs->tolerance, "%s with work-groups of %s: error %.3g > %.3g",
-                      name, cap, error, cs->tolerance);
-    }
+    char setting[48];
+    snprintf(setting, sizeof setting, " with work-groups of %s", cap);
+    run_table(quick_or_reducing, setting);
     close_backends();
 }
 END_TEST

@@ -47,8 +47,9 @@ clcnn_status clcnn_check_ops(clcnn_backend *dev, clcnn_backend *ref,
         clcnn_op_case_name(cs, name, sizeof name);
         double error = INFINITY;
         clcnn_status st = clcnn_op_case_check(cs, dev, ref, seed + (uint32_t)i, &error);
-        clcnn_status added = check_report_add(report, opts, name, error, cs->tolerance,
-                                              st == CLCNN_OK ? NULL : clcnn_last_error());
+        clcnn_status added =
+            check_report_add(report, opts, name, error, clcnn_op_case_tolerance(cs),
+                             st == CLCNN_OK ? NULL : clcnn_last_error());
         if (added != CLCNN_OK)
             return added;
     }

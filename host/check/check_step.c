@@ -8,6 +8,7 @@
 
 #include "check/check_internal.h"
 #include "clcnn/op_cases.h"
+#include "core/try.h"
 
 /* Tolerance on the normalized error of the logits, the loss and every
  * gradient, for float32 through a whole network. The op table holds each op
@@ -36,12 +37,6 @@ static void side_free(step_side *s)
     s->net = NULL;
 }
 
-#define TRY(expr)                                                                                 \
-    do {                                                                                          \
-        clcnn_status try_status_ = (expr);                                                        \
-        if (try_status_ != CLCNN_OK)                                                              \
-            return try_status_;                                                                   \
-    } while (0)
 
 /* A batch both sides share: standard normal inputs (like normalized images)
  * and uniform labels, pure functions of the seed. */
@@ -61,7 +56,7 @@ static float uniform01(uint32_t seed, uint32_t stream, size_t i)
 static clcnn_status make_batch(const clcnn_model_spec *spec, int n, uint32_t seed, step_batch *b)
 {
     clcnn_shape shapes[CLCNN_MAX_LAYERS];
-    TRY(clcnn_model_spec_shapes(spec, shapes));
+    CLCNN_TRY(clcnn_model_spec_shapes(spec, shapes));
     clcnn_shape out = shapes[spec->n_layers - 1];
     b->n = n;
     b->classes = out.c * out.h * out.w;
@@ -82,21 +77,21 @@ static clcnn_status make_batch(const clcnn_model_spec *spec, int n, uint32_t see
 static clcnn_status run_side(step_side *s, const clcnn_model_spec *spec, const step_batch *b,
                              uint32_t seed)
 {
-    TRY(clcnn_net_create(s->be, spec, b->n, seed, &s->net));
-    TRY(clcnn_tensor_alloc(s->be, &s->input, clcnn_shape_make(b->n, spec->c, spec->h, spec->w),
-                           CLCNN_REAL, "check input"));
-    TRY(clcnn_tensor_alloc(s->be, &s->labels, clcnn_shape_make(b->n, 1, 1, 1), CLCNN_I32,
-                           "check labels"));
-    TRY(clcnn_tensor_alloc(s->be, &s->dlogits, clcnn_shape_make(b->n, b->classes, 1, 1),
-                           CLCNN_REAL, "check dlogits"));
-    TRY(clcnn_tensor_alloc(s->be, &s->stats, clcnn_shape_make(1, 2, 1, 1), CLCNN_REAL,
-                           "check loss statistics"));
-    TRY(clcnn_tensor_upload(&s->input, 0, b->input_count, b->input));
-    TRY(clcnn_tensor_upload(&s->labels, 0, (size_t)b->n, b->labels));
-    TRY(clcnn_net_forward(s->net, &s->input, b->n, 1, 0));
-    TRY(s->be->ops->loss(s->be, CLCNN_LOSS_SOFTMAX, clcnn_net_output(s->net), &s->labels,
-                         1.0f / (float)b->n, &s->dlogits, &s->stats));
-    TRY(clcnn_net_backward(s->net, &s->dlogits));
+    CLCNN_TRY(clcnn_net_create(s->be, spec, b->n, seed, &s->net));
+    clcnn_shape input = clcnn_shape_make(b->n, spec->c, spec->h, spec->w);
+    CLCNN_TRY(clcnn_tensor_alloc(s->be, &s->input, input, CLCNN_REAL, "check input"));
+    CLCNN_TRY(clcnn_tensor_alloc(s->be, &s->labels, clcnn_shape_make(b->n, 1, 1, 1), CLCNN_I32,
+                                 "check labels"));
+    CLCNN_TRY(clcnn_tensor_alloc(s->be, &s->dlogits, clcnn_shape_make(b->n, b->classes, 1, 1),
+                                 CLCNN_REAL, "check dlogits"));
+    CLCNN_TRY(clcnn_tensor_alloc(s->be, &s->stats, clcnn_shape_make(1, 2, 1, 1), CLCNN_REAL,
+                                 "check loss statistics"));
+    CLCNN_TRY(clcnn_tensor_upload(&s->input, 0, b->input_count, b->input));
+    CLCNN_TRY(clcnn_tensor_upload(&s->labels, 0, (size_t)b->n, b->labels));
+    CLCNN_TRY(clcnn_net_forward(s->net, &s->input, b->n, 1, 0));
+    CLCNN_TRY(s->be->ops->loss(s->be, CLCNN_LOSS_SOFTMAX, clcnn_net_output(s->net), &s->labels,
+                               1.0f / (float)b->n, &s->dlogits, &s->stats));
+    CLCNN_TRY(clcnn_net_backward(s->net, &s->dlogits));
     return clcnn_backend_finish(s->be);
 }
 
@@ -136,25 +131,25 @@ static clcnn_status compare_sides(const step_side *dev, const step_side *ref, in
                                   const char *prefix, const clcnn_check_options *opts,
                                   clcnn_check_report *report)
 {
-    TRY(add_comparison(report, opts, prefix, "logits", clcnn_net_output(dev->net),
-                       clcnn_net_output(ref->net), TOL_STEP));
+    CLCNN_TRY(add_comparison(report, opts, prefix, "logits", clcnn_net_output(dev->net),
+                             clcnn_net_output(ref->net), TOL_STEP));
     float loss_dev[2] = {0, 0}, loss_ref[2] = {0, 0};
-    TRY(clcnn_tensor_download(&ref->stats, 0, 2, loss_ref));
+    CLCNN_TRY(clcnn_tensor_download(&ref->stats, 0, 2, loss_ref));
     clcnn_status st = clcnn_tensor_download(&dev->stats, 0, 2, loss_dev);
     /* stats[0] is the loss summed over the batch */
     loss_dev[0] /= (float)n;
     loss_ref[0] /= (float)n;
     char name[CLCNN_CHECK_NAME_MAX];
     snprintf(name, sizeof name, "%.80s loss", prefix);
-    TRY(check_report_add(report, opts, name, clcnn_normalized_error(loss_dev, loss_ref, 1),
-                         TOL_STEP, st == CLCNN_OK ? NULL : clcnn_last_error()));
+    CLCNN_TRY(check_report_add(report, opts, name, clcnn_normalized_error(loss_dev, loss_ref, 1),
+                               TOL_STEP, st == CLCNN_OK ? NULL : clcnn_last_error()));
     int count_dev = 0, count_ref = 0;
     const clcnn_param *pd = clcnn_net_params(dev->net, &count_dev);
     const clcnn_param *pr = clcnn_net_params(ref->net, &count_ref);
     for (int i = 0; i < count_dev && i < count_ref; i++) {
         char what[64];
         snprintf(what, sizeof what, "grad %s", pr[i].name);
-        TRY(add_comparison(report, opts, prefix, what, pd[i].grad, pr[i].grad, TOL_STEP));
+        CLCNN_TRY(add_comparison(report, opts, prefix, what, pd[i].grad, pr[i].grad, TOL_STEP));
     }
     return CLCNN_OK;
 }
@@ -165,7 +160,7 @@ clcnn_status clcnn_check_step(clcnn_backend *dev, clcnn_backend *ref,
     clcnn_model_spec preset;
     const clcnn_model_spec *spec = opts->spec;
     if (!spec) {
-        TRY(clcnn_model_spec_preset("cifar", &preset));
+        CLCNN_TRY(clcnn_model_spec_preset("cifar", &preset));
         spec = &preset;
     }
     int n = opts->batch > 0 ? opts->batch : CLCNN_CHECK_STEP_BATCH;

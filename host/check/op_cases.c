@@ -1,82 +1,74 @@
-/* The op-case table, case names, and the device-vs-reference comparison
- * (see op_cases.h; one case on one backend is op_cases_run.c). */
+/* The op-case table (the shapes each op is checked at), case names, and the
+ * device-vs-reference comparison (see clcnn/op_cases.h; what each op's case
+ * builds and runs is op_descs_*.c, one case on one backend op_run.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clcnn/op_cases.h"
-
-/* Tolerances on the normalized error, by what the op computes:
- * - EXACT: data movement, selection (max, argmax, dropout mask) and short
- *   sums taken in the reference's order; only a contracted multiply-add or a
- *   division rounded differently (OpenCL allows 2.5 ulp) can differ, i.e.
- *   a few 1e-7 relative per element.
- * - ELEMENT: a few transcendental functions per element (OpenCL's exp and
- *   log may be 3 ulp off), as in sigmoid, the losses and the optimizers.
- * - GEMM: float dot products of up to k = 8192 terms summed in another order
- *   than the reference's blocked GEMM: relative error ~ eps * sqrt(k) ~ 5e-6.
- * - REDUCE: per-channel float sums of up to 131072 terms on the device
- *   against sums accumulated in double by the reference. Compensated (Kahan)
- *   sums per work-item, then a tree: <= 2e-7 measured with work-groups of
- *   1, 64 and 256, 2e-6 allowed. */
-#define TOL_EXACT 1e-6
-#define TOL_ELEMENT 2e-6
-#define TOL_GEMM 2e-5
-#define TOL_REDUCE 2e-6
+#include "check/op_run.h"
 
 /* Table rows: window ops (square window k, stride s, padding p), other ops
- * with a kind and flags, and GEMMs (m, n, k). */
-#define WIN(op, k, s, p, n, c, h, w, tol, quick) {op, 0, 0, n, c, h, w, k, s, p, tol, quick, 0}
-#define WINC(op, k, s, p, n, c, h, w, tol, quick)                                                 \
-    {op, 0, CLCNN_OPF_CHUNK, n, c, h, w, k, s, p, tol, quick, 0}
-#define OP(op, kind, flags, n, c, h, w, tol, quick)                                               \
-    {op, kind, flags, n, c, h, w, 0, 0, 0, tol, quick, 0}
-#define GEMM(flags, m, n, k, quick)                                                               \
-    {CLCNN_OP_GEMM, 0, flags, m, k, 1, n, 0, 0, 0, TOL_GEMM, quick, 0}
+ * with a kind and flags, and GEMMs (m, n, k). Each op's tolerance is its
+ * descriptor's (op_descs_*.c). */
+#define WIN(op_, k_, s_, p_, n_, c_, h_, w_, quick_)                                              \
+    {.op = op_, .n = n_, .c = c_, .h = h_, .w = w_, .k = k_, .s = s_, .p = p_, .quick = quick_}
+#define WINC(op_, k_, s_, p_, n_, c_, h_, w_, quick_)                                             \
+    {.op = op_, .flags = CLCNN_OPF_CHUNK, .n = n_, .c = c_, .h = h_, .w = w_, .k = k_, .s = s_,  \
+     .p = p_, .quick = quick_}
+#define OP(op_, kind_, flags_, n_, c_, h_, w_, quick_)                                            \
+    {.op = op_, .kind = kind_, .flags = flags_, .n = n_, .c = c_, .h = h_, .w = w_,             \
+     .quick = quick_}
+#define GEMM(flags_, m_, n_, k_, quick_)                                                          \
+    {.op = CLCNN_OP_GEMM, .flags = flags_, .gemm = {m_, n_, k_}, .quick = quick_}
 /* A window op whose column matrix has pad zero rows past C*K*K. */
-#define WINPAD(op, k, s, p, n, c, h, w, pad, quick)                                               \
-    {op, 0, 0, n, c, h, w, k, s, p, TOL_EXACT, quick, pad}
+#define WINPAD(op_, k_, s_, p_, n_, c_, h_, w_, pad_, quick_)                                     \
+    {.op = op_, .n = n_, .c = c_, .h = h_, .w = w_, .k = k_, .s = s_, .p = p_, .pad_rows = pad_, \
+     .quick = quick_}
+/* Group normalization of groups_ groups. */
+#define GN(op_, groups_, n_, c_, h_, w_, quick_)                                                  \
+    {.op = op_, .groups = groups_, .n = n_, .c = c_, .h = h_, .w = w_, .quick = quick_}
+/* copy_columns: cols columns of rows rows, from rows of src_ld into rows of dst_ld. */
+#define COPY(rows_, cols_, src_ld_, dst_ld_, quick_)                                              \
+    {.op = CLCNN_OP_COPY_COLUMNS, .copy = {rows_, cols_, src_ld_, dst_ld_}, .quick = quick_}
 
 /* Window shapes shared by im2col/col2im and the pooling ops. */
-#define WINDOW_CASES(op, tol)                                                                     \
-    WIN(op, 2, 2, 0, 1, 3, 32, 32, tol, 1), WIN(op, 3, 2, 1, 2, 5, 7, 5, tol, 1),                 \
-    WIN(op, 1, 1, 0, 1, 1, 1, 1, tol, 1), WIN(op, 3, 1, 2, 1, 1, 7, 5, tol, 0),                   \
-    WIN(op, 3, 1, 1, 1, 64, 7, 5, tol, 0), WIN(op, 5, 1, 2, 1, 3, 32, 32, tol, 0)
+#define WINDOW_CASES(op)                                                                          \
+    WIN(op, 2, 2, 0, 1, 3, 32, 32, 1), WIN(op, 3, 2, 1, 2, 5, 7, 5, 1),                           \
+    WIN(op, 1, 1, 0, 1, 1, 1, 1, 1), WIN(op, 3, 1, 2, 1, 1, 7, 5, 0),                             \
+    WIN(op, 3, 1, 1, 1, 64, 7, 5, 0), WIN(op, 5, 1, 2, 1, 3, 32, 32, 0)
 
 /* Element-wise shapes: one value, an odd image batch, FC activations, images. */
-#define ELEMENT_CASES(op, kind, tol)                                                              \
-    OP(op, kind, 0, 1, 1, 1, 1, tol, 0), OP(op, kind, 0, 2, 5, 7, 5, tol, 1),                     \
-    OP(op, kind, 0, 128, 64, 1, 1, tol, 0), OP(op, kind, 0, 1, 3, 32, 32, tol, 0)
+#define ELEMENT_CASES(op, kind)                                                                   \
+    OP(op, kind, 0, 1, 1, 1, 1, 0), OP(op, kind, 0, 2, 5, 7, 5, 1),                               \
+    OP(op, kind, 0, 128, 64, 1, 1, 0), OP(op, kind, 0, 1, 3, 32, 32, 0)
 
 #define BN_CASES(op)                                                                              \
-    OP(op, 0, 0, 1, 1, 1, 1, TOL_REDUCE, 0), OP(op, 0, 0, 2, 5, 7, 5, TOL_REDUCE, 1),             \
-    OP(op, 0, 0, 128, 64, 1, 1, TOL_REDUCE, 0), OP(op, 0, 0, 128, 3, 32, 32, TOL_REDUCE, 0),      \
-    OP(op, 0, 0, 4, 64, 7, 5, TOL_REDUCE, 0)
+    OP(op, 0, 0, 1, 1, 1, 1, 0), OP(op, 0, 0, 2, 5, 7, 5, 1), OP(op, 0, 0, 128, 64, 1, 1, 0),     \
+    OP(op, 0, 0, 128, 3, 32, 32, 0), OP(op, 0, 0, 4, 64, 7, 5, 0)
 
 /* Group normalization: layer norm over C,H,W (1 group), groups, instance norm
  * (C groups), layer norm of fc activations, and a 32768-value group. */
 #define GN_CASES(op)                                                                              \
-    OP(op, 1, 0, 1, 1, 1, 1, TOL_REDUCE, 0), OP(op, 1, 0, 2, 5, 7, 5, TOL_REDUCE, 1),             \
-    OP(op, 5, 0, 2, 5, 7, 5, TOL_REDUCE, 1), OP(op, 1, 0, 128, 64, 1, 1, TOL_REDUCE, 0),          \
-    OP(op, 2, 0, 4, 64, 7, 5, TOL_REDUCE, 0), OP(op, 4, 0, 3, 16, 32, 32, TOL_REDUCE, 0),         \
-    OP(op, 1, 0, 2, 32, 32, 32, TOL_REDUCE, 0)
+    GN(op, 1, 1, 1, 1, 1, 0), GN(op, 1, 2, 5, 7, 5, 1), GN(op, 5, 2, 5, 7, 5, 1),                 \
+    GN(op, 1, 128, 64, 1, 1, 0), GN(op, 2, 4, 64, 7, 5, 0), GN(op, 4, 3, 16, 32, 32, 0),          \
+    GN(op, 1, 2, 32, 32, 32, 0)
 
+/* n rows of c logits. */
 #define LOSS_CASES(kind)                                                                          \
-    OP(CLCNN_OP_LOSS, kind, 0, 1, 3, 1, 1, TOL_ELEMENT, 0),                                       \
-    OP(CLCNN_OP_LOSS, kind, 0, 128, 10, 1, 1, TOL_ELEMENT, 1),                                    \
-    OP(CLCNN_OP_LOSS, kind, 0, 5, 64, 1, 1, TOL_ELEMENT, 0)
+    OP(CLCNN_OP_LOSS, kind, 0, 1, 3, 1, 1, 0), OP(CLCNN_OP_LOSS, kind, 0, 128, 10, 1, 1, 1),      \
+    OP(CLCNN_OP_LOSS, kind, 0, 5, 64, 1, 1, 0)
 
 #define OPTIMIZER_CASES(kind, flags)                                                              \
-    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 1, 1, 1, TOL_ELEMENT, 0),                              \
-    OP(CLCNN_OP_OPTIMIZER, kind, flags, 2, 5, 7, 5, TOL_ELEMENT, 1),                              \
-    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 64, 32, 32, TOL_ELEMENT, 0)
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 1, 1, 1, 0),                                           \
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 2, 5, 7, 5, 1),                                           \
+    OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 64, 32, 32, 0)
 
 static const clcnn_op_case cases[] = {
-    OP(CLCNN_OP_FILL, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_FILL, 0, 0, 128, 64, 1, 1, TOL_EXACT, 0),
-    OP(CLCNN_OP_AXPY, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_AXPY, 0, 0, 1, 64, 32, 32, TOL_EXACT, 0),
-    OP(CLCNN_OP_SCALE, 0, 0, 1, 3, 32, 32, TOL_EXACT, 1),
+    OP(CLCNN_OP_FILL, 0, 0, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_FILL, 0, 0, 128, 64, 1, 1, 0),
+    OP(CLCNN_OP_AXPY, 0, 0, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_AXPY, 0, 0, 1, 64, 32, 32, 0),
+    OP(CLCNN_OP_SCALE, 0, 0, 1, 3, 32, 32, 1),
 
     GEMM(0, 1, 1, 1, 1),
     GEMM(CLCNN_OPF_PADDED, 7, 5, 3, 1),
@@ -89,58 +81,58 @@ static const clcnn_op_case cases[] = {
     GEMM(CLCNN_OPF_TRANS_B, 32, 75, 8192, 0),    /* conv weight gradient: dY col^T */
     GEMM(CLCNN_OPF_TRANS_A, 75, 8192, 32, 0),    /* conv input gradient: W^T dY */
 
-    WINDOW_CASES(CLCNN_OP_IM2COL, TOL_EXACT),
-    WINDOW_CASES(CLCNN_OP_COL2IM, TOL_EXACT),
-    WINDOW_CASES(CLCNN_OP_IM2ROW, TOL_EXACT),
+    WINDOW_CASES(CLCNN_OP_IM2COL),
+    WINDOW_CASES(CLCNN_OP_COL2IM),
+    WINDOW_CASES(CLCNN_OP_IM2ROW),
     /* rows padded for the GEMMs: conv1 of the cifar net (75 -> 128), an odd pad */
     WINPAD(CLCNN_OP_IM2COL, 5, 1, 2, 2, 3, 32, 32, 53, 0),
     WINPAD(CLCNN_OP_IM2COL, 3, 2, 1, 2, 5, 7, 5, 3, 1),
     WINPAD(CLCNN_OP_IM2ROW, 5, 1, 2, 2, 3, 32, 32, 53, 0),
     WINPAD(CLCNN_OP_IM2ROW, 3, 2, 1, 2, 5, 7, 5, 3, 1),
     /* weight padding and cropping (rows, columns, source row, destination row) */
-    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 5, 3, 3, 7, TOL_EXACT, 1),
-    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 5, 3, 7, 3, TOL_EXACT, 1),
-    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 32, 75, 75, 128, TOL_EXACT, 0),
-    OP(CLCNN_OP_COPY_COLUMNS, 0, 0, 64, 800, 832, 800, TOL_EXACT, 0),
+    COPY(5, 3, 3, 7, 1),
+    COPY(5, 3, 7, 3, 1),
+    COPY(32, 75, 75, 128, 0),
+    COPY(64, 800, 832, 800, 0),
     /* chunks: images N/2 .. N-1 only, as convolution lowers a large batch */
-    WINC(CLCNN_OP_IM2COL, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
-    WINC(CLCNN_OP_IM2COL, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
-    WINC(CLCNN_OP_COL2IM, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
-    WINC(CLCNN_OP_COL2IM, 5, 1, 2, 16, 3, 32, 32, TOL_EXACT, 0),
-    WINC(CLCNN_OP_IM2ROW, 3, 2, 1, 3, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_CNP_TO_NCHW, 0, 0, 1, 1, 1, 1, TOL_EXACT, 1),
-    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_CHUNK | CLCNN_OPF_BIAS, 3, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_BIAS, 4, 64, 32, 32, TOL_EXACT, 0),
-    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 1, 1, 1, 1, TOL_EXACT, 1),
-    OP(CLCNN_OP_NCHW_TO_CNP, 0, CLCNN_OPF_CHUNK, 3, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 4, 64, 32, 32, TOL_EXACT, 0),
-    OP(CLCNN_OP_ADD_BIAS, 0, 0, 2, 5, 7, 5, TOL_EXACT, 1),
-    OP(CLCNN_OP_ADD_BIAS, 0, 0, 128, 64, 1, 1, TOL_EXACT, 0),
-    OP(CLCNN_OP_ADD_BIAS, 0, 0, 4, 3, 32, 32, TOL_EXACT, 0),
-    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 1, 1, 1, 1, TOL_REDUCE, 1),
-    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 2, 5, 7, 5, TOL_REDUCE, 1),
-    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 64, 1, 1, TOL_REDUCE, 0),
-    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 3, 32, 32, TOL_REDUCE, 0),
+    WINC(CLCNN_OP_IM2COL, 3, 2, 1, 3, 5, 7, 5, 1),
+    WINC(CLCNN_OP_IM2COL, 5, 1, 2, 16, 3, 32, 32, 0),
+    WINC(CLCNN_OP_COL2IM, 3, 2, 1, 3, 5, 7, 5, 1),
+    WINC(CLCNN_OP_COL2IM, 5, 1, 2, 16, 3, 32, 32, 0),
+    WINC(CLCNN_OP_IM2ROW, 3, 2, 1, 3, 5, 7, 5, 1),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, 0, 1, 1, 1, 1, 1),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_CHUNK | CLCNN_OPF_BIAS, 3, 5, 7, 5, 1),
+    OP(CLCNN_OP_CNP_TO_NCHW, 0, CLCNN_OPF_BIAS, 4, 64, 32, 32, 0),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 1, 1, 1, 1, 1),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, CLCNN_OPF_CHUNK, 3, 5, 7, 5, 1),
+    OP(CLCNN_OP_NCHW_TO_CNP, 0, 0, 4, 64, 32, 32, 0),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 128, 64, 1, 1, 0),
+    OP(CLCNN_OP_ADD_BIAS, 0, 0, 4, 3, 32, 32, 0),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 1, 1, 1, 1, 1),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 64, 1, 1, 0),
+    OP(CLCNN_OP_BIAS_BACKWARD, 0, 0, 128, 3, 32, 32, 0),
 
-    WINDOW_CASES(CLCNN_OP_MAXPOOL_FWD, TOL_EXACT),
-    WINDOW_CASES(CLCNN_OP_MAXPOOL_BWD, TOL_EXACT),
-    WINDOW_CASES(CLCNN_OP_AVGPOOL_FWD, TOL_EXACT),
-    WINDOW_CASES(CLCNN_OP_AVGPOOL_BWD, TOL_EXACT),
-    WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, TOL_EXACT, 0),
-    WIN(CLCNN_OP_MAXPOOL_BWD, 2, 2, 0, 128, 3, 32, 32, TOL_EXACT, 0),
+    WINDOW_CASES(CLCNN_OP_MAXPOOL_FWD),
+    WINDOW_CASES(CLCNN_OP_MAXPOOL_BWD),
+    WINDOW_CASES(CLCNN_OP_AVGPOOL_FWD),
+    WINDOW_CASES(CLCNN_OP_AVGPOOL_BWD),
+    WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, 0),
+    WIN(CLCNN_OP_MAXPOOL_BWD, 2, 2, 0, 128, 3, 32, 32, 0),
 
     BN_CASES(CLCNN_OP_BN_TRAIN),
     BN_CASES(CLCNN_OP_BN_EVAL),
     BN_CASES(CLCNN_OP_BN_BWD),
 
-    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_RELU, TOL_EXACT),
-    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_RELU, TOL_EXACT),
-    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_LEAKY_RELU, TOL_EXACT),
-    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_LEAKY_RELU, TOL_EXACT),
-    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_SIGMOID, TOL_ELEMENT),
-    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_SIGMOID, TOL_ELEMENT),
-    ELEMENT_CASES(CLCNN_OP_DROPOUT_FWD, 0, TOL_EXACT),
-    ELEMENT_CASES(CLCNN_OP_DROPOUT_BWD, 0, TOL_EXACT),
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_RELU),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_RELU),
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_LEAKY_RELU),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_LEAKY_RELU),
+    ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_SIGMOID),
+    ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_SIGMOID),
+    ELEMENT_CASES(CLCNN_OP_DROPOUT_FWD, 0),
+    ELEMENT_CASES(CLCNN_OP_DROPOUT_BWD, 0),
 
     LOSS_CASES(CLCNN_LOSS_SOFTMAX),
     LOSS_CASES(CLCNN_LOSS_SVM),
@@ -152,9 +144,9 @@ static const clcnn_op_case cases[] = {
     OPTIMIZER_CASES(CLCNN_OPT_RMSPROP, 0),
     OPTIMIZER_CASES(CLCNN_OPT_ADAM, 0),
 
-    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 1, 1, 1, TOL_EXACT, 0),
-    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 2, 3, 32, 32, TOL_EXACT, 1),
-    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 5, 7, 5, TOL_EXACT, 0),
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 1, 1, 1, 0),
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 2, 3, 32, 32, 1),
+    OP(CLCNN_OP_NORMALIZE_U8, 0, 0, 1, 5, 7, 5, 0),
 
     GN_CASES(CLCNN_OP_GN_FWD),
     GN_CASES(CLCNN_OP_GN_BWD),
@@ -167,55 +159,24 @@ const clcnn_op_case *clcnn_op_case_at(int index)
     return index >= 0 && index < clcnn_op_case_count() ? &cases[index] : NULL;
 }
 
-static const char *op_name(clcnn_op_kind op)
-{
-    static const char *const names[] = {
-        "fill", "axpy", "scale", "gemm", "im2col", "col2im", "cnp_to_nchw", "nchw_to_cnp",
-        "add_bias", "bias_bwd", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
-        "bn_train_fwd", "bn_eval_fwd", "bn_bwd", "act_fwd", "act_bwd", "dropout_fwd",
-        "dropout_bwd", "loss", "optimizer", "normalize_u8", "gn_fwd", "gn_bwd", "im2row",
-        "copy_columns"};
-    return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
-}
-
-/* The activation, loss or optimizer kind, "" for other ops. */
-static const char *kind_name(const clcnn_op_case *cs)
-{
-    static const char *const activations[] = {"relu ", "leaky_relu ", "sigmoid "};
-    static const char *const losses[] = {"softmax ", "svm ", "bce "};
-    static const char *const optimizers[] = {"sgd ", "momentum ", "rmsprop ", "adam "};
-    switch (cs->op) {
-    case CLCNN_OP_ACT_FWD:
-    case CLCNN_OP_ACT_BWD: return activations[cs->kind];
-    case CLCNN_OP_LOSS: return losses[cs->kind];
-    case CLCNN_OP_OPTIMIZER:
-        return cs->flags & CLCNN_OPF_NESTEROV ? "nesterov " : optimizers[cs->kind];
-    default: return "";
-    }
-}
-
 void clcnn_op_case_name(const clcnn_op_case *cs, char *buf, size_t size)
 {
-    if (cs->op == CLCNN_OP_GEMM) {
-        snprintf(buf, size, "gemm %c%c m%d n%d k%d%s", cs->flags & CLCNN_OPF_TRANS_A ? 'T' : 'N',
-                 cs->flags & CLCNN_OPF_TRANS_B ? 'T' : 'N', cs->n, cs->w, cs->c,
-                 cs->flags & CLCNN_OPF_PADDED ? " padded" : "");
+    const clcnn_op_desc *desc = clcnn_op_desc_of(cs->op);
+    if (desc && desc->describe) {
+        desc->describe(cs, buf, size);
         return;
     }
     char window[32] = "";
     if (cs->k > 0)
         snprintf(window, sizeof window, "k%d s%d p%d ", cs->k, cs->s, cs->p);
-    else if (cs->op == CLCNN_OP_GN_FWD || cs->op == CLCNN_OP_GN_BWD)
-        snprintf(window, sizeof window, "G%d ", cs->kind);
-    if (cs->op == CLCNN_OP_COPY_COLUMNS) {
-        snprintf(buf, size, "copy_columns rows%d cols%d ld%d->%d", cs->n, cs->c, cs->h, cs->w);
-        return;
-    }
+    else if (cs->groups > 0)
+        snprintf(window, sizeof window, "G%d ", cs->groups);
     char pad[24] = "";
     if (cs->pad_rows > 0)
         snprintf(pad, sizeof pad, " pad%d", cs->pad_rows);
-    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s%s", op_name(cs->op), kind_name(cs), window,
-             cs->n, cs->c, cs->h, cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
+    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s%s", clcnn_op_name(cs->op),
+             desc && desc->kind_label ? desc->kind_label(cs) : "", window, cs->n, cs->c, cs->h,
+             cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
              cs->flags & CLCNN_OPF_BIAS ? " bias" : "", pad);
 }
 
