@@ -4,15 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clcnn/cache.h"
 #include "clcnn/train.h"
 #include "cli/cli_args.h"
+#include "cli/cli_json.h"
 #include "cli/commands.h"
 
 #define TOP 3
 
 static void help(void)
 {
-    printf("usage: clcnn predict --model CHECKPOINT [--device SPEC | --cpu] FILE...\n\n"
+    printf("usage: clcnn predict --model CHECKPOINT [--device SPEC | --cpu] [--logits OUT] FILE...\n\n"
            "Prints the %d most probable classes, with softmax probabilities, for each PPM\n"
            "(P3/P6) or PGM (P2/P5) image. Each image is resized (bilinear) and converted\n"
            "to the model's input channels and size, then normalized with the checkpoint's\n"
@@ -20,7 +22,10 @@ static void help(void)
            "  --model FILE   the checkpoint written by `clcnn train --save` (required)\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
            "                 else the first GPU, else device 0)\n"
-           "  --cpu          run on the CPU reference backend\n",
+           "  --cpu          run on the CPU reference backend\n"
+           "  --logits OUT   also write each image's logits to OUT, JSON Lines:\n"
+           "                 {\"file\": PATH, \"logits\": [...]} (written only when every\n"
+           "                 image was read)\n",
            TOP);
 }
 
@@ -31,6 +36,7 @@ typedef struct predictor {
     clcnn_tensor image, input;
     int classes;
     float *logits;
+    FILE *logits_out; /* --logits: lines collected in memory */
 } predictor;
 
 static clcnn_status predict_one(predictor *p, const char *path, double *prob)
@@ -81,7 +87,34 @@ static void print_top(const char *path, const double *prob, int classes, char *c
     printf("\n");
 }
 
-static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n_files)
+/* One JSON Lines record; 9 significant digits give back the float exactly. */
+static void write_logits(FILE *out, const char *path, const float *logits, int classes)
+{
+    fprintf(out, "{\"file\": ");
+    json_string(out, path);
+    fprintf(out, ", \"logits\": [");
+    for (int k = 0; k < classes; k++)
+        fprintf(out, "%s%.9g", k ? ", " : "", (double)logits[k]);
+    fprintf(out, "]}\n");
+}
+
+/* The logits collected in out (a memory stream over *text, *size) to path,
+ * atomically. */
+static int save_logits(FILE *out, char *const *text, const size_t *size, const char *path)
+{
+    if (fflush(out) != 0) { /* updates *text and *size */
+        fprintf(stderr, "clcnn predict: --logits: out of memory\n");
+        return 1;
+    }
+    if (clcnn_cache_write_atomic(path, *text, *size) != CLCNN_OK) {
+        fprintf(stderr, "clcnn predict: --logits: %s\n", clcnn_last_error());
+        return 1;
+    }
+    return 0;
+}
+
+static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n_files,
+               const char *logits_path)
 {
     predictor p;
     memset(&p, 0, sizeof p);
@@ -91,8 +124,13 @@ static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n
     clcnn_shape shape = clcnn_shape_make(1, s->c, s->h, s->w);
     p.logits = malloc(sizeof(float) * (size_t)p.classes);
     double *prob = malloc(sizeof(double) * (size_t)p.classes);
-    clcnn_status st = p.logits && prob ? CLCNN_OK
-                                       : clcnn_fail(CLCNN_ERR_NOMEM, "predict: out of memory");
+    char *logits_text = NULL;
+    size_t logits_size = 0;
+    if (logits_path)
+        p.logits_out = open_memstream(&logits_text, &logits_size);
+    clcnn_status st = p.logits && prob && (!logits_path || p.logits_out)
+                          ? CLCNN_OK
+                          : clcnn_fail(CLCNN_ERR_NOMEM, "predict: out of memory");
     if (st == CLCNN_OK)
         st = clcnn_checkpoint_create_net(k, be, 1, &p.net);
     if (st == CLCNN_OK)
@@ -103,6 +141,8 @@ static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n
     for (int i = 0; st == CLCNN_OK && i < n_files; i++) {
         if (predict_one(&p, files[i], prob) == CLCNN_OK) {
             print_top(files[i], prob, p.classes, k->class_names);
+            if (p.logits_out)
+                write_logits(p.logits_out, files[i], p.logits, p.classes);
         } else { /* report, go on with the other files, exit 1 at the end */
             fprintf(stderr, "clcnn predict: %s\n", clcnn_last_error());
             status = 1;
@@ -112,6 +152,11 @@ static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n
         fprintf(stderr, "clcnn predict: %s\n", clcnn_last_error());
         status = 1;
     }
+    if (status == 0 && p.logits_out)
+        status = save_logits(p.logits_out, &logits_text, &logits_size, logits_path);
+    if (p.logits_out)
+        fclose(p.logits_out);
+    free(logits_text);
     clcnn_tensor_free(&p.image);
     clcnn_tensor_free(&p.input);
     clcnn_net_destroy(p.net);
@@ -122,7 +167,7 @@ static int run(const clcnn_checkpoint *k, clcnn_backend *be, char **files, int n
 
 int cmd_predict(int argc, char **argv)
 {
-    const char *model = NULL, *device = NULL;
+    const char *model = NULL, *device = NULL, *logits = NULL;
     int cpu = 0, n_files = 0;
     char **files = calloc((size_t)argc, sizeof *files);
     cli_parser p;
@@ -139,6 +184,8 @@ int cmd_predict(int argc, char **argv)
             device = v;
         } else if (cli_flag(&p, "--cpu")) {
             cpu = 1;
+        } else if (cli_option(&p, "--logits", &v)) {
+            logits = v;
         } else if (cli_positional(&p, &v)) {
             files[n_files++] = (char *)v;
         } else {
@@ -151,6 +198,8 @@ int cmd_predict(int argc, char **argv)
         cli_error(&p, "no image files given");
     if (!p.failed && cpu && device)
         cli_error(&p, "--cpu and --device exclude each other");
+    if (!p.failed && logits)
+        cli_output_path(&p, "--logits", logits);
     if (p.failed || !files) {
         free(files);
         return 2;
@@ -162,7 +211,7 @@ int cmd_predict(int argc, char **argv)
     } else {
         clcnn_backend *be = NULL;
         if (cli_open_backend("predict", cpu, device, &be))
-            status = run(&k, be, files, n_files);
+            status = run(&k, be, files, n_files, logits);
         clcnn_backend_destroy(be);
         clcnn_checkpoint_free(&k);
     }

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a network (CIFAR-10/100, Fashion-MNIST) on a device or --cpu"},
     {"eval", cmd_eval, "test loss, accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "top-3 classes of PPM/PGM images with a checkpoint"},
+    {"export", cmd_export, "write a checkpoint's network as an ONNX model"},
     {"bench", cmd_bench, "time the CPU reference against an OpenCL device, per op and end to end"},
     {"tune", cmd_tune, "tune CLBlast's GEMM kernels for a device and a network's shapes"},
     {"gradcheck", cmd_gradcheck, "check gradients against finite differences (double precision)"},
