@@ -17,6 +17,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "test loss, accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "top-3 classes of PPM/PGM images with a checkpoint"},
     {"export", cmd_export, "write a checkpoint's network as an ONNX model"},
+    {"plot", cmd_plot, "draw training curves of JSON Lines logs as an SVG picture"},
     {"bench", cmd_bench, "time the CPU reference against an OpenCL device, per op and end to end"},
     {"tune", cmd_tune, "tune CLBlast's GEMM kernels for a device and a network's shapes"},
     {"gradcheck", cmd_gradcheck, "check gradients against finite differences (double precision)"},
