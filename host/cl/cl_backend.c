@@ -1,4 +1,5 @@
 /* The "cl" backend: its ops table, creation and destruction. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
     be->real_size = sizeof(float);
     be->gemm_multiple_mk = CLCNN_CL_GEMM_MULTIPLE_MK;
     be->gemm_multiple_n = CLCNN_CL_GEMM_MULTIPLE_N;
+    be->max_elements = INT_MAX; /* the kernels index with int */
     be->impl = &state->cl;
     *out = be;
     return CLCNN_OK;

@@ -1,7 +1,9 @@
 /* The ops of the "cl" backend: each enqueues kernels from kernels/ (or a
  * CLBlast GEMM) on the backend's in-order queue and returns without waiting.
- * Every op checks its tensors' backend, dtype and shape on the host first:
- * an out-of-range index on the device would corrupt memory silently.
+ * Every op checks its tensors' backend, dtype and shape on the host first
+ * (core/op_args.h; the kernels index with int, so the backend's max_elements
+ * is INT_MAX): an out-of-range index on the device would corrupt memory
+ * silently.
  *
  * cl_backend.c assembles these into the backend's clcnn_backend_ops table;
  * the semantics of every op are those documented in clcnn/backend.h. */
@@ -12,6 +14,8 @@
 
 #include "cl/cl_runtime.h"
 #include "cl/cl_tune_apply.h"
+#include "core/op_args.h"
+#include "core/try.h"
 
 /* The backend object: clcnn_backend first (so a clcnn_backend * converts to
  * it), then the runtime (be->impl points at it), then the ops' own state. */
@@ -42,37 +46,6 @@ static inline clcnn_cl_backend *clcnn_cl_backend_of(clcnn_backend *be)
 {
     return (clcnn_cl_backend *)be;
 }
-
-/* Return from the calling function on a failed status. */
-#define CL_OPS_TRY(expr)                                                                          \
-    do {                                                                                          \
-        clcnn_status cl_ops_try_status_ = (expr);                                                 \
-        if (cl_ops_try_status_ != CLCNN_OK)                                                       \
-            return cl_ops_try_status_;                                                            \
-    } while (0)
-
-/* ---- argument checks (cl_ops_common.c); each fails with CLCNN_ERR_ARG and
- * a message naming the op and the tensor. Kernels index with int, so every
- * tensor must also have at most INT_MAX elements. ---- */
-
-/* t is allocated on be, of dtype, with exactly count elements (any count
- * when count is 0). */
-clcnn_status cl_check_tensor(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
-                             clcnn_dtype dtype, size_t count);
-/* As cl_check_tensor, with at least min_count elements. */
-clcnn_status cl_check_capacity(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
-                               size_t min_count);
-/* t (of dtype) is N x C x H x W with the window's input plane, or its output
- * plane when out is set. */
-clcnn_status cl_check_window_tensor(const clcnn_backend *be, const char *op,
-                                    const clcnn_window *win, const clcnn_tensor *t,
-                                    clcnn_dtype dtype, int out);
-/* Images n0 .. n0+nb-1 exist in t. */
-clcnn_status cl_check_images(const char *op, const clcnn_tensor *t, int n0, int nb);
-/* A row-major rows x cols matrix with leading dimension ld at element
- * offset lies inside the REAL tensor t. */
-clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char *which,
-                             const clcnn_tensor *t, size_t offset, int rows, int cols, int ld);
 
 /* ---- launching (cl_ops_common.c) ---- */
 

@@ -1,51 +1,8 @@
-/* Argument checks and launch helpers shared by the cl_ops_*.c files. */
+/* Launch helpers shared by the cl_ops_*.c files. */
 #include <limits.h>
 
 #include "cl/cl_ops.h"
 #include "core/op_args.h"
-
-clcnn_status cl_check_tensor(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
-                             clcnn_dtype dtype, size_t count)
-{
-    CL_OPS_TRY(clcnn_op_check_tensor(be, op, t, dtype));
-    if (t->count > INT_MAX)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, more than the %d that "
-                          "the kernels can index", op, clcnn_tensor_label(t), t->count, INT_MAX);
-    if (count && t->count != count)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, expected %zu", op,
-                          clcnn_tensor_label(t), t->count, count);
-    return CLCNN_OK;
-}
-
-clcnn_status cl_check_capacity(const clcnn_backend *be, const char *op, const clcnn_tensor *t,
-                               size_t min_count)
-{
-    CL_OPS_TRY(cl_check_tensor(be, op, t, CLCNN_REAL, 0));
-    if (t->count < min_count)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: tensor %s has %zu elements, needs at least %zu", op,
-                          clcnn_tensor_label(t), t->count, min_count);
-    return CLCNN_OK;
-}
-
-clcnn_status cl_check_window_tensor(const clcnn_backend *be, const char *op,
-                                    const clcnn_window *win, const clcnn_tensor *t,
-                                    clcnn_dtype dtype, int out)
-{
-    CL_OPS_TRY(cl_check_tensor(be, op, t, dtype, 0));
-    return clcnn_op_check_window_shape(op, win, t, out);
-}
-
-clcnn_status cl_check_images(const char *op, const clcnn_tensor *t, int n0, int nb)
-{
-    return clcnn_op_check_images(op, t, n0, nb);
-}
-
-clcnn_status cl_check_matrix(const clcnn_backend *be, const char *op, const char *which,
-                             const clcnn_tensor *t, size_t offset, int rows, int cols, int ld)
-{
-    CL_OPS_TRY(cl_check_tensor(be, op, t, CLCNN_REAL, 0));
-    return clcnn_op_check_matrix(op, which, t, offset, rows, cols, ld);
-}
 
 /* The work-group size the ops ask for (the runtime caps it to the device's
  * and the kernel's limits): 256 in the GPU shape (clcnn_device_info.gpu_shape), enough warps or wavefronts per group

@@ -10,43 +10,25 @@
         CLCNN_ARG((win)->kw), CLCNN_ARG((win)->sh), CLCNN_ARG((win)->sw), CLCNN_ARG((win)->ph),   \
         CLCNN_ARG((win)->pw), CLCNN_ARG((win)->oh), CLCNN_ARG((win)->ow)
 
-/* Elements of a rows x (nb*OH*OW) col matrix. */
-static size_t col_count(const clcnn_window *win, int rows, int nb)
-{
-    return (size_t)rows * nb * win->oh * win->ow;
-}
-
-/* Images n0..n0+nb-1 of x and a col matrix (or its transpose) of rows >=
- * C*KH*KW rows. */
-static clcnn_status check_col(clcnn_backend *be, const char *op, const clcnn_window *win,
-                              const clcnn_tensor *x, int n0, int nb, int rows,
-                              const clcnn_tensor *col)
-{
-    CL_OPS_TRY(cl_check_window_tensor(be, op, win, x, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_images(op, x, n0, nb));
-    CL_OPS_TRY(clcnn_op_check_col_rows(op, win, rows));
-    return cl_check_capacity(be, op, col, col_count(win, rows, nb));
-}
-
 clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                              int n0, int nb, int rows, clcnn_tensor *col)
 {
     const char *op = "im2col", *name = "im2col_kernel";
-    CL_OPS_TRY(check_col(be, op, win, x, n0, nb, rows, col));
+    CLCNN_TRY(clcnn_op_check_col(be, op, win, x, n0, nb, rows, col));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(col);
     int run = cl_row_run(be, win->ow);
     if (run >= win->ow) { /* CPUs: a work-item per (col row, image) */
         name = "im2col_plane_kernel";
-        CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                     CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows)));
+        CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                    CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows)));
         return cl_launch_elements(be, k, name, (size_t)rows * nb);
     }
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 17, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows),
-                                 CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 17, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows),
+                                CLCNN_ARG(run)));
     size_t lines = (size_t)rows * nb * win->oh;
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->ow, run));
 }
@@ -55,12 +37,12 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
                              int n0, int nb, int row_len, clcnn_tensor *colt)
 {
     const char *op = "im2row", *name = "im2row_kernel";
-    CL_OPS_TRY(check_col(be, op, win, x, n0, nb, row_len, colt));
+    CLCNN_TRY(clcnn_op_check_col(be, op, win, x, n0, nb, row_len, colt));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
     return cl_launch_elements(be, k, name, (size_t)nb * win->oh * win->ow);
 }
 
@@ -69,16 +51,16 @@ clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
                                    int dst_ld)
 {
     const char *op = "copy_columns", *name = "copy_columns_kernel";
-    CL_OPS_TRY(clcnn_op_check_columns(op, cols, src_ld, dst_ld));
-    CL_OPS_TRY(cl_check_matrix(be, op, "source", src, 0, rows, src_ld, src_ld));
-    CL_OPS_TRY(cl_check_matrix(be, op, "destination", dst, 0, rows, dst_ld, dst_ld));
+    CLCNN_TRY(clcnn_op_check_columns(op, cols, src_ld, dst_ld));
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "source", src, 0, rows, src_ld, src_ld));
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "destination", dst, 0, rows, dst_ld, dst_ld));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
     int run = cl_row_run(be, dst_ld);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
-                                 CLCNN_ARG(dst_ld), CLCNN_ARG(rows), CLCNN_ARG(cols),
-                                 CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
+                                CLCNN_ARG(dst_ld), CLCNN_ARG(rows), CLCNN_ARG(cols),
+                                CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)rows, dst_ld, run));
 }
 
@@ -86,21 +68,21 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
                              const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx)
 {
     const char *op = "col2im", *name = "col2im_kernel";
-    CL_OPS_TRY(check_col(be, op, win, dx, n0, nb, win->c * win->kh * win->kw, col));
+    CLCNN_TRY(clcnn_op_check_col(be, op, win, dx, n0, nb, win->c * win->kh * win->kw, col));
     cl_kernel k;
     cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
     int run = cl_row_run(be, win->w);
     size_t lines = (size_t)nb * win->c * win->h;
     if (run >= win->w) { /* CPUs: a work-item per dx row, as a scatter */
         name = "col2im_row_kernel";
-        CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CL_OPS_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
-                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
+        CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CLCNN_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+                                    CLCNN_ARG(nb), WINDOW_ARGS(win)));
         return cl_launch_elements(be, k, name, lines);
     }
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+                                CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->w, run));
 }
 
@@ -108,21 +90,16 @@ clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,
                                   const clcnn_tensor *bias, int n0, int nb, clcnn_tensor *y)
 {
     const char *op = "cnp_to_nchw", *name = "cnp_to_nchw_kernel";
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_images(op, y, n0, nb));
+    CLCNN_TRY(clcnn_op_check_cnp(be, op, cnp, bias, n0, nb, y));
     int f = y->shape.c, p = y->shape.h * y->shape.w;
-    size_t count = (size_t)nb * f * p;
-    CL_OPS_TRY(cl_check_capacity(be, op, cnp, count));
-    if (bias)
-        CL_OPS_TRY(cl_check_tensor(be, op, bias, CLCNN_REAL, (size_t)f));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     /* A NULL buffer argument is legal OpenCL; the kernel reads it only when has_bias. */
     cl_mem cm = clcnn_cl_mem(cnp), bm = bias ? clcnn_cl_mem(bias) : NULL, ym = clcnn_cl_mem(y);
     int has_bias = bias != NULL, run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
-                                 CLCNN_ARG(ym), CLCNN_ARG(n0), CLCNN_ARG(nb), CLCNN_ARG(f),
-                                 CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
+                                CLCNN_ARG(ym), CLCNN_ARG(n0), CLCNN_ARG(nb), CLCNN_ARG(f),
+                                CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
 }
 
@@ -130,32 +107,29 @@ clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int 
                                   clcnn_tensor *cnp)
 {
     const char *op = "nchw_to_cnp", *name = "nchw_to_cnp_kernel";
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_images(op, y, n0, nb));
+    CLCNN_TRY(clcnn_op_check_cnp(be, op, cnp, NULL, n0, nb, y));
     int f = y->shape.c, p = y->shape.h * y->shape.w;
-    size_t count = (size_t)nb * f * p;
-    CL_OPS_TRY(cl_check_capacity(be, op, cnp, count));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem ym = clcnn_cl_mem(y), cm = clcnn_cl_mem(cnp);
     int run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                 CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
 }
 
 clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcnn_tensor *y)
 {
     const char *op = "add_bias", *name = "add_bias_kernel";
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, bias, CLCNN_REAL, (size_t)y->shape.c));
+    CLCNN_TRY(clcnn_op_check_count(be, op, y, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, op, bias, CLCNN_REAL, (size_t)y->shape.c));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem bm = clcnn_cl_mem(bias), ym = clcnn_cl_mem(y);
     int planes = y->shape.n * y->shape.c, c = y->shape.c, p = y->shape.h * y->shape.w;
     int run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
-                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
+                                CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
@@ -163,16 +137,16 @@ clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
                                     clcnn_tensor *db)
 {
     const char *op = "bias_backward", *name = "bias_backward_kernel";
-    CL_OPS_TRY(cl_check_tensor(be, op, dy, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, db, CLCNN_REAL, (size_t)dy->shape.c));
+    CLCNN_TRY(clcnn_op_check_count(be, op, dy, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, op, db, CLCNN_REAL, (size_t)dy->shape.c));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem dym = clcnn_cl_mem(dy), dbm = clcnn_cl_mem(db);
     int n = dy->shape.n, c = dy->shape.c, p = dy->shape.h * dy->shape.w;
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
-                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run),
-                                 group * sizeof(float), NULL));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
+                                CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run),
+                                group * sizeof(float), NULL));
     return cl_launch_groups(be, k, name, (size_t)c, group);
 }

@@ -8,7 +8,7 @@ clcnn_status clcnn_cl_fill(clcnn_backend *be, clcnn_tensor *t, float value)
 {
     if (!t)
         return clcnn_fail(CLCNN_ERR_ARG, "fill: a required tensor is NULL");
-    CL_OPS_TRY(cl_check_tensor(be, "fill", t, t->dtype, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, "fill", t, t->dtype, 0));
     float real = value;
     int32_t i32 = (int32_t)value;
     uint8_t u8 = (uint8_t)value;
@@ -31,56 +31,42 @@ clcnn_status clcnn_cl_fill(clcnn_backend *be, clcnn_tensor *t, float value)
 clcnn_status clcnn_cl_axpy(clcnn_backend *be, float alpha, const clcnn_tensor *x,
                            clcnn_tensor *y)
 {
-    CL_OPS_TRY(cl_check_tensor(be, "axpy", y, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, "axpy", x, CLCNN_REAL, y->count));
+    CLCNN_TRY(clcnn_op_check_count(be, "axpy", y, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, "axpy", x, CLCNN_REAL, y->count));
     const char *name = "axpy_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 4, CLCNN_ARG(alpha), CLCNN_ARG(xm), CLCNN_ARG(ym),
-                                 CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 4, CLCNN_ARG(alpha), CLCNN_ARG(xm), CLCNN_ARG(ym),
+                                CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }
 
 clcnn_status clcnn_cl_scale(clcnn_backend *be, float alpha, clcnn_tensor *y)
 {
-    CL_OPS_TRY(cl_check_tensor(be, "scale", y, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, "scale", y, CLCNN_REAL, 0));
     const char *name = "scale_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 3, CLCNN_ARG(alpha), CLCNN_ARG(ym), CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 3, CLCNN_ARG(alpha), CLCNN_ARG(ym), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
-}
-
-static clcnn_status check_activation(clcnn_activation kind, float alpha, const char *op)
-{
-    if (kind != CLCNN_ACT_RELU && kind != CLCNN_ACT_LEAKY_RELU && kind != CLCNN_ACT_SIGMOID)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: unknown activation kind %d", op, (int)kind);
-    /* Backward tells the sides of 0 apart by the sign of y, which matches the
-     * sign of x only for a non-negative slope. */
-    if (kind == CLCNN_ACT_LEAKY_RELU && !(alpha >= 0.0f))
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: leaky ReLU slope %g must be >= 0", op,
-                          (double)alpha);
-    return CLCNN_OK;
 }
 
 clcnn_status clcnn_cl_activation_forward(clcnn_backend *be, clcnn_activation kind, float alpha,
                                          const clcnn_tensor *x, clcnn_tensor *y)
 {
     const char *op = "activation_forward", *name = "activation_forward_kernel";
-    CL_OPS_TRY(check_activation(kind, alpha, op));
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, x, CLCNN_REAL, y->count));
+    CLCNN_TRY(clcnn_op_check_activation(be, op, kind, alpha, x, y, NULL));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_int kind_arg = (cl_int)kind;
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 5, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
-                                 CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 5, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
+                                CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }
 
@@ -89,18 +75,15 @@ clcnn_status clcnn_cl_activation_backward(clcnn_backend *be, clcnn_activation ki
                                           const clcnn_tensor *dy, clcnn_tensor *dx)
 {
     const char *op = "activation_backward", *name = "activation_backward_kernel";
-    CL_OPS_TRY(check_activation(kind, alpha, op));
-    CL_OPS_TRY(cl_check_tensor(be, op, dx, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, dx->count));
-    CL_OPS_TRY(cl_check_tensor(be, op, dy, CLCNN_REAL, dx->count));
+    CLCNN_TRY(clcnn_op_check_activation(be, op, kind, alpha, y, dy, dx));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_int kind_arg = (cl_int)kind;
     cl_mem ym = clcnn_cl_mem(y), dym = clcnn_cl_mem(dy), dxm = clcnn_cl_mem(dx);
     int total = (int)dx->count;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
-                                 CLCNN_ARG(ym), CLCNN_ARG(dym), CLCNN_ARG(dxm),
-                                 CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
+                                CLCNN_ARG(ym), CLCNN_ARG(dym), CLCNN_ARG(dxm),
+                                CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, dx->count);
 }
 
@@ -111,19 +94,19 @@ static clcnn_status dropout(clcnn_backend *be, const char *op, float p, uint32_t
     if (!(p >= 0.0f && p <= 1.0f))
         return clcnn_fail(CLCNN_ERR_ARG, "%s: drop probability %g is outside [0, 1]", op,
                           (double)p);
-    CL_OPS_TRY(cl_check_tensor(be, op, dst, CLCNN_REAL, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, src, CLCNN_REAL, dst->count));
+    CLCNN_TRY(clcnn_op_check_count(be, op, dst, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, op, src, CLCNN_REAL, dst->count));
     const char *name = "dropout_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_uint threshold = clcnn_dropout_threshold(p);
     /* p = 1 drops everything: scale 0 rather than an infinite 1/(1-p). */
     float keep_scale = p < 1.0f ? (float)(1.0 / (1.0 - (double)p)) : 0.0f;
     cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
     int total = (int)dst->count;
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(seed), CLCNN_ARG(step),
-                                 CLCNN_ARG(threshold), CLCNN_ARG(keep_scale), CLCNN_ARG(sm),
-                                 CLCNN_ARG(dm), CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(seed), CLCNN_ARG(step),
+                                CLCNN_ARG(threshold), CLCNN_ARG(keep_scale), CLCNN_ARG(sm),
+                                CLCNN_ARG(dm), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, dst->count);
 }
 

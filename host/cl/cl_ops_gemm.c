@@ -56,8 +56,8 @@ static clcnn_status scratch(clcnn_backend *be, int slot, size_t count, cl_mem *o
         clcnn_tensor_free(t);
         if (count > INT_MAX)
             return clcnn_fail(CLCNN_ERR_ARG, "%s: %zu elements is too many", names[slot], count);
-        CL_OPS_TRY(clcnn_tensor_alloc(be, t, clcnn_shape_make((int)count, 1, 1, 1), CLCNN_REAL,
-                                      names[slot]));
+        CLCNN_TRY(clcnn_tensor_alloc(be, t, clcnn_shape_make((int)count, 1, 1, 1), CLCNN_REAL,
+                                     names[slot]));
     }
     *out = clcnn_cl_mem(t);
     return CLCNN_OK;
@@ -75,10 +75,10 @@ static clcnn_status transpose(clcnn_backend *be, cl_mem in, size_t offset, int r
 {
     const char *name = "transpose_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     int off = (int)offset; /* tensors have at most INT_MAX elements (checked) */
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(in), CLCNN_ARG(off), CLCNN_ARG(rows),
-                                 CLCNN_ARG(cols), CLCNN_ARG(ld), CLCNN_ARG(out)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(in), CLCNN_ARG(off), CLCNN_ARG(rows),
+                                CLCNN_ARG(cols), CLCNN_ARG(ld), CLCNN_ARG(out)));
     size_t tiles = (size_t)((rows + 31) / 32) * (size_t)((cols + 31) / 32);
     return cl_launch_elements(be, k, name, tiles);
 }
@@ -89,8 +89,8 @@ static clcnn_status transpose_operand(clcnn_backend *be, int slot, int rows, int
                                       cl_mem *mem, size_t *offset, int *ld)
 {
     cl_mem t = NULL;
-    CL_OPS_TRY(scratch(be, slot, (size_t)rows * cols, &t));
-    CL_OPS_TRY(transpose(be, *mem, *offset, rows, cols, *ld, t));
+    CLCNN_TRY(scratch(be, slot, (size_t)rows * cols, &t));
+    CLCNN_TRY(transpose(be, *mem, *offset, rows, cols, *ld, t));
     *mem = t;
     *offset = 0;
     *ld = rows;
@@ -113,9 +113,9 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     if (m < 0 || n < 0 || k < 0)
         return clcnn_fail(CLCNN_ERR_ARG, "gemm: negative size %dx%dx%d", m, n, k);
     /* Stored shapes: op(A) is m x k, so A is k x m when transposed. */
-    CL_OPS_TRY(cl_check_matrix(be, op, "A", a, a_offset, trans_a ? k : m, trans_a ? m : k, lda));
-    CL_OPS_TRY(cl_check_matrix(be, op, "B", b, b_offset, trans_b ? n : k, trans_b ? k : n, ldb));
-    CL_OPS_TRY(cl_check_matrix(be, op, "C", c, c_offset, m, n, ldc));
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "A", a, a_offset, trans_a ? k : m, trans_a ? m : k, lda));
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "B", b, b_offset, trans_b ? n : k, trans_b ? k : n, ldb));
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "C", c, c_offset, m, n, ldc));
     if (m == 0 || n == 0)
         return CLCNN_OK;
     if (k == 0) /* CLBlast rejects it, and no layer has an empty inner dimension */
@@ -129,16 +129,16 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
      * A^T (k x m), B to B^T (k x n), the orientation its GEMM kernel reads. */
     int pretranspose = clcnn_cl_gemm_pretransposes(cl->info.gpu_shape, trans_a, trans_b);
     if (pretranspose & CLCNN_PRETRANSPOSE_A) {
-        CL_OPS_TRY(transpose_operand(be, 0, m, k, &am, &a_offset, &lda));
+        CLCNN_TRY(transpose_operand(be, 0, m, k, &am, &a_offset, &lda));
         ta = 1;
     }
     if (pretranspose & CLCNN_PRETRANSPOSE_B) {
-        CL_OPS_TRY(transpose_operand(be, 1, n, k, &bm, &b_offset, &ldb));
+        CLCNN_TRY(transpose_operand(be, 1, n, k, &bm, &b_offset, &ldb));
         tb = 0;
     }
     /* The tuned set of the layer's transpose class, whatever form runs. */
-    CL_OPS_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
-                                    clcnn_tune_class(trans_a, trans_b)));
+    CLCNN_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
+                                   clcnn_tune_class(trans_a, trans_b)));
     CLBlastStatusCode status = clcnn_cl_sgemm(cl->queue, ta, tb, m, n, k, alpha, am, a_offset,
                                               lda, bm, b_offset, ldb, beta, clcnn_cl_mem(c),
                                               c_offset, ldc, clcnn_cl_event_slot(be));

@@ -4,27 +4,6 @@
  * then a kernel with a work-group per (image, group) for dx. */
 #include "cl/cl_ops.h"
 
-/* x (and y when given) of equal count with groups dividing C; per-channel
- * tensors of C elements, per-group ones of N*groups. */
-static clcnn_status check_gn(clcnn_backend *be, const char *op, int groups,
-                             const clcnn_tensor *x, const clcnn_tensor *y,
-                             const clcnn_tensor *const *per_channel, int n_per_channel,
-                             const clcnn_tensor *const *per_group, int n_per_group)
-{
-    CL_OPS_TRY(cl_check_tensor(be, op, x, CLCNN_REAL, 0));
-    if (groups < 1 || x->shape.c % groups != 0)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d groups do not divide the %d channels of %s", op,
-                          groups, x->shape.c, x->name ? x->name : "x");
-    if (y)
-        CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, x->count));
-    for (int i = 0; i < n_per_channel; i++)
-        CL_OPS_TRY(cl_check_tensor(be, op, per_channel[i], CLCNN_REAL, (size_t)x->shape.c));
-    for (int i = 0; i < n_per_group; i++)
-        CL_OPS_TRY(cl_check_tensor(be, op, per_group[i], CLCNN_REAL,
-                                   (size_t)x->shape.n * (size_t)groups));
-    return CLCNN_OK;
-}
-
 clcnn_status clcnn_cl_groupnorm_forward(clcnn_backend *be, int groups, float eps,
                                         const clcnn_tensor *x, const clcnn_tensor *gamma,
                                         const clcnn_tensor *beta, clcnn_tensor *save_mean,
@@ -33,18 +12,18 @@ clcnn_status clcnn_cl_groupnorm_forward(clcnn_backend *be, int groups, float eps
     const char *op = "groupnorm_forward", *name = "gn_forward_kernel";
     const clcnn_tensor *per_channel[] = {gamma, beta};
     const clcnn_tensor *per_group[] = {save_mean, save_invstd};
-    CL_OPS_TRY(check_gn(be, op, groups, x, y, per_channel, 2, per_group, 2));
+    CLCNN_TRY(clcnn_op_check_groupnorm(be, op, groups, x, y, per_channel, 2, per_group, 2));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     size_t group = cl_reduction_group_size(be, k);
     cl_mem xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma), bm = clcnn_cl_mem(beta),
            mm = clcnn_cl_mem(save_mean), im = clcnn_cl_mem(save_invstd), ym = clcnn_cl_mem(y);
     int cg = x->shape.c / groups, p = x->shape.h * x->shape.w;
     int run = cl_reduction_run(be, cg * p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
-                                 CLCNN_ARG(cg), CLCNN_ARG(p), CLCNN_ARG(groups), CLCNN_ARG(run),
-                                 CLCNN_ARG(eps), CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym),
-                                 group * sizeof(float), NULL));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+                                CLCNN_ARG(cg), CLCNN_ARG(p), CLCNN_ARG(groups), CLCNN_ARG(run),
+                                CLCNN_ARG(eps), CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym),
+                                group * sizeof(float), NULL));
     return cl_launch_groups(be, k, name, (size_t)x->shape.n * (size_t)groups, group);
 }
 
@@ -57,8 +36,8 @@ clcnn_status clcnn_cl_groupnorm_backward(clcnn_backend *be, int groups, const cl
     const char *op = "groupnorm_backward";
     const clcnn_tensor *per_channel[] = {gamma, dgamma, dbeta};
     const clcnn_tensor *per_group[] = {save_mean, save_invstd};
-    CL_OPS_TRY(check_gn(be, op, groups, x, dy, per_channel, 3, per_group, 2));
-    CL_OPS_TRY(cl_check_tensor(be, op, dx, CLCNN_REAL, x->count));
+    CLCNN_TRY(clcnn_op_check_groupnorm(be, op, groups, x, dy, per_channel, 3, per_group, 2));
+    CLCNN_TRY(clcnn_op_check_count(be, op, dx, CLCNN_REAL, x->count));
     clcnn_cl *cl = clcnn_cl_of(be);
     cl_mem dym = clcnn_cl_mem(dy), xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma),
            mm = clcnn_cl_mem(save_mean), im = clcnn_cl_mem(save_invstd),
@@ -68,22 +47,22 @@ clcnn_status clcnn_cl_groupnorm_backward(clcnn_backend *be, int groups, const cl
     /* dgamma and dbeta first: dx may alias dy, and the queue is in order. */
     const char *params = "gn_backward_params_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(cl, params, &k));
+    CLCNN_TRY(clcnn_cl_kernel(cl, params, &k));
     size_t group = cl_reduction_group_size(be, k);
     int run = cl_reduction_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, params, 12, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
-                                 CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
-                                 CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dgm),
-                                 CLCNN_ARG(dbm), group * sizeof(float), NULL));
-    CL_OPS_TRY(cl_launch_groups(be, k, params, (size_t)c, group));
+    CLCNN_TRY(clcnn_cl_set_args(k, params, 12, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
+                                CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
+                                CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dgm),
+                                CLCNN_ARG(dbm), group * sizeof(float), NULL));
+    CLCNN_TRY(cl_launch_groups(be, k, params, (size_t)c, group));
 
     const char *dx_name = "gn_backward_dx_kernel";
-    CL_OPS_TRY(clcnn_cl_kernel(cl, dx_name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(cl, dx_name, &k));
     group = cl_reduction_group_size(be, k);
     run = cl_reduction_run(be, cg * p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, dx_name, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
-                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(cg), CLCNN_ARG(p),
-                                 CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dxm),
-                                 group * sizeof(float), NULL));
+    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
+                                CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(cg), CLCNN_ARG(p),
+                                CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dxm),
+                                group * sizeof(float), NULL));
     return cl_launch_groups(be, k, dx_name, (size_t)n * (size_t)groups, group);
 }

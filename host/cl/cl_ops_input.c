@@ -48,22 +48,22 @@ clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, con
                                    const float *std, clcnn_tensor *y)
 {
     const char *op = "normalize_u8", *name = "normalize_u8_kernel";
-    CL_OPS_TRY(cl_check_tensor(be, op, x, CLCNN_U8, 0));
-    CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, x->count));
+    CLCNN_TRY(clcnn_op_check_count(be, op, x, CLCNN_U8, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, op, y, CLCNN_REAL, x->count));
     int c = x->shape.c, p = x->shape.h * x->shape.w;
     if (!mean || !std)
         return clcnn_fail(CLCNN_ERR_ARG, "%s: mean or std is NULL", op);
     for (int i = 0; i < c; i++)
         if (!(std[i] != 0.0f))
             return clcnn_fail(CLCNN_ERR_ARG, "%s: std[%d] is %g", op, i, (double)std[i]);
-    CL_OPS_TRY(update_params(be, c, mean, std));
+    CLCNN_TRY(update_params(be, c, mean, std));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), pm = clcnn_cl_mem(&clcnn_cl_backend_of(be)->input_params),
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * c, run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
-                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
+                                CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 

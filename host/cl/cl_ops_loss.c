@@ -10,23 +10,23 @@ clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_
     const char *op = "loss", *name = "loss_kernel";
     if (kind != CLCNN_LOSS_SOFTMAX && kind != CLCNN_LOSS_SVM && kind != CLCNN_LOSS_BCE)
         return clcnn_fail(CLCNN_ERR_ARG, "loss: unknown loss kind %d", (int)kind);
-    CL_OPS_TRY(cl_check_tensor(be, op, logits, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, op, logits, CLCNN_REAL, 0));
     int n = logits->shape.n, k_classes = (int)(logits->count / (size_t)n);
-    CL_OPS_TRY(cl_check_tensor(be, op, labels, CLCNN_I32, (size_t)n));
+    CLCNN_TRY(clcnn_op_check_count(be, op, labels, CLCNN_I32, (size_t)n));
     if (dlogits)
-        CL_OPS_TRY(cl_check_tensor(be, op, dlogits, CLCNN_REAL, logits->count));
-    CL_OPS_TRY(cl_check_capacity(be, op, stats, 2));
+        CLCNN_TRY(clcnn_op_check_count(be, op, dlogits, CLCNN_REAL, logits->count));
+    CLCNN_TRY(clcnn_op_check_capacity(be, op, stats, CLCNN_REAL, 2));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     size_t group = cl_reduction_group_size(be, k);
     cl_int kind_arg = (cl_int)kind;
     int has_grad = dlogits != NULL;
     /* A NULL buffer argument is legal OpenCL; the kernel writes it only when has_grad. */
     cl_mem lm = clcnn_cl_mem(logits), ym = clcnn_cl_mem(labels),
            dm = dlogits ? clcnn_cl_mem(dlogits) : NULL, sm = clcnn_cl_mem(stats);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(kind_arg), CLCNN_ARG(lm), CLCNN_ARG(ym),
-                                 CLCNN_ARG(n), CLCNN_ARG(k_classes), CLCNN_ARG(grad_scale),
-                                 CLCNN_ARG(has_grad), CLCNN_ARG(dm), CLCNN_ARG(sm),
-                                 group * sizeof(float), NULL));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(kind_arg), CLCNN_ARG(lm), CLCNN_ARG(ym),
+                                CLCNN_ARG(n), CLCNN_ARG(k_classes), CLCNN_ARG(grad_scale),
+                                CLCNN_ARG(has_grad), CLCNN_ARG(dm), CLCNN_ARG(sm),
+                                group * sizeof(float), NULL));
     return cl_launch_groups(be, k, name, 1, group);
 }

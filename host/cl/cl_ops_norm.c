@@ -4,19 +4,6 @@
  * caller's tensors, so no scratch memory is needed. */
 #include "cl/cl_ops.h"
 
-/* x (and y when given) of equal count; every per-channel tensor has C elements. */
-static clcnn_status check_bn(clcnn_backend *be, const char *op, const clcnn_tensor *x,
-                             const clcnn_tensor *y, const clcnn_tensor *const *per_channel,
-                             int n_per_channel)
-{
-    CL_OPS_TRY(cl_check_tensor(be, op, x, CLCNN_REAL, 0));
-    if (y)
-        CL_OPS_TRY(cl_check_tensor(be, op, y, CLCNN_REAL, x->count));
-    for (int i = 0; i < n_per_channel; i++)
-        CL_OPS_TRY(cl_check_tensor(be, op, per_channel[i], CLCNN_REAL, (size_t)x->shape.c));
-    return CLCNN_OK;
-}
-
 /* y = gamma * (x - mean) * invstd + beta with per-channel mean and invstd. */
 static clcnn_status normalize(clcnn_backend *be, const clcnn_tensor *x, const clcnn_tensor *gamma,
                               const clcnn_tensor *beta, const clcnn_tensor *mean,
@@ -24,14 +11,14 @@ static clcnn_status normalize(clcnn_backend *be, const clcnn_tensor *x, const cl
 {
     const char *name = "bn_normalize_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma), bm = clcnn_cl_mem(beta),
            mm = clcnn_cl_mem(mean), im = clcnn_cl_mem(invstd), ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
-                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym), CLCNN_ARG(planes),
-                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+                                CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym), CLCNN_ARG(planes),
+                                CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
@@ -46,20 +33,20 @@ clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_ten
     const char *op = "batchnorm_forward_train", *name = "bn_stats_kernel";
     const clcnn_tensor *per_channel[] = {gamma, beta, running_mean, running_var, save_mean,
                                          save_invstd};
-    CL_OPS_TRY(check_bn(be, op, x, y, per_channel, 6));
+    CLCNN_TRY(clcnn_op_check_batchnorm(be, op, x, y, per_channel, 6));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), rmm = clcnn_cl_mem(running_mean),
            rvm = clcnn_cl_mem(running_var), smm = clcnn_cl_mem(save_mean),
            sim = clcnn_cl_mem(save_invstd);
     int n = x->shape.n, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
-                                 CLCNN_ARG(p), CLCNN_ARG(run), CLCNN_ARG(momentum), CLCNN_ARG(eps),
-                                 CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(smm), CLCNN_ARG(sim),
-                                 group * sizeof(float), NULL));
-    CL_OPS_TRY(cl_launch_groups(be, k, name, (size_t)c, group));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
+                                CLCNN_ARG(p), CLCNN_ARG(run), CLCNN_ARG(momentum), CLCNN_ARG(eps),
+                                CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(smm), CLCNN_ARG(sim),
+                                group * sizeof(float), NULL));
+    CLCNN_TRY(cl_launch_groups(be, k, name, (size_t)c, group));
     return normalize(be, x, gamma, beta, save_mean, save_invstd, y);
 }
 
@@ -71,17 +58,17 @@ clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tens
 {
     const char *op = "batchnorm_forward_eval", *name = "bn_eval_kernel";
     const clcnn_tensor *per_channel[] = {gamma, beta, running_mean, running_var};
-    CL_OPS_TRY(check_bn(be, op, x, y, per_channel, 4));
+    CLCNN_TRY(clcnn_op_check_batchnorm(be, op, x, y, per_channel, 4));
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma), bm = clcnn_cl_mem(beta),
            rmm = clcnn_cl_mem(running_mean), rvm = clcnn_cl_mem(running_var),
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_row_run(be, p);
-    CL_OPS_TRY(clcnn_cl_set_args(k, name, 11, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
-                                 CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(eps), CLCNN_ARG(ym),
-                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, 11, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+                                CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(eps), CLCNN_ARG(ym),
+                                CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
 
@@ -93,8 +80,8 @@ clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *
 {
     const char *op = "batchnorm_backward";
     const clcnn_tensor *per_channel[] = {gamma, save_mean, save_invstd, dgamma, dbeta};
-    CL_OPS_TRY(check_bn(be, op, x, dy, per_channel, 5));
-    CL_OPS_TRY(cl_check_tensor(be, op, dx, CLCNN_REAL, x->count));
+    CLCNN_TRY(clcnn_op_check_batchnorm(be, op, x, dy, per_channel, 5));
+    CLCNN_TRY(clcnn_op_check_count(be, op, dx, CLCNN_REAL, x->count));
     clcnn_cl *cl = clcnn_cl_of(be);
     cl_mem dym = clcnn_cl_mem(dy), xm = clcnn_cl_mem(x), gm = clcnn_cl_mem(gamma),
            mm = clcnn_cl_mem(save_mean), im = clcnn_cl_mem(save_invstd),
@@ -104,21 +91,21 @@ clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *
 
     const char *reduce = "bn_backward_reduce_kernel";
     cl_kernel k;
-    CL_OPS_TRY(clcnn_cl_kernel(cl, reduce, &k));
+    CLCNN_TRY(clcnn_cl_kernel(cl, reduce, &k));
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CL_OPS_TRY(clcnn_cl_set_args(k, reduce, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
-                                 CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
-                                 CLCNN_ARG(run), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
-                                 group * sizeof(float), NULL));
-    CL_OPS_TRY(cl_launch_groups(be, k, reduce, (size_t)c, group));
+    CLCNN_TRY(clcnn_cl_set_args(k, reduce, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
+                                CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
+                                CLCNN_ARG(run), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
+                                group * sizeof(float), NULL));
+    CLCNN_TRY(cl_launch_groups(be, k, reduce, (size_t)c, group));
 
     /* dx may alias dy: the reduction above has read dy before this runs (in-order queue). */
     const char *dx_name = "bn_backward_dx_kernel";
-    CL_OPS_TRY(clcnn_cl_kernel(cl, dx_name, &k));
-    CL_OPS_TRY(clcnn_cl_set_args(k, dx_name, 13, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
-                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
-                                 CLCNN_ARG(dxm), CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p),
-                                 CLCNN_ARG(m_total), CLCNN_ARG(run)));
+    CLCNN_TRY(clcnn_cl_kernel(cl, dx_name, &k));
+    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, 13, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
+                                CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
+                                CLCNN_ARG(dxm), CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p),
+                                CLCNN_ARG(m_total), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, dx_name, cl_row_items((size_t)planes, p, run));
 }

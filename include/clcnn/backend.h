@@ -284,6 +284,9 @@ struct clcnn_backend {
      * gemm_multiple_mk, the im2row rows (the weight gradient's n) to
      * gemm_multiple_n. 1: no padding. */
     int gemm_multiple_mk, gemm_multiple_n;
+    /* The most elements an op accepts in one tensor (the cl kernels index
+     * with int: INT_MAX); 0: no limit. */
+    size_t max_elements;
     clcnn_backend_counters counters;
     void *impl;                /* backend-private state */
 };
