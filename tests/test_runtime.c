@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cl/cl_runtime.h"
 #include "clcnn/device.h"
@@ -63,18 +64,6 @@ START_TEST(selects_from_environment)
     unsetenv("CLCNN_DEVICE");
     ck_assert_int_eq(clcnn_device_select("", devices, device_count, &index), CLCNN_OK);
     ck_assert_int_eq(index, clcnn_device_default(devices, device_count));
-}
-END_TEST
-
-START_TEST(default_prefers_first_gpu)
-{
-    clcnn_device_info fake[3];
-    memset(fake, 0, sizeof fake);
-    fake[2].is_gpu = 1;
-    ck_assert_int_eq(clcnn_device_default(fake, 3), 2);
-    fake[2].is_gpu = 0;
-    ck_assert_int_eq(clcnn_device_default(fake, 3), 0);
-    ck_assert_int_eq(clcnn_device_default(fake, 0), -1);
 }
 END_TEST
 
@@ -171,13 +160,55 @@ START_TEST(transfers_round_trip_bit_exactly)
 }
 END_TEST
 
+/* The device `clcnn devices` marks with '*' is PoCL's pthread device. */
+static void expect_pthread_default(const char *out)
+{
+    const char *star = strstr(out, " * ");
+    ck_assert_msg(star != NULL, "no default marked:\n%s", out);
+    ck_assert_msg(strncmp(strchr(star, ':') + 2, "pthread", 7) == 0,
+                  "the default is not PoCL's pthread device:\n%s", out);
+}
+
 START_TEST(devices_command_shows_pocl)
 {
     char out[16384];
     ck_assert_int_eq(test_run(CLCNN_EXE " devices", out, sizeof out), 0);
     ck_assert(strstr(out, "Portable Computing Language") != NULL);
-    ck_assert(strstr(out, " * 0:") != NULL); /* no GPU: the first device is the default */
+    /* basic and pthread alike but for their compute units */
+    expect_pthread_default(out);
+    ck_assert_msg(strstr(out, "default: most compute units x clock") != NULL, "%s", out);
     ck_assert_int_ne(test_run(CLCNN_EXE " devices --bogus", out, sizeof out), 0);
+}
+END_TEST
+
+/* Oclgrind registered beside PoCL through a vendors folder of this run only
+ * (OCL_ICD_VENDORS): its simulator calls itself a GPU, yet PoCL is the
+ * default. Where Debian's oclgrind is not installed there is nothing to rank. */
+START_TEST(pocl_is_default_beside_oclgrind)
+{
+    const char *candidates[] = {"/usr/lib/oclgrind/liboclgrind-rt-icd.so",
+                                "/usr/lib/x86_64-linux-gnu/oclgrind/liboclgrind-rt-icd.so"};
+    const char *oclgrind = NULL;
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+        if (access(candidates[i], R_OK) == 0)
+            oclgrind = candidates[i];
+    if (!oclgrind) {
+        printf("oclgrind is not installed: PoCL beside Oclgrind not tried\n");
+        return;
+    }
+    char vendors[4096], command[16384], out[16384];
+    snprintf(vendors, sizeof vendors, "%s", test_tmp_path("vendors-pocl-oclgrind"));
+    snprintf(command, sizeof command,
+             "mkdir -p %s && cp /etc/OpenCL/vendors/pocl.icd %s/ && echo %s > %s/oclgrind.icd",
+             vendors, vendors, oclgrind, vendors);
+    ck_assert_int_eq(test_run(command, out, sizeof out), 0);
+    snprintf(command, sizeof command, "POCL_DEVICES=pthread OCL_ICD_VENDORS=%s " CLCNN_EXE " devices",
+             vendors);
+    ck_assert_int_eq(test_run(command, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "Oclgrind Simulator") != NULL, "Oclgrind not listed:\n%s", out);
+    expect_pthread_default(out);
+    ck_assert_msg(strstr(out, "default: a hardware device, before a software device") != NULL,
+                  "no reason given:\n%s", out);
 }
 END_TEST
 
@@ -192,12 +223,12 @@ int main(void)
     tcase_add_test(tc, selects_by_index);
     tcase_add_test(tc, selects_by_name_substring_ignoring_case);
     tcase_add_test(tc, selects_from_environment);
-    tcase_add_test(tc, default_prefers_first_gpu);
     tcase_add_test(tc, bad_index_and_unknown_name_fail_clearly);
     tcase_add_test(tc, error_names);
     tcase_add_test(tc, build_failure_carries_build_log);
     tcase_add_test(tc, transfers_round_trip_bit_exactly);
     tcase_add_test(tc, devices_command_shows_pocl);
+    tcase_add_test(tc, pocl_is_default_beside_oclgrind);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -64,6 +64,13 @@ void clcnn_check_record_load(const clcnn_device_info *device, clcnn_check_record
     snprintf(out->failed, sizeof out->failed, "%s", failed);
 }
 
+int clcnn_check_record_failed(const clcnn_device_info *device)
+{
+    clcnn_check_record record;
+    clcnn_check_record_load(device, &record);
+    return record.state == CLCNN_CHECK_FAILED;
+}
+
 void clcnn_check_record_save(const clcnn_device_info *device, int quick,
                              const clcnn_check_report *report)
 {

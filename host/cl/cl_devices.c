@@ -47,7 +47,8 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     info_string(dev, CL_DRIVER_VERSION, d->driver_version, sizeof d->driver_version);
     info_string(dev, CL_DEVICE_VERSION, d->opencl_version, sizeof d->opencl_version);
     cl_device_type type = 0;
-    cl_uint units = 0;
+    cl_uint units = 0, clock = 0;
+    cl_bool unified = CL_FALSE;
     cl_ulong global = 0, local = 0, alloc = 0;
     size_t group = 0;
     clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof type, &type, NULL);
@@ -56,11 +57,15 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local, &local, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof alloc, &alloc, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof group, &group, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof clock, &clock, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
     strncpy(d->type, type_name(type), sizeof d->type - 1);
     d->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
     int shape = shape_from_env();
     d->gpu_shape = shape >= 0 ? shape : d->is_gpu;
     d->compute_units = units;
+    d->clock_mhz = clock;
+    d->host_unified_memory = unified == CL_TRUE;
     d->global_mem_bytes = global;
     d->local_mem_bytes = local;
     d->max_alloc_bytes = alloc;
@@ -111,6 +116,10 @@ static clcnn_status for_each_device(device_visitor visit, void *ctx)
     return CLCNN_OK;
 }
 
+static clcnn_device_failed_fn failed_lookup;
+
+void clcnn_device_set_failed_lookup(clcnn_device_failed_fn fn) { failed_lookup = fn; }
+
 typedef struct device_list {
     clcnn_device_info *items;
     int count, capacity, failed;
@@ -129,7 +138,8 @@ static int collect(cl_platform_id p, cl_device_id d, const clcnn_device_info *in
         list->items = items;
         list->capacity = capacity;
     }
-    list->items[list->count++] = *info;
+    list->items[list->count] = *info;
+    list->items[list->count++].check_failed = failed_lookup && failed_lookup(info);
     return 0;
 }
 
@@ -151,15 +161,7 @@ clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count)
     return CLCNN_OK;
 }
 
-int clcnn_device_default(const clcnn_device_info *devices, int count)
-{
-    for (int i = 0; i < count; i++)
-        if (devices[i].is_gpu)
-            return i;
-    return count > 0 ? 0 : -1;
-}
-
-static int contains_ignoring_case(const char *haystack, const char *needle)
+int clcnn_cl_contains_ignoring_case(const char *haystack, const char *needle)
 {
     size_t n = strlen(needle);
     for (const char *h = haystack; *h; h++) {
@@ -209,8 +211,8 @@ clcnn_status clcnn_device_select(const char *spec, const clcnn_device_info *devi
         return CLCNN_OK;
     }
     for (int i = 0; i < count; i++) {
-        if (contains_ignoring_case(devices[i].name, spec) ||
-            contains_ignoring_case(devices[i].platform, spec)) {
+        if (clcnn_cl_contains_ignoring_case(devices[i].name, spec) ||
+            clcnn_cl_contains_ignoring_case(devices[i].platform, spec)) {
             *index = i;
             return CLCNN_OK;
         }

@@ -80,6 +80,9 @@ clcnn_status clcnn_cl_take_kernel_ns(clcnn_backend *be, double *ns);
 /* The cl_mem of a tensor of the "cl" backend. */
 static inline cl_mem clcnn_cl_mem(const clcnn_tensor *t) { return (cl_mem)t->storage; }
 
+/* 1 when needle occurs in haystack, ignoring ASCII case (cl_devices.c). */
+int clcnn_cl_contains_ignoring_case(const char *haystack, const char *needle);
+
 /* The ids and description of the device that spec selects (cl_devices.c). */
 clcnn_status clcnn_cl_find_device(const char *spec, cl_platform_id *platform, cl_device_id *device,
                                   clcnn_device_info *info);

@@ -16,8 +16,12 @@ static void help(void)
            "version, and the kernel shape clcnn takes there: GPU (one element per\n"
            "work-item, work-groups of 256, CLBlast's own transposes) or CPU; a device\n"
            "takes its type's unless CLCNN_DEVICE_SHAPE=gpu or =cpu says otherwise.\n"
-           "'*' marks the device used when no --device / CLCNN_DEVICE is given\n"
-           "(the first GPU, else the first device). 'check' is the outcome of the last\n"
+           "'*' marks the device used when no --device / CLCNN_DEVICE is given, the best\n"
+           "one, and 'default:' says why it won. Best: a device whose last check failed\n"
+           "comes after all others; then a discrete GPU, an integrated GPU (memory\n"
+           "shared with the host), any other hardware device, and last a simulator or\n"
+           "software device (Oclgrind, llvmpipe); then the most compute units x clock;\n"
+           "then the first listed. 'check' is the outcome of the last\n"
            "`clcnn check` (or the check `clcnn train` runs on a device's first use) for\n"
            "this device, driver and clcnn version: passed, FAILED naming the first failed\n"
            "op, or never. 'tuned' tells whether `clcnn tune` has stored GEMM parameters\n"
@@ -66,6 +70,8 @@ int cmd_devices(int argc, char **argv)
         return 1;
     }
     int chosen = clcnn_device_default(devices, count);
+    char why[256];
+    clcnn_device_default_reason(devices, count, why, sizeof why);
     int platform = -1;
     for (int i = 0; i < count; i++) {
         const clcnn_device_info *d = &devices[i];
@@ -80,7 +86,11 @@ int cmd_devices(int argc, char **argv)
                "max work-group %zu\n",
                d->global_mem_bytes / 1048576.0, d->local_mem_bytes / 1024.0,
                d->max_alloc_bytes / 1048576.0, d->max_work_group_size);
-        printf("      vendor %s, driver %s\n", d->vendor, d->driver_version);
+        printf("      vendor %s, driver %s, %u MHz%s%s\n", d->vendor, d->driver_version,
+               d->clock_mhz, d->host_unified_memory ? ", memory shared with the host" : "",
+               clcnn_device_is_software(d) ? ", software device" : "");
+        if (i == chosen)
+            printf("      default: %s\n", why);
         print_check(d);
         printf("      tuned: %s\n", clcnn_device_is_tuned(d) ? "yes" : "no");
     }

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clcnn/check.h"
+#include "clcnn/device.h"
 #include "cli/commands.h"
 
 typedef struct command {
@@ -34,11 +36,15 @@ static void usage(FILE *out)
     fprintf(out, "\nenvironment:\n"
                  "  CLCNN_DEVICE      default device spec (index or name substring)\n"
                  "  CLCNN_KERNEL_DIR  load the .cl kernels from this folder instead of the embedded copy\n"
-                 "  CLCNN_CACHE_DIR   kernel cache folder (default ~/.cache/clcnn; empty disables it)\n");
+                 "  CLCNN_CACHE_DIR   kernel cache folder (default ~/.cache/clcnn; empty disables it)\n"
+                 "  CLCNN_DEVICE_SHAPE  gpu or cpu: the kernel shape on every device (default: the\n"
+                 "                    device type's; gpu runs the GPU paths on any device)\n");
 }
 
 int main(int argc, char **argv)
 {
+    /* A device whose last check failed is never the default device. */
+    clcnn_device_set_failed_lookup(clcnn_check_record_failed);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -102,6 +102,10 @@ typedef struct clcnn_check_record {
  * recorded, caching is disabled, or the record cannot be read. */
 void clcnn_check_record_load(const clcnn_device_info *device, clcnn_check_record *out);
 
+/* 1 when the outcome recorded for device is FAILED (the tool hands this to
+ * clcnn_device_set_failed_lookup, so that a failed device is never the default). */
+int clcnn_check_record_failed(const clcnn_device_info *device);
+
 /* Record report's outcome for device (best effort: a folder that cannot be
  * written goes to the warning handler). */
 void clcnn_check_record_save(const clcnn_device_info *device, int quick,

@@ -3,8 +3,8 @@
  * A device spec selects one device: an index into the list printed by
  * `clcnn devices` ("1"), or a case-insensitive substring of the device or
  * platform name ("nvidia"). An empty or NULL spec falls back to the
- * CLCNN_DEVICE environment variable, then to the first GPU, then to the first
- * device of any type.
+ * CLCNN_DEVICE environment variable, then to the default device: the best
+ * one (clcnn_device_default).
  */
 #ifndef CLCNN_DEVICE_H
 #define CLCNN_DEVICE_H
@@ -34,6 +34,11 @@ typedef struct clcnn_device_info {
      * shape on every device (to run the GPU paths on PoCL in CI). */
     int gpu_shape;
     unsigned compute_units;
+    unsigned clock_mhz;        /* CL_DEVICE_MAX_CLOCK_FREQUENCY */
+    int host_unified_memory;   /* CL_DEVICE_HOST_UNIFIED_MEMORY: an integrated GPU */
+    /* 1 when the last `clcnn check` of this device failed, as the lookup set
+     * by clcnn_device_set_failed_lookup tells (0 without one). */
+    int check_failed;
     unsigned long long global_mem_bytes;
     unsigned long long local_mem_bytes;
     unsigned long long max_alloc_bytes;
@@ -48,8 +53,28 @@ clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count);
 clcnn_status clcnn_device_select(const char *spec, const clcnn_device_info *devices, int count,
                                  int *index);
 
-/* Index of the default device (first GPU, else 0); -1 when count is 0. */
+/* Index of the default device, the best of the list; -1 when count is 0.
+ * In order: a device whose last check failed comes after every other; then a
+ * discrete GPU, an integrated GPU (host-unified memory), any other hardware
+ * device (a CPU), and last a simulator or software device (Oclgrind, Mesa's
+ * llvmpipe: clcnn_device_is_software); then the most compute units x clock;
+ * then the first listed. */
 int clcnn_device_default(const clcnn_device_info *devices, int count);
+
+/* In a few words, why clcnn_device_default's choice won ("a discrete GPU,
+ * before a hardware device (device 1)"). */
+void clcnn_device_default_reason(const clcnn_device_info *devices, int count, char *out,
+                                 size_t size);
+
+/* 1 for a simulator or a software device: Oclgrind, llvmpipe, softpipe,
+ * SwiftShader (by device, vendor or platform name). */
+int clcnn_device_is_software(const clcnn_device_info *device);
+
+/* How clcnn_devices_list learns that a device failed its last check (the
+ * records belong to clcnn/check.h, above this layer; the tool sets
+ * clcnn_check_record_failed). NULL, the initial state: none failed. */
+typedef int (*clcnn_device_failed_fn)(const clcnn_device_info *device);
+void clcnn_device_set_failed_lookup(clcnn_device_failed_fn fn);
 
 /* The OpenCL backend's gemm_multiple_mk and gemm_multiple_n (clcnn/backend.h).
  * CLBlast's indirect GEMM pads every operand whose dimensions are not
