@@ -164,7 +164,7 @@ START_TEST(malformed_images_for_predict)
          "byte offset 17: a pixel value out of range: expected 0 .. 255"},
         {BYTES("P2\n2 2\n255\n1 2 x 4\n"), "byte offset 15: found 'x': expected a pixel value"},
         {BYTES("P3\n1 1\n255\n1 2"), "byte offset 14: file ends: expected a pixel value"},
-        {BYTES(""), "byte offset 0: empty file, expected a PGM or PPM image"},
+        {BYTES(""), "byte offset 0: empty file, expected an image (PNG, JPEG, PGM or PPM)"},
     };
     const char *path = bi_path("bad.pnm");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clcnn/train.h"
+#include "image_fixtures.h"
 #include "test_env.h"
 #include "train_fixtures.h"
 
@@ -170,6 +171,26 @@ START_TEST(train_save_log_resume_eval_predict)
     for (const char *p = out; (p = strchr(p, '%')); p++)
         percents++;
     ck_assert_int_eq(percents, 3);
+
+    /* the same pixels as PNG (exact) predict exactly as the PPM; a JPEG of
+     * them is read too */
+    char png[4096], jpeg[4096], ppm_out[4096];
+    const char *after = strchr(out, ':');
+    snprintf(ppm_out, sizeof ppm_out, "%s", after ? after : "");
+    clcnn_image img;
+    ck_assert_int_eq(clcnn_image_read_pnm(image, &img), CLCNN_OK);
+    snprintf(png, sizeof png, "%s", test_tmp_path("cli-image.png"));
+    snprintf(jpeg, sizeof jpeg, "%s", test_tmp_path("cli-image.jpg"));
+    ck_assert_int_eq(fixture_write_image(png, &img, 0), 0);
+    ck_assert_int_eq(fixture_write_image(jpeg, &img, 90), 0);
+    clcnn_image_free(&img);
+    snprintf(args, sizeof args, "predict --cpu --model %s %s", ckpt, png);
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    after = strchr(out, ':');
+    ck_assert_msg(strstr(out, "cli-image.png:") && after && strcmp(after, ppm_out) == 0,
+                  "PNG: %s\nPPM: %s", out, ppm_out);
+    snprintf(args, sizeof args, "predict --cpu --model %s %s", ckpt, jpeg);
+    ck_assert_msg(clcnn(args) == 0 && strstr(out, "cli-image.jpg:"), "%s", out);
 
     snprintf(args, sizeof args, "predict --cpu --model %s %s /no/such/image.ppm", ckpt, image);
     ck_assert_int_eq(clcnn(args), 1);

@@ -1,4 +1,5 @@
-/* clcnn predict: the top classes of PPM/PGM images according to a checkpoint. */
+/* clcnn predict: the top classes of PNG, JPEG, PPM and PGM images according
+ * to a checkpoint. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,13 @@
 static void help(void)
 {
     printf("usage: clcnn predict --model CHECKPOINT [--device SPEC | --cpu] [--logits OUT] FILE...\n\n"
-           "Prints the %d most probable classes, with softmax probabilities, for each PPM\n"
-           "(P3/P6) or PGM (P2/P5) image. Each image is resized (bilinear) and converted\n"
-           "to the model's input channels and size, then normalized with the checkpoint's\n"
-           "mean/std, and run through the network in evaluation mode.\n\n"
+           "Prints the %d most probable classes, with softmax probabilities, for each PNG,\n"
+           "JPEG, PPM (P3/P6) or PGM (P2/P5) image of any size (the kind is read from the\n"
+           "file's first bytes). Each image is converted to the model's input channels\n"
+           "(gray <-> RGB, alpha dropped), its shorter side resized (bilinear) to the\n"
+           "model's input size and its center cropped, as for an image-folder data set;\n"
+           "then normalized with the checkpoint's mean/std and run through the network in\n"
+           "evaluation mode.\n\n"
            "  --model FILE   the checkpoint written by `clcnn train --save` (required)\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
            "                 else the first GPU, else device 0)\n"

@@ -1,5 +1,5 @@
 /* PGM and PPM files (netpbm): binary P5/P6 and ASCII P2/P3. */
-#include "data/data_file.h"
+#include "data/image_codecs.h"
 
 #include "clcnn/data.h"
 
@@ -128,6 +128,15 @@ static clcnn_status parse_pnm(const char *path, const data_buffer *file, clcnn_i
     return read_raster(&c, kind == '2' || kind == '3', maxval, out);
 }
 
+clcnn_status image_decode_pnm(const char *path, const data_buffer *file, clcnn_image *out)
+{
+    memset(out, 0, sizeof *out);
+    clcnn_status st = parse_pnm(path, file, out);
+    if (st != CLCNN_OK)
+        clcnn_image_free(out);
+    return st;
+}
+
 clcnn_status clcnn_image_read_pnm(const char *path, clcnn_image *out)
 {
     data_buffer file;
@@ -135,10 +144,8 @@ clcnn_status clcnn_image_read_pnm(const char *path, clcnn_image *out)
     clcnn_status st = data_file_read_all(path, "a PGM or PPM image", &file);
     if (st != CLCNN_OK)
         return st;
-    st = parse_pnm(path, &file, out);
+    st = image_decode_pnm(path, &file, out);
     data_buffer_free(&file);
-    if (st != CLCNN_OK)
-        clcnn_image_free(out);
     return st;
 }
 

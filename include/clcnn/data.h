@@ -221,6 +221,23 @@ typedef struct clcnn_image {
     uint8_t *pixels;
 } clcnn_image;
 
+/* Sizes a PNG or JPEG header may declare: a smaller side holds nothing to
+ * learn from (and is what a damaged header tends to say), a larger image
+ * would take more memory than any input needs. Checked before allocating. */
+#define CLCNN_IMAGE_MIN_SIDE 4
+#define CLCNN_IMAGE_MAX_SIDE 16384
+#define CLCNN_IMAGE_MAX_PIXELS (1ull << 26)
+
+/* Read a PNG (libpng: gray, gray + alpha, RGB, RGBA, palette; 1..16 bits,
+ * interlaced or not), JPEG (libjpeg-turbo: gray or YCbCr/RGB, baseline or
+ * progressive) or PGM/PPM file, recognized from its first bytes. The result
+ * has 1 channel (gray) or 3 (RGB): alpha is dropped, 16-bit samples are
+ * scaled to 8 bits (rounded). Fails with the path and the reason: a size out
+ * of the limits above (PNG, JPEG) refused from the header, a truncated or
+ * corrupt file (libjpeg's corrupt-data warnings included), a CMYK JPEG, a
+ * file that is no image. */
+clcnn_status clcnn_image_read(const char *path, clcnn_image *out);
+
 /* Read a PGM (P5, P2) or PPM (P6, P3) file. Comments (#) are allowed anywhere
  * in the header; maxval 1..65535, scaled to 0..255 (rounded). */
 clcnn_status clcnn_image_read_pnm(const char *path, clcnn_image *out);
@@ -234,7 +251,15 @@ clcnn_status clcnn_image_write_pnm(const char *path, const clcnn_image *img);
 clcnn_status clcnn_image_convert(const clcnn_image *src, int channels, int height, int width,
                                  clcnn_image *out);
 
-/* Read path and convert it to the network's input geometry. */
+/* Bring src to channels x height x width the way every input image is: the
+ * shorter side (relative to the target's aspect) is resized bilinearly as in
+ * clcnn_image_convert() so that the image covers the target, then the center
+ * is cropped (an odd margin leaves the extra pixel at the bottom/right).
+ * Deterministic; an image already of the target size is copied unchanged. */
+clcnn_status clcnn_image_fit(const clcnn_image *src, int channels, int height, int width,
+                             clcnn_image *out);
+
+/* Read path (clcnn_image_read) and fit it to the network's input geometry. */
 clcnn_status clcnn_image_load_for_input(const char *path, int channels, int height, int width,
                                         clcnn_image *out);
 
