@@ -75,6 +75,11 @@ START_TEST(training_step_splits_im2col_to_fit_the_allocation_limit)
 {
     open_backends(NULL, "2");
     ck_assert_uint_eq(clcnn_backend_cl_device(dev)->max_alloc_bytes, 2u << 20);
+    /* the network learns the limit through the op interface */
+    ck_assert_uint_eq(clcnn_backend_max_alloc_bytes(dev), 2u << 20);
+    ck_assert_ptr_eq(clcnn_backend_device(dev), clcnn_backend_cl_device(dev));
+    ck_assert_uint_eq(clcnn_backend_max_alloc_bytes(ref), 0);
+    ck_assert_ptr_null(clcnn_backend_device(ref));
     clcnn_check_options opts = {.batch = 8};
     clcnn_check_report report = {0};
     ck_assert_msg(clcnn_check_step(dev, ref, &opts, &report) == CLCNN_OK, "%s",

@@ -91,7 +91,7 @@ void clcnn_check_record_save(const clcnn_device_info *device, int quick,
 clcnn_status clcnn_check_before_use(clcnn_backend *dev, int *ran)
 {
     *ran = 0;
-    const clcnn_device_info *info = clcnn_backend_cl_device(dev);
+    const clcnn_device_info *info = clcnn_backend_device(dev);
     if (!info)
         return CLCNN_OK;
     clcnn_check_record record;

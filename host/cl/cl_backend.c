@@ -14,6 +14,11 @@ static void cl_backend_destroy(clcnn_backend *be)
     free(state);
 }
 
+static unsigned long long cl_max_alloc_bytes(const clcnn_backend *be)
+{
+    return ((const clcnn_cl *)be->impl)->info.max_alloc_bytes;
+}
+
 static const clcnn_backend_ops cl_ops = {
     .alloc = clcnn_cl_alloc,
     .release = clcnn_cl_release,
@@ -47,6 +52,8 @@ static const clcnn_backend_ops cl_ops = {
     .normalize_u8 = clcnn_cl_normalize_u8,
     .groupnorm_forward = clcnn_cl_groupnorm_forward,
     .groupnorm_backward = clcnn_cl_groupnorm_backward,
+    .device = clcnn_backend_cl_device,
+    .max_alloc_bytes = cl_max_alloc_bytes,
     .finish = clcnn_cl_finish,
     .destroy = cl_backend_destroy,
 };

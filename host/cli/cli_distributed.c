@@ -1,8 +1,10 @@
 /* `clcnn train` under mpirun: session, device, writer rank, end of the job. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_distributed.h"
+#include "clcnn/device.h"
 
 void cli_dist_help(FILE *out)
 {
@@ -68,11 +70,44 @@ int cli_dist_begin(const char *cmd, cli_dist *d)
     return 0;
 }
 
+/* The device this rank opens when none is named: the (local_rank mod n)-th
+ * of the machine's n GPUs, or of all its OpenCL devices when it has no GPU,
+ * written as an index spec ("2") into buf. */
+static clcnn_status rank_default_device(const clcnn_comm *c, char *buf, size_t size)
+{
+    clcnn_device_info *devices = NULL;
+    int count = 0;
+    clcnn_status st = clcnn_devices_list(&devices, &count);
+    if (st != CLCNN_OK)
+        return st;
+    if (count == 0) {
+        free(devices);
+        return clcnn_fail(CLCNN_ERR_DEVICE, "rank %d: no OpenCL device found (--cpu trains on "
+                          "the CPU reference)", c->rank);
+    }
+    int gpus = 0;
+    for (int i = 0; i < count; i++)
+        gpus += devices[i].is_gpu;
+    /* The (local_rank mod n)-th GPU, or device when there is no GPU. */
+    int want = c->local_rank % (gpus > 0 ? gpus : count), index = 0;
+    for (int i = 0, seen = 0; i < count; i++) {
+        if (gpus > 0 && !devices[i].is_gpu)
+            continue;
+        if (seen++ == want) {
+            index = devices[i].index;
+            break;
+        }
+    }
+    free(devices);
+    snprintf(buf, size, "%d", index);
+    return CLCNN_OK;
+}
+
 const char *cli_dist_device(const cli_dist *d, const char *device, char *buf, size_t size)
 {
     if (device || !d->comm || (getenv("CLCNN_DEVICE") && *getenv("CLCNN_DEVICE")))
         return device;
-    if (clcnn_comm_default_device(d->comm, buf, size) != CLCNN_OK)
+    if (rank_default_device(d->comm, buf, size) != CLCNN_OK)
         return NULL; /* opening the default device then reports the problem */
     return buf;
 }

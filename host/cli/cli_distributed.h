@@ -31,7 +31,8 @@ void cli_dist_help(FILE *out);
 int cli_dist_begin(const char *cmd, cli_dist *d);
 
 /* The device spec this rank opens: device when given, else CLCNN_DEVICE, else
- * with several ranks clcnn_comm_default_device() (written into buf), else
+ * with several ranks the (local rank mod n)-th GPU, else device, of the
+ * machine (written into buf), else
  * NULL (the default device). */
 const char *cli_dist_device(const cli_dist *d, const char *device, char *buf, size_t size);
 

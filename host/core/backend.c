@@ -28,3 +28,13 @@ void clcnn_backend_destroy(clcnn_backend *be)
 }
 
 clcnn_status clcnn_backend_finish(clcnn_backend *be) { return be->ops->finish(be); }
+
+const clcnn_device_info *clcnn_backend_device(const clcnn_backend *be)
+{
+    return be && be->ops->device ? be->ops->device(be) : NULL;
+}
+
+unsigned long long clcnn_backend_max_alloc_bytes(const clcnn_backend *be)
+{
+    return be && be->ops->max_alloc_bytes ? be->ops->max_alloc_bytes(be) : 0;
+}

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clcnn/device.h"
 #include "nn/net_internal.h"
 
 /* A view of the first n images of buffer t with the per-image shape of s. */
@@ -119,9 +118,9 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
     net->col_budget_bytes = opts && opts->col_budget_bytes ? opts->col_budget_bytes
                                                             : CLCNN_DEFAULT_COL_BUDGET;
     /* One buffer may not exceed the device's largest allocation. */
-    const clcnn_device_info *device = clcnn_backend_cl_device(backend);
-    if (device && device->max_alloc_bytes && device->max_alloc_bytes < net->col_budget_bytes)
-        net->col_budget_bytes = (size_t)device->max_alloc_bytes;
+    unsigned long long max_alloc = clcnn_backend_max_alloc_bytes(backend);
+    if (max_alloc && max_alloc < net->col_budget_bytes)
+        net->col_budget_bytes = (size_t)max_alloc;
     clcnn_status st = build(net);
     if (st != CLCNN_OK) {
         clcnn_net_destroy(net);

@@ -50,6 +50,18 @@ clcnn_status ref_finish(clcnn_backend *be)
 
 void ref_destroy(clcnn_backend *be) { free(be); }
 
+const clcnn_device_info *ref_device(const clcnn_backend *be)
+{
+    (void)be; /* the host CPU, no OpenCL device */
+    return NULL;
+}
+
+unsigned long long ref_max_alloc_bytes(const clcnn_backend *be)
+{
+    (void)be; /* host memory, no per-buffer limit */
+    return 0;
+}
+
 static clcnn_status create(const clcnn_backend_ops *ops, const char *name, size_t real_size,
                            clcnn_backend **out)
 {

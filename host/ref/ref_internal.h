@@ -29,5 +29,7 @@ clcnn_status ref_alloc(clcnn_backend *be, clcnn_tensor *t);
 void ref_release(clcnn_backend *be, clcnn_tensor *t);
 clcnn_status ref_finish(clcnn_backend *be);
 void ref_destroy(clcnn_backend *be);
+const clcnn_device_info *ref_device(const clcnn_backend *be);
+unsigned long long ref_max_alloc_bytes(const clcnn_backend *be);
 
 #endif

@@ -81,6 +81,9 @@ typedef struct clcnn_backend_counters {
     uint64_t bytes_peak;    /* high-water mark of bytes_in_use */
 } clcnn_backend_counters;
 
+/* The description of an OpenCL device (clcnn/device.h). */
+typedef struct clcnn_device_info clcnn_device_info;
+
 typedef struct clcnn_backend_ops {
     /* ---- storage (used by clcnn_tensor_*; not called directly) ---- */
     clcnn_status (*alloc)(clcnn_backend *be, clcnn_tensor *t);
@@ -267,6 +270,13 @@ typedef struct clcnn_backend_ops {
                                        const clcnn_tensor *save_invstd, clcnn_tensor *dx,
                                        clcnn_tensor *dgamma, clcnn_tensor *dbeta);
 
+    /* ---- what the backend runs on ---- */
+    /* The OpenCL device it runs on (its identity for check records, its
+     * limits), or NULL for the CPU reference backends. */
+    const clcnn_device_info *(*device)(const clcnn_backend *be);
+    /* The largest single allocation in bytes; 0: no limit but host memory. */
+    unsigned long long (*max_alloc_bytes)(const clcnn_backend *be);
+
     /* Wait until all enqueued work is done. */
     clcnn_status (*finish)(clcnn_backend *be);
     /* Destroy the backend (all tensors must have been freed). */
@@ -299,6 +309,10 @@ clcnn_status clcnn_backend_ref64_create(clcnn_backend **out);
 void clcnn_backend_destroy(clcnn_backend *be);
 /* Wait for all enqueued work. */
 clcnn_status clcnn_backend_finish(clcnn_backend *be);
+/* The backend's device (NULL on the CPU reference) and largest allocation
+ * (0: no limit), through its ops. */
+const clcnn_device_info *clcnn_backend_device(const clcnn_backend *be);
+unsigned long long clcnn_backend_max_alloc_bytes(const clcnn_backend *be);
 
 /* n rounded up to a multiple of multiple (>= 1): GEMM padding. */
 static inline int clcnn_round_up(int n, int multiple)

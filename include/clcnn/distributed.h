@@ -96,11 +96,6 @@ void clcnn_comm_abort(clcnn_comm *c, int code);
  * "rank R: ", and c->failure_shared is set. CLCNN_OK when all succeeded. */
 clcnn_status clcnn_comm_agree(clcnn_comm *c, clcnn_status local);
 
-/* The device this rank should open when none is named: the
- * (local_rank mod n)-th of the machine's n GPUs, or of all its OpenCL devices
- * when it has no GPU, written as an index spec ("2") into buf. */
-clcnn_status clcnn_comm_default_device(const clcnn_comm *c, char *buf, size_t size);
-
 /* The images of a global batch of n that rank takes: first, count. */
 void clcnn_comm_shard(int n, int rank, int size, int *first, int *count);
 
