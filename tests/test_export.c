@@ -97,6 +97,7 @@ START_TEST(exports_a_trained_network)
     ck_assert_msg(clcnn_export_onnx(&ckpt, path) == CLCNN_OK, "%s", clcnn_last_error());
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644); /* readable by others, as any output file */
     /* at least the parameters as float32: 4*3*3*3 + 4 + 4*4 + 3*256 + 3 */
     ck_assert_int_gt(st.st_size, 4 * (108 + 4 + 16 + 768 + 3));
 }

@@ -66,6 +66,7 @@ clcnn_status clcnn_cache_write_atomic(const char *path, const void *data, unsign
     if (fd < 0)
         return clcnn_fail(CLCNN_ERR_IO, "writing %s: cannot create a temporary file: %s", path,
                           strerror(errno));
+    fchmod(fd, 0644); /* mkstemp makes it 0600; exported models and pictures are for others */
     const unsigned char *p = data;
     unsigned long left = size;
     int failed = 0;
