@@ -115,6 +115,31 @@ START_TEST(build_failure_carries_build_log)
 }
 END_TEST
 
+/* clcnn_cl_set_args counts its list; a list that does not match the
+ * kernel's parameters fails naming the kernel and both counts. */
+START_TEST(kernel_argument_lists_are_counted_and_checked)
+{
+    clcnn_backend *be = NULL;
+    ck_assert_msg(clcnn_backend_cl_create("0", &be) == CLCNN_OK, "%s", clcnn_last_error());
+    cl_kernel k;
+    ck_assert_int_eq(clcnn_cl_kernel(clcnn_cl_of(be), "scale_kernel", &k), CLCNN_OK);
+    float alpha = 2.0f;
+    int total = 1;
+    ck_assert_int_eq(clcnn_cl_set_args(k, "scale_kernel", CLCNN_ARG(alpha), CLCNN_ARG(total)),
+                     CLCNN_ERR_ARG);
+    ck_assert_str_eq(clcnn_last_error(), "scale_kernel takes 3 arguments, 2 given");
+    clcnn_tensor y;
+    ck_assert_int_eq(clcnn_tensor_alloc(be, &y, clcnn_shape_make(1, 1, 1, 1), CLCNN_REAL, "y"),
+                     CLCNN_OK);
+    cl_mem ym = clcnn_cl_mem(&y);
+    ck_assert_int_eq(clcnn_cl_set_args(k, "scale_kernel", CLCNN_ARG(alpha), CLCNN_ARG(ym),
+                                       CLCNN_ARG(total)),
+                     CLCNN_OK);
+    clcnn_tensor_free(&y);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
 /* Upload then download must return every bit unchanged, for REAL, U8 and I32. */
 START_TEST(transfers_round_trip_bit_exactly)
 {
@@ -227,6 +252,7 @@ int main(void)
     tcase_add_test(tc, error_names);
     tcase_add_test(tc, build_failure_carries_build_log);
     tcase_add_test(tc, transfers_round_trip_bit_exactly);
+    tcase_add_test(tc, kernel_argument_lists_are_counted_and_checked);
     tcase_add_test(tc, devices_command_shows_pocl);
     tcase_add_test(tc, pocl_is_default_beside_oclgrind);
     suite_add_tcase(s, tc);

@@ -21,12 +21,12 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
     if (run >= win->ow) { /* CPUs: a work-item per (col row, image) */
         name = "im2col_plane_kernel";
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                     CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows)));
         return cl_launch_elements(be, k, name, (size_t)rows * nb);
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 17, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows),
                                 CLCNN_ARG(run)));
     size_t lines = (size_t)rows * nb * win->oh;
@@ -41,7 +41,7 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
     return cl_launch_elements(be, k, name, (size_t)nb * win->oh * win->ow);
 }
@@ -58,7 +58,7 @@ clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
     int run = cl_row_run(be, dst_ld);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
                                 CLCNN_ARG(dst_ld), CLCNN_ARG(rows), CLCNN_ARG(cols),
                                 CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)rows, dst_ld, run));
@@ -76,12 +76,12 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
     if (run >= win->w) { /* CPUs: a work-item per dx row, as a scatter */
         name = "col2im_row_kernel";
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
         return cl_launch_elements(be, k, name, lines);
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 16, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->w, run));
 }
@@ -97,7 +97,7 @@ clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,
     /* A NULL buffer argument is legal OpenCL; the kernel reads it only when has_bias. */
     cl_mem cm = clcnn_cl_mem(cnp), bm = bias ? clcnn_cl_mem(bias) : NULL, ym = clcnn_cl_mem(y);
     int has_bias = bias != NULL, run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(bm), CLCNN_ARG(has_bias),
                                 CLCNN_ARG(ym), CLCNN_ARG(n0), CLCNN_ARG(nb), CLCNN_ARG(f),
                                 CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
@@ -113,7 +113,7 @@ clcnn_status clcnn_cl_nchw_to_cnp(clcnn_backend *be, const clcnn_tensor *y, int 
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem ym = clcnn_cl_mem(y), cm = clcnn_cl_mem(cnp);
     int run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(ym), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), CLCNN_ARG(f), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)nb * f, p, run));
 }
@@ -128,7 +128,7 @@ clcnn_status clcnn_cl_add_bias(clcnn_backend *be, const clcnn_tensor *bias, clcn
     cl_mem bm = clcnn_cl_mem(bias), ym = clcnn_cl_mem(y);
     int planes = y->shape.n * y->shape.c, c = y->shape.c, p = y->shape.h * y->shape.w;
     int run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(bm), CLCNN_ARG(ym), CLCNN_ARG(planes),
                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }
@@ -145,8 +145,8 @@ clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
     int n = dy->shape.n, c = dy->shape.c, p = dy->shape.h * dy->shape.w;
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(dbm), CLCNN_ARG(n),
                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     return cl_launch_groups(be, k, name, (size_t)c, group);
 }

@@ -38,7 +38,7 @@ clcnn_status clcnn_cl_axpy(clcnn_backend *be, float alpha, const clcnn_tensor *x
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 4, CLCNN_ARG(alpha), CLCNN_ARG(xm), CLCNN_ARG(ym),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(alpha), CLCNN_ARG(xm), CLCNN_ARG(ym),
                                 CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }
@@ -51,7 +51,7 @@ clcnn_status clcnn_cl_scale(clcnn_backend *be, float alpha, clcnn_tensor *y)
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     cl_mem ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 3, CLCNN_ARG(alpha), CLCNN_ARG(ym), CLCNN_ARG(total)));
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(alpha), CLCNN_ARG(ym), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }
 
@@ -65,7 +65,7 @@ clcnn_status clcnn_cl_activation_forward(clcnn_backend *be, clcnn_activation kin
     cl_int kind_arg = (cl_int)kind;
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int total = (int)y->count;
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 5, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
                                 CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }
@@ -81,7 +81,7 @@ clcnn_status clcnn_cl_activation_backward(clcnn_backend *be, clcnn_activation ki
     cl_int kind_arg = (cl_int)kind;
     cl_mem ym = clcnn_cl_mem(y), dym = clcnn_cl_mem(dy), dxm = clcnn_cl_mem(dx);
     int total = (int)dx->count;
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(kind_arg), CLCNN_ARG(alpha),
                                 CLCNN_ARG(ym), CLCNN_ARG(dym), CLCNN_ARG(dxm),
                                 CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, dx->count);
@@ -104,7 +104,7 @@ static clcnn_status dropout(clcnn_backend *be, const char *op, float p, uint32_t
     float keep_scale = p < 1.0f ? (float)(1.0 / (1.0 - (double)p)) : 0.0f;
     cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
     int total = (int)dst->count;
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(seed), CLCNN_ARG(step),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(seed), CLCNN_ARG(step),
                                 CLCNN_ARG(threshold), CLCNN_ARG(keep_scale), CLCNN_ARG(sm),
                                 CLCNN_ARG(dm), CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, dst->count);

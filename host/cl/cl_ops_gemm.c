@@ -77,7 +77,7 @@ static clcnn_status transpose(clcnn_backend *be, cl_mem in, size_t offset, int r
     cl_kernel k;
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     int off = (int)offset; /* tensors have at most INT_MAX elements (checked) */
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(in), CLCNN_ARG(off), CLCNN_ARG(rows),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(in), CLCNN_ARG(off), CLCNN_ARG(rows),
                                 CLCNN_ARG(cols), CLCNN_ARG(ld), CLCNN_ARG(out)));
     size_t tiles = (size_t)((rows + 31) / 32) * (size_t)((cols + 31) / 32);
     return cl_launch_elements(be, k, name, tiles);

@@ -20,10 +20,10 @@ clcnn_status clcnn_cl_groupnorm_forward(clcnn_backend *be, int groups, float eps
            mm = clcnn_cl_mem(save_mean), im = clcnn_cl_mem(save_invstd), ym = clcnn_cl_mem(y);
     int cg = x->shape.c / groups, p = x->shape.h * x->shape.w;
     int run = cl_reduction_run(be, cg * p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
                                 CLCNN_ARG(cg), CLCNN_ARG(p), CLCNN_ARG(groups), CLCNN_ARG(run),
                                 CLCNN_ARG(eps), CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     return cl_launch_groups(be, k, name, (size_t)x->shape.n * (size_t)groups, group);
 }
 
@@ -50,19 +50,19 @@ clcnn_status clcnn_cl_groupnorm_backward(clcnn_backend *be, int groups, const cl
     CLCNN_TRY(clcnn_cl_kernel(cl, params, &k));
     size_t group = cl_reduction_group_size(be, k);
     int run = cl_reduction_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, params, 12, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
+    CLCNN_TRY(clcnn_cl_set_args(k, params, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
                                 CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
                                 CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dgm),
-                                CLCNN_ARG(dbm), group * sizeof(float), NULL));
+                                CLCNN_ARG(dbm), CLCNN_LOCAL_ARG(group * sizeof(float))));
     CLCNN_TRY(cl_launch_groups(be, k, params, (size_t)c, group));
 
     const char *dx_name = "gn_backward_dx_kernel";
     CLCNN_TRY(clcnn_cl_kernel(cl, dx_name, &k));
     group = cl_reduction_group_size(be, k);
     run = cl_reduction_run(be, cg * p);
-    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
+    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(cg), CLCNN_ARG(p),
                                 CLCNN_ARG(groups), CLCNN_ARG(run), CLCNN_ARG(dxm),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     return cl_launch_groups(be, k, dx_name, (size_t)n * (size_t)groups, group);
 }

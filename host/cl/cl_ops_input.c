@@ -62,7 +62,7 @@ clcnn_status clcnn_cl_normalize_u8(clcnn_backend *be, const clcnn_tensor *x, con
     cl_mem xm = clcnn_cl_mem(x), pm = clcnn_cl_mem(&clcnn_cl_backend_of(be)->input_params),
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * c, run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 7, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(pm), CLCNN_ARG(ym),
                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
 }

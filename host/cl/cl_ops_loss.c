@@ -24,9 +24,9 @@ clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_
     /* A NULL buffer argument is legal OpenCL; the kernel writes it only when has_grad. */
     cl_mem lm = clcnn_cl_mem(logits), ym = clcnn_cl_mem(labels),
            dm = dlogits ? clcnn_cl_mem(dlogits) : NULL, sm = clcnn_cl_mem(stats);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(kind_arg), CLCNN_ARG(lm), CLCNN_ARG(ym),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(kind_arg), CLCNN_ARG(lm), CLCNN_ARG(ym),
                                 CLCNN_ARG(n), CLCNN_ARG(k_classes), CLCNN_ARG(grad_scale),
                                 CLCNN_ARG(has_grad), CLCNN_ARG(dm), CLCNN_ARG(sm),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     return cl_launch_groups(be, k, name, 1, group);
 }

@@ -16,7 +16,7 @@ static clcnn_status normalize(clcnn_backend *be, const clcnn_tensor *x, const cl
            mm = clcnn_cl_mem(mean), im = clcnn_cl_mem(invstd), ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 10, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(ym), CLCNN_ARG(planes),
                                 CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
@@ -42,10 +42,10 @@ clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_ten
     int n = x->shape.n, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 12, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(n), CLCNN_ARG(c),
                                 CLCNN_ARG(p), CLCNN_ARG(run), CLCNN_ARG(momentum), CLCNN_ARG(eps),
                                 CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(smm), CLCNN_ARG(sim),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     CLCNN_TRY(cl_launch_groups(be, k, name, (size_t)c, group));
     return normalize(be, x, gamma, beta, save_mean, save_invstd, y);
 }
@@ -66,7 +66,7 @@ clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tens
            ym = clcnn_cl_mem(y);
     int planes = x->shape.n * x->shape.c, c = x->shape.c, p = x->shape.h * x->shape.w;
     int run = cl_row_run(be, p);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 11, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(gm), CLCNN_ARG(bm),
                                 CLCNN_ARG(rmm), CLCNN_ARG(rvm), CLCNN_ARG(eps), CLCNN_ARG(ym),
                                 CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes, p, run));
@@ -94,16 +94,16 @@ clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *
     CLCNN_TRY(clcnn_cl_kernel(cl, reduce, &k));
     int run = cl_reduction_run(be, p);
     size_t group = cl_reduction_group_size_for(be, k, n, p, run);
-    CLCNN_TRY(clcnn_cl_set_args(k, reduce, 11, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
+    CLCNN_TRY(clcnn_cl_set_args(k, reduce, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(mm),
                                 CLCNN_ARG(im), CLCNN_ARG(n), CLCNN_ARG(c), CLCNN_ARG(p),
                                 CLCNN_ARG(run), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
-                                group * sizeof(float), NULL));
+                                CLCNN_LOCAL_ARG(group * sizeof(float))));
     CLCNN_TRY(cl_launch_groups(be, k, reduce, (size_t)c, group));
 
     /* dx may alias dy: the reduction above has read dy before this runs (in-order queue). */
     const char *dx_name = "bn_backward_dx_kernel";
     CLCNN_TRY(clcnn_cl_kernel(cl, dx_name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, 13, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
+    CLCNN_TRY(clcnn_cl_set_args(k, dx_name, CLCNN_ARG(dym), CLCNN_ARG(xm), CLCNN_ARG(gm),
                                 CLCNN_ARG(mm), CLCNN_ARG(im), CLCNN_ARG(dgm), CLCNN_ARG(dbm),
                                 CLCNN_ARG(dxm), CLCNN_ARG(planes), CLCNN_ARG(c), CLCNN_ARG(p),
                                 CLCNN_ARG(m_total), CLCNN_ARG(run)));

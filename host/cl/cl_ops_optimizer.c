@@ -21,14 +21,14 @@ clcnn_status clcnn_cl_optimizer_step(clcnn_backend *be, const clcnn_optimizer_st
     case CLCNN_OPT_SGD:
         name = "sgd_step_kernel";
         CLCNN_TRY(clcnn_cl_kernel(cl, name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 6, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(lr),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(lr),
                                     CLCNN_ARG(l2), CLCNN_ARG(decay), CLCNN_ARG(total)));
         break;
     case CLCNN_OPT_MOMENTUM: {
         name = "momentum_step_kernel";
         int nesterov = hp->nesterov != 0;
         CLCNN_TRY(clcnn_cl_kernel(cl, name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
                                     CLCNN_ARG(lr), CLCNN_ARG(hp->momentum),
                                     CLCNN_ARG(nesterov), CLCNN_ARG(l2), CLCNN_ARG(decay),
                                     CLCNN_ARG(total)));
@@ -37,7 +37,7 @@ clcnn_status clcnn_cl_optimizer_step(clcnn_backend *be, const clcnn_optimizer_st
     case CLCNN_OPT_RMSPROP:
         name = "rmsprop_step_kernel";
         CLCNN_TRY(clcnn_cl_kernel(cl, name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 9, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
                                     CLCNN_ARG(lr), CLCNN_ARG(hp->rho), CLCNN_ARG(eps),
                                     CLCNN_ARG(l2), CLCNN_ARG(decay), CLCNN_ARG(total)));
         break;
@@ -48,7 +48,7 @@ clcnn_status clcnn_cl_optimizer_step(clcnn_backend *be, const clcnn_optimizer_st
         float c1 = (float)(1.0 - pow((double)hp->beta1, (double)hp->step));
         float c2 = (float)(1.0 - pow((double)hp->beta2, (double)hp->step));
         CLCNN_TRY(clcnn_cl_kernel(cl, name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 13, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(wm), CLCNN_ARG(gm), CLCNN_ARG(mm),
                                     CLCNN_ARG(vm), CLCNN_ARG(lr), CLCNN_ARG(hp->beta1),
                                     CLCNN_ARG(hp->beta2), CLCNN_ARG(eps), CLCNN_ARG(c1),
                                     CLCNN_ARG(c2), CLCNN_ARG(l2), CLCNN_ARG(decay),

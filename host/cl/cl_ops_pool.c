@@ -20,7 +20,7 @@ clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y), am = clcnn_cl_mem(argmax);
     int planes = y->shape.n * win->c;
     int run = cl_row_run(be, win->ow);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(am),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(am),
                                 CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->oh, win->ow, run));
 }
@@ -41,13 +41,13 @@ clcnn_status clcnn_cl_maxpool_backward(clcnn_backend *be, const clcnn_window *wi
     if (run >= win->w) { /* CPUs: a work-item per plane (see the kernel) */
         name = "maxpool_backward_plane_kernel";
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, 8, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
                                     CLCNN_ARG(planes), CLCNN_ARG(win->h), CLCNN_ARG(win->w),
                                     CLCNN_ARG(win->oh), CLCNN_ARG(win->ow)));
         return cl_launch_elements(be, k, name, (size_t)planes);
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 15, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
                                 CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->h, win->w, run));
 }
@@ -62,7 +62,7 @@ clcnn_status clcnn_cl_avgpool_forward(clcnn_backend *be, const clcnn_window *win
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int planes = y->shape.n * win->c;
     int run = cl_row_run(be, win->ow);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 14, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(planes),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(planes),
                                 POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->oh, win->ow, run));
 }
@@ -77,7 +77,7 @@ clcnn_status clcnn_cl_avgpool_backward(clcnn_backend *be, const clcnn_window *wi
     cl_mem dym = clcnn_cl_mem(dy), dxm = clcnn_cl_mem(dx);
     int planes = dx->shape.n * win->c;
     int run = cl_row_run(be, win->w);
-    CLCNN_TRY(clcnn_cl_set_args(k, name, 14, CLCNN_ARG(dym), CLCNN_ARG(dxm), CLCNN_ARG(planes),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(dxm), CLCNN_ARG(planes),
                                 POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->h, win->w, run));
 }

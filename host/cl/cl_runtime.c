@@ -1,6 +1,5 @@
 /* The OpenCL runtime of a "cl" backend: opening a device, kernel lookup,
  * launches, and event recording for the bench. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,21 +142,23 @@ clcnn_status clcnn_cl_kernel(clcnn_cl *cl, const char *name, cl_kernel *out)
     return CLCNN_OK;
 }
 
-clcnn_status clcnn_cl_set_args(cl_kernel kernel, const char *kernel_name, int count, ...)
+clcnn_status clcnn_cl_set_arg_array(cl_kernel kernel, const char *kernel_name,
+                                    const clcnn_cl_arg *args, int count)
 {
-    va_list ap;
-    va_start(ap, count);
+    /* A list that misses or adds an argument (the kernel changed, its call
+     * did not) fails here by name, not at the launch. */
+    cl_uint expected = 0;
+    if (clGetKernelInfo(kernel, CL_KERNEL_NUM_ARGS, sizeof expected, &expected, NULL) ==
+            CL_SUCCESS &&
+        expected != (cl_uint)count)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s takes %u arguments, %d given", kernel_name,
+                          (unsigned)expected, count);
     for (int i = 0; i < count; i++) {
-        size_t size = va_arg(ap, size_t);
-        const void *value = va_arg(ap, const void *);
-        cl_int err = clSetKernelArg(kernel, (cl_uint)i, size, value);
-        if (err != CL_SUCCESS) {
-            va_end(ap);
+        cl_int err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
+        if (err != CL_SUCCESS)
             return clcnn_fail(CLCNN_ERR_OPENCL, "clSetKernelArg(%s, argument %d): %s", kernel_name,
                               i, clcnn_cl_error_name(err));
-        }
     }
-    va_end(ap);
     return CLCNN_OK;
 }
 

@@ -53,9 +53,25 @@ clcnn_status clcnn_cl_fail(cl_int err, const char *what, const char *file, int l
 /* The kernel called name from the program (created once, cached). */
 clcnn_status clcnn_cl_kernel(clcnn_cl *cl, const char *name, cl_kernel *out);
 
-/* Set kernel arguments: pairs of (size, pointer), count pairs. */
-clcnn_status clcnn_cl_set_args(cl_kernel kernel, const char *kernel_name, int count, ...);
-#define CLCNN_ARG(x) sizeof(x), (const void *)&(x)
+/* One kernel argument: its size and a pointer to its value (NULL with the
+ * size of a __local buffer). */
+typedef struct clcnn_cl_arg {
+    size_t size;
+    const void *value;
+} clcnn_cl_arg;
+#define CLCNN_ARG(x) ((clcnn_cl_arg){sizeof(x), (const void *)&(x)})
+#define CLCNN_LOCAL_ARG(bytes) ((clcnn_cl_arg){(bytes), NULL})
+
+/* Set arguments 0 .. count-1 of kernel from args. */
+clcnn_status clcnn_cl_set_arg_array(cl_kernel kernel, const char *kernel_name,
+                                    const clcnn_cl_arg *args, int count);
+/* Set the kernel's arguments from a list of CLCNN_ARG and CLCNN_LOCAL_ARG,
+ * counted by the compiler (a hand count that disagreed with the list was
+ * undefined behaviour). */
+#define clcnn_cl_set_args(kernel, kernel_name, ...)                                               \
+    clcnn_cl_set_arg_array((kernel), (kernel_name), (const clcnn_cl_arg[]){__VA_ARGS__},          \
+                           (int)(sizeof((const clcnn_cl_arg[]){__VA_ARGS__}) /                    \
+                                 sizeof(clcnn_cl_arg)))
 
 /* Work-group size to use for kernel: min(kernel's CL_KERNEL_WORK_GROUP_SIZE,
  * device max (capped), preferred), rounded down to a power of two, >= 1. */
