@@ -169,6 +169,7 @@ START_TEST(train_checks_a_device_once)
     int status = clcnn("", args);
     ck_assert_msg(status == 0, "exit %d:\n%s", status, out);
     expect_in_output("checking device");
+    expect_in_output("with a training step of model small"); /* the model being trained */
     expect_in_output("check passed");
     status = clcnn("", args);
     ck_assert_msg(status == 0, "exit %d:\n%s", status, out);

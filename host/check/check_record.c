@@ -88,7 +88,7 @@ void clcnn_check_record_save(const clcnn_device_info *device, int quick,
         clcnn_warn("check result not recorded: %s", clcnn_last_error());
 }
 
-clcnn_status clcnn_check_before_use(clcnn_backend *dev, int *ran)
+clcnn_status clcnn_check_before_use(clcnn_backend *dev, const clcnn_model_spec *spec, int *ran)
 {
     *ran = 0;
     const clcnn_device_info *info = clcnn_backend_device(dev);
@@ -105,6 +105,7 @@ clcnn_status clcnn_check_before_use(clcnn_backend *dev, int *ran)
     clcnn_check_options opts;
     memset(&opts, 0, sizeof opts);
     opts.quick = 1;
+    opts.spec = spec;
     clcnn_check_report report;
     memset(&report, 0, sizeof report);
     *ran = 1;

@@ -48,12 +48,13 @@ int cmd_train(int argc, char **argv)
         setenv("CLCNN_CACHE_DIR", "", 1);
     if (status == 0 && !cli_open_backend("train", a.cpu, device, &be))
         status = 1;
-    if (status == 0 && !a.cpu && !a.no_check)
-        status = train_check_device(be, a.quiet);
     clcnn_train_data data;
     memset(&data, 0, sizeof data);
     if (status == 0)
         status = train_load_data(&a, &plan, &data);
+    /* After loading: a preset's last layer is fitted to the data's classes. */
+    if (status == 0 && !a.cpu && !a.no_check)
+        status = train_check_device(be, &plan.spec, a.quiet);
     if (status == 0)
         status = train_with(&a, &plan, be, &data, &dist);
     clcnn_train_data_free(&data);

@@ -112,11 +112,13 @@ void clcnn_check_record_save(const clcnn_device_info *device, int quick,
                              const clcnn_check_report *report);
 
 /* For `clcnn train`: unless a pass is recorded for dev's device, run the
- * quick check against a fresh reference backend and record the outcome.
+ * quick check against a fresh reference backend, its training step on spec
+ * (the model about to be trained; NULL: the "cifar" preset), and record the
+ * outcome.
  * *ran tells whether the check ran. CLCNN_ERR_CHECK when the device fails,
  * the message naming the first failed case, its error and tolerance.
  * A non-OpenCL backend needs no check (CLCNN_OK, *ran = 0). */
-clcnn_status clcnn_check_before_use(clcnn_backend *dev, int *ran);
+clcnn_status clcnn_check_before_use(clcnn_backend *dev, const clcnn_model_spec *spec, int *ran);
 
 #ifdef __cplusplus
 }
