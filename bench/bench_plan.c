@@ -47,12 +47,13 @@ static clcnn_op_case op_case(clcnn_op_kind op, int kind, unsigned flags, clcnn_s
     return cs;
 }
 
-/* A window op over input s with the layer's (square) window. */
+/* A window op over input s with the layer's (square) window: the plane for
+ * a global pool. */
 static clcnn_op_case window_case(clcnn_op_kind op, clcnn_shape s, const clcnn_layer_spec *l)
 {
     clcnn_op_case cs = op_case(op, 0, 0, s);
-    cs.k = l->kh;
-    cs.s = l->sh;
+    cs.k = l->global ? s.h : l->kh;
+    cs.s = l->global ? s.h : l->sh;
     cs.p = l->ph;
     return cs;
 }
@@ -117,8 +118,10 @@ static int norm_params(const clcnn_layer_spec *l, clcnn_shape in)
     return l->kind == CLCNN_LAYER_BATCHNORM && l->per_activation ? in.c * in.h * in.w : in.c;
 }
 
-static int square_window(const clcnn_layer_spec *l)
+static int square_window(const clcnn_layer_spec *l, clcnn_shape in)
 {
+    if (l->global)
+        return in.h == in.w;
     return l->kh == l->kw && l->sh == l->sw && l->ph == l->pw;
 }
 
@@ -226,7 +229,7 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
     snprintf(shape, sizeof shape, "N%d C%d %dx%d", in.n, in.c, in.h, in.w);
     int windowed = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_MAXPOOL ||
                    l->kind == CLCNN_LAYER_AVGPOOL;
-    if (windowed && !square_window(l)) {
+    if (windowed && !square_window(l, in)) {
         snprintf(row->label, sizeof row->label, "%s %s (not timed: window %dx%d, stride %dx%d, "
                  "padding %dx%d are not square)", L->name, dir, l->kh, l->kw, l->sh, l->sw, l->ph,
                  l->pw);
@@ -243,11 +246,20 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
         int max = l->kind == CLCNN_LAYER_MAXPOOL;
         clcnn_op_kind op = max ? (backward ? CLCNN_OP_MAXPOOL_BWD : CLCNN_OP_MAXPOOL_FWD)
                                : (backward ? CLCNN_OP_AVGPOOL_BWD : CLCNN_OP_AVGPOOL_FWD);
-        snprintf(row->label, sizeof row->label, "%s %s (k%d s%d, %s)", L->name, dir, l->kh, l->sh,
+        clcnn_op_case cs = window_case(op, in, l);
+        snprintf(row->label, sizeof row->label, "%s %s (k%d s%d, %s)", L->name, dir, cs.k, cs.s,
                  shape);
-        add_case(row, window_case(op, in, l));
+        add_case(row, cs);
         return CLCNN_OK;
     }
+    case CLCNN_LAYER_ADD:
+        /* forward: one add per summand; backward: dy is handed on, and the
+         * input's gradient meets its other consumer's once per summand */
+        snprintf(row->label, sizeof row->label, "%s %s (%d tensors, %s)", L->name, dir,
+                 l->n_summands + 1, shape);
+        for (int k = 0; k < l->n_summands; k++)
+            add_case(row, op_case(CLCNN_OP_ADD, 0, backward ? CLCNN_OPF_IN_PLACE : 0, in));
+        return CLCNN_OK;
     case CLCNN_LAYER_BATCHNORM: {
         /* per activation: the layer runs the op on an N x CHW x 1 x 1 view */
         clcnn_shape s = in;
@@ -317,16 +329,15 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
     if (st != CLCNN_OK)
         return st;
     plan_layer layers[CLCNN_MAX_LAYERS];
-    clcnn_shape in = clcnn_shape_make(batch, spec->c, spec->h, spec->w);
     for (int i = 0; i < spec->n_layers; i++) {
         plan_layer *L = &layers[i];
         L->spec = &spec->layers[i];
         clcnn_model_spec_layer_name(spec, i, L->name, sizeof L->name); /* conv1, bn2, ... */
-        L->in = in;
+        L->in = clcnn_model_spec_input_shape(spec, shapes, i);
+        L->in.n = batch;
         L->out = shapes[i];
         L->out.n = batch;
-        L->first = i == 0;
-        in = L->out;
+        L->first = clcnn_model_spec_source(spec, i, 0) < 0; /* no input gradient */
     }
     bench_row *row = bench_rows_add(out);
     if (!row)
@@ -341,7 +352,7 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
         if ((st = plan_layer_row(&layers[i], col_budget_bytes, 0, row)) != CLCNN_OK)
             return st;
     }
-    clcnn_shape logits = in;
+    clcnn_shape logits = layers[spec->n_layers - 1].out;
     if (!(row = bench_rows_add(out)))
         return CLCNN_ERR_NOMEM;
     snprintf(row->label, sizeof row->label, "loss softmax (N%d K%d)", batch,
@@ -349,9 +360,9 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
     add_case(row, op_case(CLCNN_OP_LOSS, CLCNN_LOSS_SOFTMAX, 0,
                           clcnn_shape_make(batch, logits.c * logits.h * logits.w, 1, 1)));
     for (int i = spec->n_layers - 1; i >= 0; i--) {
-        /* clcnn_net_backward() stops at a first layer without parameters */
-        if (i == 0 && !has_params(spec->layers[0].kind))
-            break;
+        /* clcnn_net_backward() skips a layer on the input without parameters */
+        if (layers[i].first && !has_params(spec->layers[i].kind))
+            continue;
         if (!(row = bench_rows_add(out)))
             return CLCNN_ERR_NOMEM;
         if ((st = plan_layer_row(&layers[i], col_budget_bytes, 1, row)) != CLCNN_OK)

@@ -7,6 +7,15 @@ __kernel void axpy_kernel(float alpha, __global const float *x, __global float *
         y[gid] = alpha * x[gid] + y[gid];
 }
 
+/* a or b may be y itself (no restrict) */
+__kernel void add_kernel(__global const float *a, __global const float *b, __global float *y,
+                         int total)
+{
+    int gid = (int)get_global_id(0);
+    if (gid < total)
+        y[gid] = a[gid] + b[gid];
+}
+
 __kernel void scale_kernel(float alpha, __global float *y, int total)
 {
     int gid = (int)get_global_id(0);

@@ -212,6 +212,7 @@ def main():
         ("lenet", "lenet", gray_dir, gray_images, gray_paths, []),
         ("seed-lenet", "seed-lenet", gray_dir, gray_images, gray_paths, []),
         ("norms", norms, cifar_dir, cifar_images, cifar_paths, ["--loss", "bce"]),
+        ("resnet8", "resnet8", cifar_dir, cifar_images, cifar_paths, []),
     ]
     results = [check_net(*net) for net in nets]
     return 0 if all(results) else 1

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "badinput_cli.h"
+#include "clcnn/net.h"
 
 static void setup(void) { bi_setup("badinput-files"); }
 
@@ -38,6 +39,26 @@ START_TEST(malformed_model_files)
         {"input 3 32 32\nconv 4 3\n", "bad-model.txt"},
         {"", "bad-model.txt:1: no input line"},
         {"input 3 32 32\nfc 10 init=magic\n", "bad-model.txt:2"},
+        /* graphs: unknown, later and own names, shapes that cannot be added,
+         * a dead branch, a name taken twice or malformed */
+        {"input 3 8 8\nconv 4 3 pad=1\nadd nosuch\nfc 10\n",
+         "bad-model.txt:3: add: unknown layer name 'nosuch'"},
+        {"input 3 8 8\nconv 4 3 pad=1 from=later\nrelu name=later\nfc 10\n",
+         "bad-model.txt:2: conv: 'later' is a later layer (line 3)|cycle"},
+        {"input 3 8 8\nconv 4 3 pad=1\nadd me name=me\nfc 10\n",
+         "bad-model.txt:3: add: 'me' is this layer itself: a cycle"},
+        {"input 3 8 8\nconv 4 3 pad=1 name=a\nconv 4 3 pad=1 stride=2\nadd a\nfc 10\n",
+         "bad-model.txt:4: add: cannot add a (4x8x8, line 2) to the input 4x4x4"},
+        {"input 3 8 8\nconv 4 3 pad=1 name=a\nconv 4 3 pad=1\nconv 4 3 pad=1 from=a\nfc 10\n",
+         "bad-model.txt:3: conv: nothing uses this layer's output (a dead branch"},
+        {"input 3 8 8\nconv 4 3 name=a\nrelu name=a\nfc 10\n",
+         "bad-model.txt:3: relu: name 'a' is taken by line 2"},
+        {"input 3 8 8\nrelu name=9lives\nfc 10\n", "bad-model.txt:2: relu: bad name '9lives'"},
+        {"input 3 8 8\nrelu name=input\nfc 10\n", "bad-model.txt:2|'input' is taken"},
+        {"input 3 8 8\nrelu name=a\nadd a a\nfc 10\n", "bad-model.txt:3: add: 'a' named twice"},
+        {"input 3 8 8\nadd\nfc 10\n", "bad-model.txt:2: add: missing value"},
+        {"input 3 8 8\navgpool global pad=1\nfc 10\n",
+         "bad-model.txt:2: avgpool global: takes no stride= or pad="},
     };
     const char *path = bi_path("bad-model.txt");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -47,7 +68,7 @@ START_TEST(malformed_model_files)
     }
     /* more layers than a model may have */
     char text[8192] = "input 3 32 32\n";
-    for (int i = 0; i < 80; i++)
+    for (int i = 0; i < CLCNN_MAX_LAYERS; i++)
         strcat(text, "relu\n");
     strcat(text, "fc 10\n");
     bi_write_text(path, text);

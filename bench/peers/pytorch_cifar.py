@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""The `cifar` preset of clcnn in PyTorch on the CPU: training-step and
-evaluation throughput, to set beside `clcnn bench`.
+"""The `cifar` or `resnet20` preset of clcnn in PyTorch on the CPU: training-step
+and evaluation throughput, to set beside `clcnn bench [--model resnet20]`.
 
-Network (models/cifar.txt): three 5x5 convolutions (32, 64, 128 filters, pad 2,
+cifar (models/cifar.txt): three 5x5 convolutions (32, 64, 128 filters, pad 2,
 no bias), each followed by batchnorm, ReLU and 2x2 max pooling; fc 256 (no
-bias), batchnorm, ReLU, dropout 0.5; fc 10. A training step is what clcnn's
+bias), batchnorm, ReLU, dropout 0.5; fc 10. resnet20 (models/resnet20.txt,
+He et al. 2015): a 3x3 conv with 16 filters, three stages of three basic
+blocks (16, 32, 64 filters; stride 2 and a 1x1-conv + batchnorm projection
+shortcut at the start of stages 2 and 3), global average pooling, fc 10. A training step is what clcnn's
 trainer does: a synthetic uint8 batch normalized to float, forward, softmax
 cross-entropy, backward, Adam (lr 1e-3). Evaluation: the same batch in eval
 mode without gradients. Figures are images/s, the median (min .. max) of
@@ -23,6 +26,8 @@ import time
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", choices=("cifar", "resnet20"), default="cifar",
+                   help="the clcnn preset to mirror (default cifar)")
     p.add_argument("--batch", type=int, default=128, help="images per step (default 128)")
     p.add_argument("--iters", type=int, default=5, help="timed steps (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="untimed steps first (default 1)")
@@ -42,6 +47,30 @@ def cifar_net(nn):
     return nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 128), nn.Flatten(),
                          nn.Linear(128 * 4 * 4, 256, bias=False), nn.BatchNorm1d(256),
                          nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+
+
+def resnet20_net(nn):
+    class Block(nn.Module):
+        def __init__(self, c_in, c_out, stride):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(c_out), nn.ReLU(),
+                nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out))
+            self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            return self.relu(self.main(x) + self.shortcut(x))
+
+    layers = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    c_in = 16
+    for stage, width in enumerate((16, 32, 64)):
+        for b in range(3):
+            layers.append(Block(c_in, width, 2 if stage > 0 and b == 0 else 1))
+            c_in = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
 def images_per_s(seconds, batch):
@@ -75,7 +104,7 @@ def main():
     threads = a.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = cifar_net(nn)
+    model = resnet20_net(nn) if a.model == "resnet20" else cifar_net(nn)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     images = torch.randint(0, 256, (a.batch, 3, 32, 32), dtype=torch.uint8)
@@ -102,13 +131,13 @@ def main():
     model.eval()
     evaluation = images_per_s(timed(eval_batch, a.warmup, a.iters, "eval batch"), a.batch)
 
-    print(f"pytorch {torch.__version__} CPU, {threads} threads, model cifar, batch {a.batch}, "
+    print(f"pytorch {torch.__version__} CPU, {threads} threads, model {a.model}, batch {a.batch}, "
           f"median (min .. max) of {a.iters} after {a.warmup} warm-up")
     for name, s in (("train images/s", train), ("eval images/s", evaluation)):
         print(f"{name:16} {s['median']:.1f} ({s['min']:.1f} .. {s['max']:.1f})")
     if a.json:
         result = {"peer": "pytorch", "torch_version": torch.__version__, "threads": threads,
-                  "model": "cifar", "batch": a.batch, "iters": a.iters, "warmup": a.warmup}
+                  "model": a.model, "batch": a.batch, "iters": a.iters, "warmup": a.warmup}
         for key, s in (("train.images_per_s.pytorch", train),
                        ("eval.images_per_s.pytorch", evaluation)):
             result[key] = s["median"]

@@ -69,6 +69,10 @@ static const clcnn_op_case cases[] = {
     OP(CLCNN_OP_AXPY, 0, 0, 2, 5, 7, 5, 1),
     OP(CLCNN_OP_AXPY, 0, 0, 1, 64, 32, 32, 0),
     OP(CLCNN_OP_SCALE, 0, 0, 1, 3, 32, 32, 1),
+    OP(CLCNN_OP_ADD, 0, 0, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_ADD, 0, 0, 128, 16, 32, 32, 0),   /* resnet20's first stage */
+    OP(CLCNN_OP_ADD, 0, CLCNN_OPF_IN_PLACE, 2, 5, 7, 5, 1),
+    OP(CLCNN_OP_ADD, 0, CLCNN_OPF_IN_PLACE, 128, 64, 8, 8, 0),
 
     GEMM(0, 1, 1, 1, 1),
     GEMM(CLCNN_OPF_PADDED, 7, 5, 3, 1),
@@ -118,6 +122,11 @@ static const clcnn_op_case cases[] = {
     WINDOW_CASES(CLCNN_OP_MAXPOOL_BWD),
     WINDOW_CASES(CLCNN_OP_AVGPOOL_FWD),
     WINDOW_CASES(CLCNN_OP_AVGPOOL_BWD),
+    /* global average pooling (avgpool global): the window is the plane */
+    WIN(CLCNN_OP_AVGPOOL_FWD, 8, 8, 0, 128, 64, 8, 8, 0),
+    WIN(CLCNN_OP_AVGPOOL_BWD, 8, 8, 0, 128, 64, 8, 8, 0),
+    WIN(CLCNN_OP_AVGPOOL_FWD, 7, 7, 0, 2, 5, 7, 7, 1),
+    WIN(CLCNN_OP_AVGPOOL_BWD, 7, 7, 0, 2, 5, 7, 7, 1),
     WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, 0),
     WIN(CLCNN_OP_MAXPOOL_BWD, 2, 2, 0, 128, 3, 32, 32, 0),
 

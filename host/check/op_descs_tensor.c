@@ -1,5 +1,5 @@
 /* The descriptors of the data-movement and layout ops (see clcnn/op_cases.h
- * for adding an op): fill, axpy, scale, GEMM, im2col/im2row/col2im,
+ * for adding an op): fill, axpy, add, scale, GEMM, im2col/im2row/col2im,
  * copy_columns, cnp <-> NCHW, bias, input normalization. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,37 @@ static clcnn_status exec_scale(clcnn_op_run *run) /* repeatable: no under/overfl
 static clcnn_status exec_axpy(clcnn_op_run *run)
 {
     return run->be->ops->axpy(run->be, 0.75f, &run->t[X], &run->t[Y]);
+}
+
+/* add: a = X, b = DY; the result in Y, or in place in X (as the network
+ * sums two gradients of one tensor). */
+static clcnn_status create_add(clcnn_op_run *run)
+{
+    REAL(X, op_run_in_shape(run), -1, 1);
+    REAL(DY, op_run_in_shape(run), -1, 1);
+    if (run->cs->flags & CLCNN_OPF_IN_PLACE) {
+        OUTPUTS(X);
+        return CLCNN_OK;
+    }
+    REAL(Y, op_run_in_shape(run), 0, 0);
+    OUTPUTS(Y);
+    return CLCNN_OK;
+}
+
+static clcnn_status exec_add(clcnn_op_run *run) /* in place: repeatable, the sums stay small */
+{
+    clcnn_tensor *y = run->cs->flags & CLCNN_OPF_IN_PLACE ? &run->t[X] : &run->t[Y];
+    return run->be->ops->add(run->be, &run->t[X], &run->t[DY], y);
+}
+
+static double add_bytes(const clcnn_op_run *run) /* two reads, one write */
+{
+    return 3.0 * (double)run->t[X].count * (double)clcnn_dtype_size(run->be, CLCNN_REAL);
+}
+
+static const char *add_label(const clcnn_op_case *cs)
+{
+    return cs->flags & CLCNN_OPF_IN_PLACE ? "in-place " : "";
 }
 
 /* ---- GEMM ---- */
@@ -236,6 +267,8 @@ const clcnn_op_desc clcnn_op_descs_tensor[CLCNN_OP_COUNT] = {
     [CLCNN_OP_FILL] = {"fill", op_run_create_y, exec_fill, TOL_EXACT, .writes = SLOT(Y)},
     [CLCNN_OP_AXPY] = {"axpy", op_run_create_x_y, exec_axpy, TOL_EXACT, .reads = SLOT(X) | SLOT(Y),
                        .writes = SLOT(Y)},
+    [CLCNN_OP_ADD] = {"add", create_add, exec_add, TOL_EXACT, .bytes = add_bytes,
+                      .kind_label = add_label},
     [CLCNN_OP_SCALE] = {"scale", op_run_create_y, exec_scale, TOL_EXACT, .reads = SLOT(Y),
                         .writes = SLOT(Y)},
     [CLCNN_OP_GEMM] = {"gemm", create_gemm, exec_gemm, TOL_GEMM,

@@ -26,6 +26,7 @@ static const clcnn_backend_ops cl_ops = {
     .download = clcnn_cl_download,
     .fill = clcnn_cl_fill,
     .axpy = clcnn_cl_axpy,
+    .add = clcnn_cl_add,
     .scale = clcnn_cl_scale,
     .gemm = clcnn_cl_gemm,
     .copy_columns = clcnn_cl_copy_columns,

@@ -85,6 +85,8 @@ clcnn_status cl_launch_groups(clcnn_backend *be, cl_kernel kernel, const char *n
 clcnn_status clcnn_cl_fill(clcnn_backend *be, clcnn_tensor *t, float value);
 clcnn_status clcnn_cl_axpy(clcnn_backend *be, float alpha, const clcnn_tensor *x,
                            clcnn_tensor *y);
+clcnn_status clcnn_cl_add(clcnn_backend *be, const clcnn_tensor *a, const clcnn_tensor *b,
+                          clcnn_tensor *y);
 clcnn_status clcnn_cl_scale(clcnn_backend *be, float alpha, clcnn_tensor *y);
 clcnn_status clcnn_cl_activation_forward(clcnn_backend *be, clcnn_activation kind, float alpha,
                                          const clcnn_tensor *x, clcnn_tensor *y);

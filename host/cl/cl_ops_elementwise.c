@@ -1,4 +1,4 @@
-/* Element-wise ops of the "cl" backend: fill, axpy, scale, activations and
+/* Element-wise ops of the "cl" backend: fill, axpy, add, scale, activations and
  * dropout (kernels/elementwise.cl, kernels/dropout.cl). */
 #include <stdint.h>
 
@@ -39,6 +39,20 @@ clcnn_status clcnn_cl_axpy(clcnn_backend *be, float alpha, const clcnn_tensor *x
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y);
     int total = (int)y->count;
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(alpha), CLCNN_ARG(xm), CLCNN_ARG(ym),
+                                CLCNN_ARG(total)));
+    return cl_launch_elements(be, k, name, y->count);
+}
+
+clcnn_status clcnn_cl_add(clcnn_backend *be, const clcnn_tensor *a, const clcnn_tensor *b,
+                          clcnn_tensor *y)
+{
+    CLCNN_TRY(clcnn_op_check_add(be, a, b, y));
+    const char *name = "add_kernel";
+    cl_kernel k;
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem am = clcnn_cl_mem(a), bm = clcnn_cl_mem(b), ym = clcnn_cl_mem(y);
+    int total = (int)y->count;
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(am), CLCNN_ARG(bm), CLCNN_ARG(ym),
                                 CLCNN_ARG(total)));
     return cl_launch_elements(be, k, name, y->count);
 }

@@ -60,10 +60,11 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
     if (max_alloc_bytes && max_alloc_bytes < budget)
         budget = (size_t)max_alloc_bytes;
     shape_list l = {shapes, 0, max_shapes};
-    int c = spec->c, h = spec->h, w = spec->w;
     for (int i = 0; i < spec->n_layers && st == CLCNN_OK; i++) {
         const clcnn_layer_spec *s = &spec->layers[i];
-        int need_dx = i > 0;
+        clcnn_shape x = clcnn_model_spec_input_shape(spec, out, i);
+        int c = x.c, h = x.h, w = x.w;
+        int need_dx = clcnn_model_spec_source(spec, i, 0) >= 0;
         if (s->kind == CLCNN_LAYER_CONV) {
             clcnn_conv_plan plan = clcnn_conv_plan_make(
                 s->outputs, c, s->kh, s->kw, out[i].h, out[i].w, CLCNN_CL_GEMM_MULTIPLE_MK,
@@ -79,9 +80,6 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
             if (st == CLCNN_OK && need_dx)
                 st = add(&l, 0, 0, batch, in, o, 1);            /* dx = dy * W */
         }
-        c = out[i].c;
-        h = out[i].h;
-        w = out[i].w;
     }
     *count = l.count;
     return st;

@@ -21,7 +21,9 @@ static void print_header(const train_plan *plan, const clcnn_train_data *data,
            "classes\n", plan->spec.source, clcnn_model_spec_param_count(&plan->spec),
            plan->data_dir, clcnn_data_format_name(plan->format), data->train.count,
            data->val.count, data->test.count, data->train.classes);
-    printf("backend: %s\n", device);
+    /* every tensor of the run is allocated before the first step */
+    printf("backend: %s; memory high-water mark %.1f MiB\n", device,
+           (double)be->counters.bytes_peak / (1024.0 * 1024.0));
     printf("recipe: %s", clcnn_optimizer_name(&c->optimizer));
     if (c->optimizer.kind == CLCNN_OPT_MOMENTUM)
         printf(" (momentum %g)", (double)c->optimizer.momentum);

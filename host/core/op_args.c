@@ -43,6 +43,14 @@ clcnn_status clcnn_op_check_count(const clcnn_backend *be, const char *op,
     return CLCNN_OK;
 }
 
+clcnn_status clcnn_op_check_add(const clcnn_backend *be, const clcnn_tensor *a,
+                                const clcnn_tensor *b, const clcnn_tensor *y)
+{
+    CLCNN_TRY(clcnn_op_check_count(be, "add", y, CLCNN_REAL, 0));
+    CLCNN_TRY(clcnn_op_check_count(be, "add", a, CLCNN_REAL, y->count));
+    return clcnn_op_check_count(be, "add", b, CLCNN_REAL, y->count);
+}
+
 clcnn_status clcnn_op_check_capacity(const clcnn_backend *be, const char *op,
                                      const clcnn_tensor *t, clcnn_dtype dtype, size_t min_count)
 {

@@ -19,6 +19,10 @@ clcnn_status clcnn_op_check_count(const clcnn_backend *be, const char *op,
 clcnn_status clcnn_op_check_capacity(const clcnn_backend *be, const char *op,
                                      const clcnn_tensor *t, clcnn_dtype dtype, size_t min_count);
 
+/* add: a, b and y REAL of one count. */
+clcnn_status clcnn_op_check_add(const clcnn_backend *be, const clcnn_tensor *a,
+                                const clcnn_tensor *b, const clcnn_tensor *y);
+
 /* t (of dtype) is N x C x H x W with the window's input plane, or its output
  * plane when out is set. */
 clcnn_status clcnn_op_check_window_tensor(const clcnn_backend *be, const char *op,

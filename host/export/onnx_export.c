@@ -50,11 +50,24 @@ static clcnn_status export_layers(onnx_exporter *e, const clcnn_checkpoint *ckpt
     e->states_end = ckpt->flat + ckpt->flat_count;
     e->in = nn_spec_input_shape(spec);
     normalize_input(e, ckpt);
+    char input[ONNX_NAME_MAX];
+    memcpy(input, e->x, sizeof input);
     for (int i = 0; i < spec->n_layers && st == CLCNN_OK; i++) {
         const clcnn_layer_spec *s = &spec->layers[i];
         clcnn_model_spec_layer_name(spec, i, e->prefix, sizeof e->prefix); /* "conv1", "bn2" */
+        int j = clcnn_model_spec_source(spec, i, 0); /* the graph: where x comes from */
+        memcpy(e->x, j < 0 ? input : e->outputs[j], sizeof e->x);
+        e->flat = j < 0 ? 0 : e->outputs_flat[j];
+        e->in = clcnn_model_spec_input_shape(spec, shapes, i);
+        e->n_summands = s->n_summands;
+        for (int k = 0; k < s->n_summands; k++) {
+            j = clcnn_model_spec_source(spec, i, k + 1);
+            e->summands[k] = j < 0 ? input : e->outputs[j];
+            e->summands_flat[k] = j < 0 ? 0 : e->outputs_flat[j];
+        }
         st = onnx_layer_exporter(s->kind)(e, s, shapes[i]);
-        e->in = shapes[i];
+        memcpy(e->outputs[i], e->x, sizeof e->x);
+        e->outputs_flat[i] = e->flat;
     }
     if (st == CLCNN_OK && (e->params != e->params_end || e->states != e->states_end))
         st = clcnn_fail(CLCNN_ERR_FORMAT, "export: the checkpoint holds more values than its "

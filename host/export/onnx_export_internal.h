@@ -15,6 +15,13 @@ typedef struct onnx_exporter {
     const float *params_end;
     const float *states;   /* its batchnorm running statistics not yet used */
     const float *states_end;
+    /* the graph: each layer's output tensor and its form (flat), and the
+     * tensors an add layer sums with x */
+    char outputs[CLCNN_MAX_LAYERS][ONNX_NAME_MAX];
+    int outputs_flat[CLCNN_MAX_LAYERS];
+    int n_summands;
+    const char *summands[CLCNN_MAX_SUMMANDS];
+    int summands_flat[CLCNN_MAX_SUMMANDS];
 } onnx_exporter;
 
 /* Emit the ONNX nodes of one layer: read e->x (shape e->in), leave the

@@ -15,6 +15,8 @@
  *               a 1 x M row of ones rather than by implicit broadcasting, which
  *               OpenCV's importer cannot do for a non-constant N x 1 x 1 tensor.
  *   relu, sigmoid, leakyrelu (alpha); dropout emits nothing.
+ *   avgpool global, maxpool global: GlobalAveragePool, GlobalMaxPool
+ *   add         Add, once per summand (N x C x H x W tensors)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +167,10 @@ static clcnn_status export_fc(onnx_exporter *e, const clcnn_layer_spec *s, clcnn
 static clcnn_status export_maxpool(onnx_exporter *e, const clcnn_layer_spec *s, clcnn_shape out)
 {
     ensure_spatial(e);
+    if (s->global) {
+        apply(e, "GlobalMaxPool", NULL, NULL, 0);
+        return CLCNN_OK;
+    }
     onnx_attr attrs[3];
     window_attrs(s, attrs, 1);
     apply(e, "MaxPool", NULL, attrs, 3);
@@ -174,6 +180,10 @@ static clcnn_status export_maxpool(onnx_exporter *e, const clcnn_layer_spec *s, 
 static clcnn_status export_avgpool(onnx_exporter *e, const clcnn_layer_spec *s, clcnn_shape out)
 {
     ensure_spatial(e);
+    if (s->global) {
+        apply(e, "GlobalAveragePool", NULL, NULL, 0);
+        return CLCNN_OK;
+    }
     if (s->ph || s->pw) {
         /* N, C, H, W begins, then ends */
         const int64_t pads[8] = {0, 0, s->ph, s->pw, 0, 0, s->ph, s->pw};
@@ -294,6 +304,18 @@ static clcnn_status export_groupnorm(onnx_exporter *e, const clcnn_layer_spec *s
     return CLCNN_OK;
 }
 
+static clcnn_status export_add(onnx_exporter *e, const clcnn_layer_spec *s, clcnn_shape out)
+{
+    ensure_spatial(e);
+    for (int k = 0; k < e->n_summands; k++) {
+        if (e->summands_flat[k])
+            return clcnn_fail(CLCNN_ERR_ARG, "export: %s (line %d) adds an fc layer's output: "
+                                             "not exported", e->prefix, s->line);
+        apply(e, "Add", e->summands[k], NULL, 0);
+    }
+    return CLCNN_OK;
+}
+
 static const onnx_layer_fn layer_exporters[] = {
     [CLCNN_LAYER_CONV] = export_conv,
     [CLCNN_LAYER_FC] = export_fc,
@@ -306,6 +328,7 @@ static const onnx_layer_fn layer_exporters[] = {
     [CLCNN_LAYER_DROPOUT] = export_dropout,
     [CLCNN_LAYER_GROUPNORM] = export_groupnorm,
     [CLCNN_LAYER_LAYERNORM] = export_groupnorm,
+    [CLCNN_LAYER_ADD] = export_add,
 };
 _Static_assert(sizeof layer_exporters / sizeof layer_exporters[0] == CLCNN_LAYER_KIND_COUNT,
                "every layer kind needs an entry in the ONNX exporter table");

@@ -34,14 +34,24 @@ double nn_rng_normal(nn_rng *r)
     return sqrt(-2.0 * log(u1)) * cos(two_pi * u2);
 }
 
+/* The first layer after j that reads j's output (as input or summand), or -1. */
+static int first_consumer(const clcnn_net *net, int j)
+{
+    for (int i = j + 1; i < net->spec.n_layers; i++)
+        for (int k = 0; k <= net->spec.layers[i].n_summands; k++)
+            if (clcnn_model_spec_source(&net->spec, i, k) == j)
+                return i;
+    return -1;
+}
+
 /* AUTO: He when the output reaches a ReLU-like activation, through any
- * normalization or dropout in between; Xavier otherwise. */
+ * normalization, dropout or add in between; Xavier otherwise. */
 static int uses_he(const clcnn_net *net, int layer)
 {
     const clcnn_layer_spec *s = &net->spec.layers[layer];
     if (s->init != CLCNN_INIT_AUTO)
         return s->init == CLCNN_INIT_HE;
-    for (int i = layer + 1; i < net->spec.n_layers; i++) {
+    for (int i = first_consumer(net, layer); i >= 0; i = first_consumer(net, i)) {
         unsigned flags = net->layers[i].ops->flags;
         if (flags & NN_KIND_RELU_LIKE)
             return 1;

@@ -17,6 +17,7 @@ static const nn_layer_ops *const layer_kinds[] = {
     [CLCNN_LAYER_DROPOUT] = &nn_dropout_ops,
     [CLCNN_LAYER_GROUPNORM] = &nn_groupnorm_ops,
     [CLCNN_LAYER_LAYERNORM] = &nn_layernorm_ops,
+    [CLCNN_LAYER_ADD] = &nn_add_ops,
 };
 _Static_assert(sizeof layer_kinds / sizeof layer_kinds[0] == CLCNN_LAYER_KIND_COUNT,
                "every clcnn_layer_kind needs its entry in layer_kinds");
@@ -74,7 +75,8 @@ void nn_layer_release(nn_layer *l)
         clcnn_tensor_free(&l->state[i]);
     for (int i = 0; i < 2; i++)
         clcnn_tensor_free(&l->cache[i]);
-    clcnn_tensor_free(&l->y);
+    if (l->y_slot < 0)
+        clcnn_tensor_free(&l->y);
 }
 
 clcnn_tensor nn_batch_view(const clcnn_tensor *t, int n)

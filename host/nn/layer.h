@@ -2,7 +2,7 @@
  *
  * Each layer kind is described by one nn_layer_ops in its own file
  * (layer_conv.c, layer_fc.c, layer_pool.c, layer_batchnorm.c,
- * layer_groupnorm.c, layer_pointwise.c): its model-file keyword and layer
+ * layer_groupnorm.c, layer_pointwise.c, layer_add.c): its model-file keyword and layer
  * name, how its statement is parsed, checked, counted and written back, how
  * its parameters are initialized, and its setup/forward/backward. layer.c
  * holds the one table of kinds, indexed by clcnn_layer_kind. A new kind adds
@@ -37,6 +37,8 @@ typedef struct nn_step {
     uint32_t seed;     /* network seed (dropout masks) */
     uint32_t step;     /* training step (dropout masks) */
     nn_scratch *scratch;
+    const clcnn_tensor *summands; /* NN_KIND_SUM layers: the tensors added to x */
+    int n_summands;
 } nn_step;
 
 /* Parameter slots: weight/bias for conv and fc, gamma/beta for the normalizations. */
@@ -47,11 +49,17 @@ enum { NN_RUNNING_MEAN = 0, NN_RUNNING_VAR = 1, NN_MAX_STATES = 2 };
 
 typedef struct nn_layer nn_layer;
 
-/* Kind flags, read by AUTO weight initialization (init.c). */
+/* Kind flags: AUTO weight initialization (init.c) reads the first two, the
+ * network's memory plan (net_plan.c) the others. */
 enum {
     NN_KIND_RELU_LIKE = 1u,   /* a ReLU-like activation: the layers before it get He */
-    NN_KIND_PASS_INIT = 2u    /* looked through on the way to that activation
-                               * (normalizations, dropout) */
+    NN_KIND_PASS_INIT = 2u,   /* looked through on the way to that activation
+                               * (normalizations, dropout, add) */
+    NN_KIND_NO_X = 4u,        /* backward does not read the input x */
+    NN_KIND_NO_Y = 8u,        /* backward does not read the output y */
+    NN_KIND_SUM = 16u         /* the output is the sum of the input and the
+                               * summands: the network hands dy on to each of
+                               * them as their gradient (no backward hook) */
 };
 
 typedef struct nn_layer_ops {
@@ -60,9 +68,11 @@ typedef struct nn_layer_ops {
     unsigned flags;           /* NN_KIND_* */
 
     /* ---- the model-file statement ---- */
-    /* Positional values (tokens without '='); usage goes in the message
-     * when their count is wrong (NULL: the keyword alone). */
-    int n_positional;
+    /* Positional values (tokens without '='): n_positional of them, or up
+     * to max_positional when that is larger (pos is NULL-terminated);
+     * usage goes in the message when their count is wrong (NULL: the
+     * keyword alone). */
+    int n_positional, max_positional;
     const char *usage;
     clcnn_status (*parse_positional)(const nn_parser *p, clcnn_layer_spec *l, char **pos);
     /* One key=value option (NULL: none); ends with nn_parse_shared_option(). */
@@ -91,7 +101,9 @@ typedef struct nn_layer_ops {
     clcnn_status (*forward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
                             clcnn_tensor *y);
     /* Parameter gradients from dy; dx when need_dx (dx is always a valid
-     * buffer of x's shape, so layers that cannot skip it may write it). */
+     * buffer of x's shape, so layers that cannot skip it may write it).
+     * x or y is not valid when the kind says NN_KIND_NO_X or NN_KIND_NO_Y:
+     * the network may have reused its memory. NULL for NN_KIND_SUM. */
     clcnn_status (*backward)(nn_layer *l, const nn_step *step, const clcnn_tensor *x,
                              const clcnn_tensor *y, const clcnn_tensor *dy, clcnn_tensor *dx,
                              int need_dx);
@@ -108,7 +120,10 @@ struct nn_layer {
     size_t col_budget_bytes;    /* the network's im2col budget (set before setup) */
     size_t scratch_col;         /* elements of the shared scratch col and cnp the */
     size_t scratch_cnp;         /* layer uses (set by setup; 0: none) */
-    clcnn_tensor y;             /* output, maximum batch */
+    clcnn_tensor y;             /* output, maximum batch: its own, or a view of a
+                                 * pooled buffer (y_slot >= 0; net_plan.c) */
+    int y_slot;
+    int kept;                   /* the output outlives the forward pass */
 
     int n_params;
     clcnn_tensor value[NN_MAX_PARAMS];
@@ -131,7 +146,7 @@ const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind);
 
 extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
     nn_batchnorm_ops, nn_relu_ops, nn_leaky_relu_ops, nn_sigmoid_ops, nn_dropout_ops,
-    nn_groupnorm_ops, nn_layernorm_ops;
+    nn_groupnorm_ops, nn_layernorm_ops, nn_add_ops;
 
 /* Draw a conv or fc weight (slot NN_WEIGHT) from the network's seed by the
  * layer's init kind, and zero its bias (init.c). */

@@ -110,7 +110,7 @@ static clcnn_status batchnorm_backward(nn_layer *l, const nn_step *st, const clc
 const nn_layer_ops nn_batchnorm_ops = {
     .keyword = "batchnorm",
     .prefix = "bn",
-    .flags = NN_KIND_PASS_INIT,
+    .flags = NN_KIND_PASS_INIT | NN_KIND_NO_Y,
     .parse_option = batchnorm_parse_option,
     .param_count = batchnorm_param_count,
     .format = batchnorm_format,

@@ -179,6 +179,7 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
 const nn_layer_ops nn_conv_ops = {
     .keyword = "conv",
     .prefix = "conv",
+    .flags = NN_KIND_NO_Y,
     .n_positional = 2,
     .usage = "conv FILTERS K[xK2] [key=value ...]",
     .parse_positional = conv_parse_positional,

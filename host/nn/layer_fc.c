@@ -86,6 +86,7 @@ static clcnn_status fc_backward(nn_layer *l, const nn_step *st, const clcnn_tens
 const nn_layer_ops nn_fc_ops = {
     .keyword = "fc",
     .prefix = "fc",
+    .flags = NN_KIND_NO_Y,
     .n_positional = 1,
     .usage = "fc OUTPUTS [key=value ...]",
     .parse_positional = fc_parse_positional,

@@ -97,7 +97,7 @@ static clcnn_status groupnorm_backward(nn_layer *l, const nn_step *st, const clc
 }
 
 #define NORM_LAYER                                                                                \
-    .flags = NN_KIND_PASS_INIT, .parse_option = norm_parse_option,                                \
+    .flags = NN_KIND_PASS_INIT | NN_KIND_NO_Y, .parse_option = norm_parse_option,                                \
     .param_count = norm_param_count, .init = nn_init_gamma_beta, .setup = groupnorm_setup,        \
     .forward = groupnorm_forward, .backward = groupnorm_backward
 

@@ -98,14 +98,14 @@ static clcnn_status dropout_backward(nn_layer *l, const nn_step *st, const clcnn
 const nn_layer_ops nn_relu_ops = {
     .keyword = "relu",
     .prefix = "relu",
-    .flags = NN_KIND_RELU_LIKE,
+    .flags = NN_KIND_RELU_LIKE | NN_KIND_NO_X,
     ACTIVATION_LAYER,
 };
 
 const nn_layer_ops nn_leaky_relu_ops = {
     .keyword = "leakyrelu",
     .prefix = "leakyrelu",
-    .flags = NN_KIND_RELU_LIKE,
+    .flags = NN_KIND_RELU_LIKE | NN_KIND_NO_X,
     .parse_option = leaky_relu_parse_option,
     .format = leaky_relu_format,
     .equal = leaky_relu_equal,
@@ -115,13 +115,14 @@ const nn_layer_ops nn_leaky_relu_ops = {
 const nn_layer_ops nn_sigmoid_ops = {
     .keyword = "sigmoid",
     .prefix = "sigmoid",
+    .flags = NN_KIND_NO_X,
     ACTIVATION_LAYER,
 };
 
 const nn_layer_ops nn_dropout_ops = {
     .keyword = "dropout",
     .prefix = "dropout",
-    .flags = NN_KIND_PASS_INIT,
+    .flags = NN_KIND_PASS_INIT | NN_KIND_NO_X | NN_KIND_NO_Y, /* masks are redrawn */
     .n_positional = 1,
     .usage = "dropout P",
     .parse_positional = dropout_parse_positional,

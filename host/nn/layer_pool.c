@@ -1,12 +1,20 @@
 /* Max and average pooling. Max pooling keeps the argmax of every window
  * from the forward pass, so backward scatters through it without
  * recomputing. */
+#include <string.h>
+
 #include "nn/layer.h"
 
-/* ---- the model-file statement: maxpool|avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]] ---- */
+/* ---- the model-file statement: maxpool|avgpool K[xK2] [stride=S[xS2]] [pad=P[xP2]],
+ * or maxpool|avgpool global: the window is the whole input plane (one value
+ * per channel; global average pooling before a ResNet's classifier) ---- */
 
 static clcnn_status pool_parse_positional(const nn_parser *p, clcnn_layer_spec *l, char **pos)
 {
+    if (strcmp(pos[0], "global") == 0) {
+        l->global = 1;
+        return CLCNN_OK;
+    }
     clcnn_status st = nn_parse_pair(p, pos[0], "window size", 1, NN_MAX_DIM, &l->kh, &l->kw);
     l->sh = l->kh; /* non-overlapping windows unless stride= says otherwise */
     l->sw = l->kw;
@@ -23,6 +31,12 @@ static clcnn_status pool_output_shape(const clcnn_model_spec *spec, const clcnn_
                                       clcnn_shape in, clcnn_shape *out)
 {
     const char *kw = nn_layer_ops_for(l->kind)->keyword;
+    if (l->global) {
+        if (l->ph || l->pw || l->sh != 1 || l->sw != 1)
+            return nn_spec_error(spec, l->line, "%s global: takes no stride= or pad=", kw);
+        *out = clcnn_shape_make(1, in.c, 1, 1);
+        return CLCNN_OK;
+    }
     int padded_h = in.h + 2 * l->ph, padded_w = in.w + 2 * l->pw;
     if (l->ph >= l->kh || l->pw >= l->kw)
         return nn_spec_error(spec, l->line, "%s: padding %dx%d must be smaller than the window "
@@ -37,13 +51,17 @@ static clcnn_status pool_output_shape(const clcnn_model_spec *spec, const clcnn_
 
 static void pool_format(nn_text *o, const clcnn_layer_spec *l)
 {
+    if (l->global) {
+        nn_text_printf(o, "%s global", nn_layer_ops_for(l->kind)->keyword);
+        return;
+    }
     nn_text_printf(o, "%s %dx%d stride=%dx%d pad=%dx%d", nn_layer_ops_for(l->kind)->keyword,
                    l->kh, l->kw, l->sh, l->sw, l->ph, l->pw);
 }
 
 static int pool_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 {
-    return nn_shared_options_equal(a, b, NN_OPT_WINDOW);
+    return a->global == b->global && nn_shared_options_equal(a, b, NN_OPT_WINDOW);
 }
 
 /* ---- the layers ---- */
@@ -51,6 +69,9 @@ static int pool_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 static clcnn_status pool_window(nn_layer *l)
 {
     const clcnn_layer_spec *s = &l->spec;
+    if (s->global)
+        return clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, l->in.h, l->in.w, 1, 1, 0,
+                                 0);
     return clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw, s->ph,
                              s->pw);
 }
@@ -95,7 +116,7 @@ static clcnn_status avgpool_backward(nn_layer *l, const nn_step *st, const clcnn
 }
 
 #define POOL_STATEMENT                                                                            \
-    .n_positional = 1, .usage = "maxpool|avgpool K[xK2] [key=value ...]",                         \
+    .n_positional = 1, .usage = "maxpool|avgpool K[xK2]|global [key=value ...]",                  \
     .parse_positional = pool_parse_positional, .parse_option = pool_parse_option,                 \
     .output_shape = pool_output_shape, .format = pool_format, .equal = pool_equal
 
@@ -103,6 +124,7 @@ const nn_layer_ops nn_maxpool_ops = {
     .keyword = "maxpool",
     .prefix = "maxpool",
     POOL_STATEMENT,
+    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* the argmax, or nothing, suffices */
     .setup = maxpool_setup,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
@@ -112,6 +134,7 @@ const nn_layer_ops nn_avgpool_ops = {
     .keyword = "avgpool",
     .prefix = "avgpool",
     POOL_STATEMENT,
+    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* the argmax, or nothing, suffices */
     .setup = avgpool_setup,
     .forward = avgpool_forward,
     .backward = avgpool_backward,

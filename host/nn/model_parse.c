@@ -113,11 +113,12 @@ static clcnn_status parse_positional(const nn_parser *p, const nn_layer_ops *kin
                                      clcnn_layer_spec *l, char **pos, int n_pos)
 {
     int need = kind->n_positional;
+    int most = kind->max_positional > need ? kind->max_positional : need;
     const char *usage = kind->usage ? kind->usage : p->keyword;
     if (n_pos < need)
         return nn_parse_error(p, "%s: missing value (usage: %s)", p->keyword, usage);
-    if (n_pos > need)
-        return nn_parse_error(p, "%s: unexpected value '%s' (usage: %s)", p->keyword, pos[need],
+    if (n_pos > most)
+        return nn_parse_error(p, "%s: unexpected value '%s' (usage: %s)", p->keyword, pos[most],
                               usage);
     return kind->parse_positional ? kind->parse_positional(p, l, pos) : CLCNN_OK;
 }
@@ -137,6 +138,54 @@ static clcnn_status unknown_layer(const nn_parser *p, const char *word)
     return nn_parse_error(p, "unknown layer '%s' (expected %s)", word, expected);
 }
 
+/* NAME of name= and from=: a letter, then letters, digits, '_', '-' or '.'. */
+static clcnn_status check_name(const nn_parser *p, const char *key, const char *name)
+{
+    size_t len = strlen(name);
+    int ok = len < CLCNN_MAX_NAME && isalpha((unsigned char)name[0]);
+    for (size_t i = 1; ok && i < len; i++)
+        ok = isalnum((unsigned char)name[i]) || strchr("_-.", name[i]) != NULL;
+    if (!ok)
+        return nn_parse_error(p, "%s: bad name '%s' for %s (a letter, then letters, digits, _, - "
+                              "or .; at most %d characters)", p->keyword, name, key,
+                              CLCNN_MAX_NAME - 1);
+    return CLCNN_OK;
+}
+
+clcnn_status nn_parse_summand(const nn_parser *p, clcnn_layer_spec *l, const char *tok)
+{
+    if (l->n_summands == CLCNN_MAX_SUMMANDS)
+        return nn_parse_error(p, "%s: more than %d names", p->keyword, CLCNN_MAX_SUMMANDS);
+    NN_TRY(check_name(p, "a summand", tok));
+    for (int k = 0; k < l->n_summands; k++)
+        if (strcmp(p->refs->summands[k], tok) == 0)
+            return nn_parse_error(p, "%s: '%s' named twice", p->keyword, tok);
+    snprintf(p->refs->summands[l->n_summands++], CLCNN_MAX_NAME, "%s", tok);
+    return CLCNN_OK;
+}
+
+/* name= and from=, which every layer takes. 0 when key is neither. */
+static int parse_graph_option(const nn_parser *p, clcnn_layer_spec *l, const char *key,
+                              const char *value, clcnn_status *st)
+{
+    if (strcmp(key, "name") == 0) {
+        *st = check_name(p, key, value);
+        if (*st == CLCNN_OK && strcmp(value, "input") == 0)
+            *st = nn_parse_error(p, "%s: the name 'input' is taken (from=input means the "
+                                 "network input)", p->keyword);
+        if (*st == CLCNN_OK)
+            snprintf(l->name, sizeof l->name, "%s", value);
+        return 1;
+    }
+    if (strcmp(key, "from") == 0) {
+        *st = check_name(p, key, value);
+        if (*st == CLCNN_OK)
+            snprintf(p->refs->from, sizeof p->refs->from, "%s", value);
+        return 1;
+    }
+    return 0;
+}
+
 static clcnn_status parse_layer(const nn_parser *p, char **tok, int n_tok, clcnn_layer_spec *l)
 {
     int k = 0;
@@ -151,11 +200,12 @@ static clcnn_status parse_layer(const nn_parser *p, char **tok, int n_tok, clcnn
 
     /* Positional values first: a pool's window sets its default stride,
      * which a stride= option then overrides. */
-    char *pos[MAX_TOKENS];
+    char *pos[MAX_TOKENS + 1];
     int n_pos = 0;
     for (int i = 1; i < n_tok; i++)
         if (!strchr(tok[i], '='))
             pos[n_pos++] = tok[i];
+    pos[n_pos] = NULL;
     clcnn_status st = parse_positional(p, kind, l, pos, n_pos);
     for (int i = 1; st == CLCNN_OK && i < n_tok; i++) {
         char *eq = strchr(tok[i], '=');
@@ -165,6 +215,8 @@ static clcnn_status parse_layer(const nn_parser *p, char **tok, int n_tok, clcnn
         if (tok[i][0] == '\0' || eq[1] == '\0')
             return nn_parse_error(p, "%s: bad option '%s=%s' (expected key=value)", p->keyword,
                                   tok[i], eq + 1);
+        if (parse_graph_option(p, l, tok[i], eq + 1, &st))
+            continue;
         st = kind->parse_option ? kind->parse_option(p, l, tok[i], eq + 1)
                                 : nn_parse_shared_option(p, l, tok[i], eq + 1, 0);
     }
@@ -198,7 +250,8 @@ static int tokenize(char *line, char **tok)
     return n;
 }
 
-static clcnn_status parse_statement(nn_parser *p, char *line, clcnn_model_spec *spec)
+static clcnn_status parse_statement(nn_parser *p, char *line, clcnn_model_spec *spec,
+                                    nn_layer_refs *refs)
 {
     char *tok[MAX_TOKENS + 1];
     int n_tok = tokenize(line, tok);
@@ -217,17 +270,70 @@ static clcnn_status parse_statement(nn_parser *p, char *line, clcnn_model_spec *
                            tok[0]);
     if (spec->n_layers == CLCNN_MAX_LAYERS)
         return nn_parse_error(p, "too many layers (at most %d)", CLCNN_MAX_LAYERS);
+    p->refs = &refs[spec->n_layers];
     clcnn_status st = parse_layer(p, tok, n_tok, &spec->layers[spec->n_layers]);
     if (st == CLCNN_OK)
         spec->n_layers++;
     return st;
 }
 
+/* The layer called name: its index, or -1 when none is. */
+static int find_name(const clcnn_model_spec *spec, const char *name)
+{
+    for (int i = 0; i < spec->n_layers; i++)
+        if (strcmp(spec->layers[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Resolve what layer i calls name (its from= or a summand) to a source code
+ * (see clcnn_layer_spec.input). */
+static clcnn_status resolve_name(const clcnn_model_spec *spec, int i, const char *name, int *code)
+{
+    const clcnn_layer_spec *l = &spec->layers[i];
+    const char *kw = clcnn_layer_kind_name(l->kind);
+    if (strcmp(name, "input") == 0) {
+        *code = CLCNN_INPUT_NETWORK;
+        return CLCNN_OK;
+    }
+    int j = find_name(spec, name);
+    if (j < 0)
+        return nn_spec_error(spec, l->line, "%s: unknown layer name '%s' (no layer has name=%s)",
+                             kw, name, name);
+    if (j == i)
+        return nn_spec_error(spec, l->line, "%s: '%s' is this layer itself: a cycle", kw, name);
+    if (j > i)
+        return nn_spec_error(spec, l->line, "%s: '%s' is a later layer (line %d): a layer takes "
+                             "only earlier outputs, so this would be a cycle", kw, name,
+                             spec->layers[j].line);
+    *code = j + 1;
+    return CLCNN_OK;
+}
+
+static clcnn_status resolve_names(clcnn_model_spec *spec, const nn_layer_refs *refs)
+{
+    for (int i = 0; i < spec->n_layers; i++) {
+        clcnn_layer_spec *l = &spec->layers[i];
+        for (int j = 0; j < i && l->name[0]; j++)
+            if (strcmp(spec->layers[j].name, l->name) == 0)
+                return nn_spec_error(spec, l->line, "%s: name '%s' is taken by line %d",
+                                     clcnn_layer_kind_name(l->kind), l->name,
+                                     spec->layers[j].line);
+        if (refs[i].from[0])
+            NN_TRY(resolve_name(spec, i, refs[i].from, &l->input));
+        for (int k = 0; k < l->n_summands; k++)
+            NN_TRY(resolve_name(spec, i, refs[i].summands[k], &l->summands[k]));
+    }
+    return CLCNN_OK;
+}
+
 clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_model_spec *spec)
 {
+    nn_layer_refs refs[CLCNN_MAX_LAYERS];
+    memset(refs, 0, sizeof refs);
     memset(spec, 0, sizeof *spec);
     snprintf(spec->source, sizeof spec->source, "%s", source ? source : "(model text)");
-    nn_parser p = {spec->source, 0, ""};
+    nn_parser p = {spec->source, 0, "", NULL};
     const char *s = text;
     while (*s) {
         p.line++;
@@ -244,7 +350,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
-        clcnn_status st = parse_statement(&p, line, spec);
+        clcnn_status st = parse_statement(&p, line, spec, refs);
         if (st != CLCNN_OK)
             return st;
         s += len;
@@ -255,6 +361,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
         p.line = p.line ? p.line : 1;
         return nn_parse_error(&p, "no input line (a model starts with 'input C H W')");
     }
+    NN_TRY(resolve_names(spec, refs));
     return clcnn_model_spec_shapes(spec, NULL);
 }
 

@@ -29,11 +29,23 @@ clcnn_shape nn_spec_input_shape(const clcnn_model_spec *spec);
 
 /* ---- parsing one statement (model_parse.c) ---- */
 
+/* The layer names one statement refers to (from=, add's summands), kept as
+ * text until the whole file is read: then each resolves to an earlier layer,
+ * or fails as unknown, later (a cycle) or the layer itself. */
+typedef struct nn_layer_refs {
+    char from[CLCNN_MAX_NAME];                        /* "" without from= */
+    char summands[CLCNN_MAX_SUMMANDS][CLCNN_MAX_NAME];
+} nn_layer_refs;
+
 typedef struct nn_parser {
     const char *source;
     int line;
     const char *keyword; /* of the statement being parsed, for messages */
+    nn_layer_refs *refs; /* of the statement being parsed */
 } nn_parser;
+
+/* Record tok as the next summand of an add layer l (resolved later). */
+clcnn_status nn_parse_summand(const nn_parser *p, clcnn_layer_spec *l, const char *tok);
 
 /* Record "<source>:<line>: <reason>" (CLCNN_ERR_FORMAT). */
 clcnn_status nn_parse_error(const nn_parser *p, const char *fmt, ...) NN_PRINTF(2, 3);

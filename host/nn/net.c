@@ -24,22 +24,44 @@ static void name_layers(clcnn_net *net)
                                     sizeof net->layers[i].name);
 }
 
+/* The pooled output buffers, each as large as the largest output it holds. */
+static clcnn_status setup_output_pool(clcnn_net *net, const clcnn_shape *shapes)
+{
+    if (net->n_act_slots == 0)
+        return CLCNN_OK;
+    net->act_pool = calloc((size_t)net->n_act_slots, sizeof *net->act_pool);
+    if (!net->act_pool)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "network: out of host memory");
+    for (int s = 0; s < net->n_act_slots; s++) {
+        size_t most = 0;
+        for (int i = 0; i < net->n_layers; i++)
+            if (net->layers[i].y_slot == s && clcnn_shape_count(shapes[i]) > most)
+                most = clcnn_shape_count(shapes[i]);
+        NN_TRY(clcnn_tensor_alloc(net->be, &net->act_pool[s],
+                                  clcnn_shape_make(net->batch, 1, 1, (int)most), CLCNN_REAL,
+                                  "shared activations"));
+    }
+    return CLCNN_OK;
+}
+
 static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
 {
-    clcnn_shape in = nn_spec_input_shape(&net->spec);
-    in.n = net->batch;
     name_layers(net);
+    NN_TRY(setup_output_pool(net, shapes));
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
-        l->in = in;
+        l->in = clcnn_model_spec_input_shape(&net->spec, shapes, i);
+        l->in.n = net->batch;
         l->out = shapes[i];
         l->out.n = net->batch;
         l->col_budget_bytes = net->col_budget_bytes;
-        NN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
+        if (l->y_slot < 0)
+            NN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
+        else
+            l->y = shaped_view(&net->act_pool[l->y_slot], l->out, net->batch);
         clcnn_status st = l->ops->setup(l, net->be, net->batch);
         if (st != CLCNN_OK)
             return clcnn_fail_context(st, "setting up layer %d (%s): ", i + 1, l->name);
-        in = l->out;
     }
     return CLCNN_OK;
 }
@@ -65,8 +87,8 @@ static clcnn_status setup_scratch(clcnn_net *net)
                               CLCNN_REAL, "conv product");
 }
 
-/* Two activation-gradient buffers, each as large as any layer's input or
- * output: backward writes dx of a layer into the buffer its dy is not in. */
+/* The activation-gradient buffers of the plan, each as large as any layer's
+ * input or output. */
 static clcnn_status setup_grad_buffers(clcnn_net *net)
 {
     size_t most = 0;
@@ -75,8 +97,11 @@ static clcnn_status setup_grad_buffers(clcnn_net *net)
         if (in > most) most = in;
         if (out > most) most = out;
     }
-    for (int k = 0; k < 2; k++)
-        NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_buf[k],
+    net->grad_pool = calloc((size_t)net->n_grad_buffers + 1, sizeof *net->grad_pool);
+    if (!net->grad_pool)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "network: out of host memory");
+    for (int k = 0; k < net->n_grad_buffers; k++)
+        NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_pool[k],
                                   clcnn_shape_make(1, 1, 1, (int)most), CLCNN_REAL,
                                   "activation gradient"));
     return CLCNN_OK;
@@ -94,7 +119,9 @@ static clcnn_status build(clcnn_net *net)
         net->layers[i].ops = nn_layer_ops_for(net->spec.layers[i].kind);
         net->layers[i].index = i;
     }
+    nn_plan_outputs(net);
     NN_TRY(setup_layers(net, shapes));
+    NN_TRY(nn_plan_gradients(net));
     NN_TRY(setup_scratch(net));
     NN_TRY(setup_grad_buffers(net));
     NN_TRY(nn_collect_params(net));
@@ -145,8 +172,13 @@ void clcnn_net_destroy(clcnn_net *net)
             nn_layer_release(&net->layers[i]);
     clcnn_tensor_free(&net->scratch.col);
     clcnn_tensor_free(&net->scratch.cnp);
-    clcnn_tensor_free(&net->grad_buf[0]);
-    clcnn_tensor_free(&net->grad_buf[1]);
+    for (int s = 0; net->act_pool && s < net->n_act_slots; s++)
+        clcnn_tensor_free(&net->act_pool[s]);
+    for (int k = 0; net->grad_pool && k < net->n_grad_buffers; k++)
+        clcnn_tensor_free(&net->grad_pool[k]);
+    free(net->act_pool);
+    free(net->grad_pool);
+    free(net->grad_plan);
     free(net->layers);
     free(net->params);
     free(net->states);
@@ -155,8 +187,17 @@ void clcnn_net_destroy(clcnn_net *net)
 
 static nn_step make_step(clcnn_net *net, int n, int training, uint32_t step)
 {
-    nn_step s = {net->be, n, training, net->seed, step, &net->scratch};
+    nn_step s = {net->be, n, training, net->seed, step, &net->scratch, NULL, 0};
     return s;
+}
+
+/* The first n images of what feeds layer i as source k (its input, then
+ * its summands). */
+static clcnn_tensor source_view(const clcnn_net *net, const clcnn_tensor *input, int i, int k,
+                                int n)
+{
+    int j = clcnn_model_spec_source(&net->spec, i, k);
+    return nn_batch_view(j < 0 ? input : &net->layers[j].y, n);
 }
 
 clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int n, int training,
@@ -173,10 +214,16 @@ clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int 
                           "%dx%dx%d on backend %s", input->shape.n, input->shape.c,
                           input->shape.h, input->shape.w, n, s->c, s->h, s->w, net->be->name);
     nn_step st = make_step(net, n, training, step);
-    clcnn_tensor x = first ? nn_batch_view(&net->layers[first - 1].y, n) : nn_batch_view(input, n);
     net->last_n = 0;
-    for (int i = first; i < net->n_layers; i++) {
+    clcnn_tensor x = {0};
+    for (int i = nn_forward_start(net, first); i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
+        clcnn_tensor summands[CLCNN_MAX_SUMMANDS];
+        for (int k = 0; k < l->spec.n_summands; k++)
+            summands[k] = source_view(net, input, i, k + 1, n);
+        st.summands = summands;
+        st.n_summands = l->spec.n_summands;
+        x = source_view(net, input, i, 0, n);
         clcnn_tensor y = nn_batch_view(&l->y, n);
         clcnn_status status = l->ops->forward(l, &st, &x, &y);
         if (status != CLCNN_OK)
@@ -202,6 +249,13 @@ const clcnn_tensor *clcnn_net_output(const clcnn_net *net)
     return net->last_n ? &net->output_view : NULL;
 }
 
+/* Gradient buffer b of the plan (-2: dlogits) viewed with shape s, n images. */
+static clcnn_tensor grad_view(const clcnn_net *net, const clcnn_tensor *dlogits, int b,
+                              clcnn_shape s, int n)
+{
+    return shaped_view(b < 0 ? dlogits : &net->grad_pool[b], s, n);
+}
+
 clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits)
 {
     int n = net->last_n;
@@ -213,20 +267,25 @@ clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits)
                           "network backward: dlogits has %zu elements, the output %zu", dlogits->count,
                           net->output_view.count);
     nn_step st = make_step(net, n, 1, net->last_step);
-    clcnn_tensor dy = shaped_view(dlogits, net->layers[net->n_layers - 1].out, n);
-    for (int i = net->n_layers - 1; i >= 0; i--) {
-        nn_layer *l = &net->layers[i];
-        int need_dx = i > 0;
-        if (!need_dx && l->n_params == 0)
-            break;
-        clcnn_tensor x = i ? nn_batch_view(&net->layers[i - 1].y, n)
-                           : nn_batch_view(net->last_input, n);
-        clcnn_tensor y = nn_batch_view(&l->y, n);
-        clcnn_tensor dx = shaped_view(&net->grad_buf[(net->n_layers - 1 - i) % 2], l->in, n);
-        clcnn_status status = l->ops->backward(l, &st, &x, &y, &dy, &dx, need_dx);
+    for (int a = 0; a < net->n_grad_actions; a++) {
+        const nn_grad_action *act = &net->grad_plan[a];
+        nn_layer *l = &net->layers[act->layer];
+        clcnn_status status;
+        if (act->kind == NN_GRAD_ADD) {
+            clcnn_tensor ga = grad_view(net, dlogits, act->a, l->out, n);
+            clcnn_tensor gb = grad_view(net, dlogits, act->b, l->out, n);
+            clcnn_tensor dst = grad_view(net, dlogits, act->dst, l->out, n);
+            status = net->be->ops->add(net->be, &ga, &gb, &dst);
+        } else {
+            clcnn_tensor x = source_view(net, net->last_input, act->layer, 0, n);
+            clcnn_tensor y = nn_batch_view(&l->y, n);
+            clcnn_tensor dy = grad_view(net, dlogits, act->a, l->out, n);
+            clcnn_tensor dx = grad_view(net, dlogits, act->dst, l->in, n);
+            status = l->ops->backward(l, &st, &x, &y, &dy, &dx, act->b);
+        }
         if (status != CLCNN_OK)
-            return clcnn_fail_context(status, "backward of layer %d (%s): ", i + 1, l->name);
-        dy = dx;
+            return clcnn_fail_context(status, "backward of layer %d (%s): ", act->layer + 1,
+                                      l->name);
     }
     return CLCNN_OK;
 }

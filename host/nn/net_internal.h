@@ -5,6 +5,16 @@
 #include "clcnn/net.h"
 #include "nn/layer.h"
 
+/* One step of backward (net_plan.c). Buffers are indices into grad_pool;
+ * -2 is the caller's dlogits. */
+enum { NN_GRAD_LAYER, NN_GRAD_ADD };
+typedef struct nn_grad_action {
+    int kind;
+    int layer;  /* LAYER: whose backward; ADD: whose output's gradient */
+    int a, b;   /* LAYER: a = dy, b = need_dx; ADD: the two gradients */
+    int dst;    /* LAYER: dx; ADD: where a + b goes (may be a or b) */
+} nn_grad_action;
+
 struct clcnn_net {
     clcnn_backend *be;
     clcnn_model_spec spec;
@@ -15,7 +25,12 @@ struct clcnn_net {
     int n_layers;
     nn_layer *layers;          /* n_layers, never moved (tensors point at their names) */
     nn_scratch scratch;
-    clcnn_tensor grad_buf[2];  /* activation gradients, used in turn by backward */
+    int n_act_slots;           /* pooled outputs (nn_layer.y_slot) */
+    clcnn_tensor *act_pool;
+    int n_grad_buffers;        /* activation gradients, each as large as any */
+    clcnn_tensor *grad_pool;
+    nn_grad_action *grad_plan; /* backward, in order */
+    int n_grad_actions;
 
     int n_params, n_states;
     clcnn_param *params;       /* views of the layers' parameter slots */
@@ -34,6 +49,16 @@ struct clcnn_net {
  * where a perturbed parameter changes only its layer and those after it. */
 clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int n, int training,
                                  uint32_t step, int first);
+
+/* The memory plan (net_plan.c): which outputs keep a buffer of their own
+ * and which share the pool (y_slot, before the layers are set up), and how
+ * backward routes gradients (after: it needs each layer's parameters). */
+void nn_plan_outputs(clcnn_net *net);
+clcnn_status nn_plan_gradients(clcnn_net *net);
+
+/* The first layer a forward from layer first must run: earlier when a layer
+ * from first on reads an output that shares a pooled buffer. */
+int nn_forward_start(const clcnn_net *net, int first);
 
 /* Initialize every parameter and state of net from net->seed (init.c). */
 clcnn_status nn_init_params(clcnn_net *net);

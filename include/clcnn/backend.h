@@ -100,6 +100,11 @@ typedef struct clcnn_backend_ops {
     clcnn_status (*fill)(clcnn_backend *be, clcnn_tensor *t, float value);
     /* y[i] = alpha * x[i] + y[i]  (x and y of equal count) */
     clcnn_status (*axpy)(clcnn_backend *be, float alpha, const clcnn_tensor *x, clcnn_tensor *y);
+    /* y[i] = a[i] + b[i]  (a, b and y of equal count; y may be a or b): the
+     * residual shortcut's sum, and the sum of the gradients where a tensor
+     * feeds several layers */
+    clcnn_status (*add)(clcnn_backend *be, const clcnn_tensor *a, const clcnn_tensor *b,
+                        clcnn_tensor *y);
     /* y[i] = alpha * y[i] */
     clcnn_status (*scale)(clcnn_backend *be, float alpha, clcnn_tensor *y);
 

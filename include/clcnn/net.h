@@ -34,7 +34,14 @@ extern "C" {
 /* Model descriptions                                                        */
 /* ------------------------------------------------------------------------ */
 
-#define CLCNN_MAX_LAYERS 64
+#define CLCNN_MAX_LAYERS 128
+#define CLCNN_MAX_NAME 24      /* a layer's name=, with its terminating NUL */
+#define CLCNN_MAX_SUMMANDS 8   /* tensors an add layer sums besides its input */
+
+/* Where a layer's input comes from (clcnn_layer_spec.input, summands): */
+#define CLCNN_INPUT_PREVIOUS 0 /* the layer before (the network input for the first) */
+#define CLCNN_INPUT_NETWORK (-1) /* the network input ("from=input") */
+/* k >= 1: the output of layer k - 1 (0-based), which must come earlier */
 
 typedef enum clcnn_layer_kind {
     CLCNN_LAYER_CONV,       /* convolution: im2col + GEMM */
@@ -53,6 +60,9 @@ typedef enum clcnn_layer_kind {
     CLCNN_LAYER_LAYERNORM,  /* group normalization with one group: per image over
                              * all its features (C, H, W); gamma, beta per channel
                              * (per feature after an fc layer) */
+    CLCNN_LAYER_ADD,        /* elementwise sum of its input and the outputs of the
+                             * named layers (summands), all of one shape: the
+                             * residual shortcut */
     CLCNN_LAYER_KIND_COUNT  /* the number of kinds, not a kind */
 } clcnn_layer_kind;
 
@@ -91,6 +101,14 @@ typedef struct clcnn_layer_spec {
                           * norm, C: instance norm); LAYERNORM: 1 */
     float alpha;         /* LEAKY_RELU: negative slope (default 0.01) */
     float p;             /* DROPOUT: probability of dropping an element */
+    int global;          /* AVGPOOL: the window is the whole input plane
+                          * ("avgpool global"; kh, kw are then 0 in the spec) */
+    /* The graph: a layer reads one input and, for ADD, more summands. */
+    char name[CLCNN_MAX_NAME]; /* name=NAME ("" without): what from= and add name */
+    int input;           /* from=: CLCNN_INPUT_PREVIOUS, CLCNN_INPUT_NETWORK or
+                          * 1 + an earlier layer's index */
+    int n_summands;      /* ADD: further tensors summed with the input */
+    int summands[CLCNN_MAX_SUMMANDS]; /* each coded like input (never PREVIOUS) */
 } clcnn_layer_spec;
 
 typedef struct clcnn_model_spec {
@@ -105,8 +123,10 @@ typedef struct clcnn_model_spec {
 
 /* Parse model text. source names it in error messages, which read
  * "<source>:<line>: <reason>" (CLCNN_ERR_FORMAT). The result is validated:
- * every layer's output size is positive and the last layer produces a vector
- * (K x 1 x 1). Parsing stops at the first line starting with '['. */
+ * every layer's output size is positive, the last layer produces a vector
+ * (K x 1 x 1), every from= and add names an earlier layer (or "input"),
+ * summands have their add's shape, and every layer but the last feeds
+ * another (no dead branch). Parsing stops at the first line starting with '['. */
 clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_model_spec *spec);
 
 /* Read and parse a model file (CLCNN_ERR_IO when it cannot be read). */
@@ -123,6 +143,15 @@ clcnn_status clcnn_model_spec_preset(const char *name, clcnn_model_spec *spec);
 
 /* A preset when name is one, otherwise a model file path. */
 clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec *spec);
+
+/* The layer whose output feeds layer i (its input, or one of its summands
+ * with k >= 1: the k-th): its index, or -1 for the network input. */
+int clcnn_model_spec_source(const clcnn_model_spec *spec, int i, int k);
+
+/* The input shape of layer i (n = 1) given every layer's output shape (from
+ * clcnn_model_spec_shapes). */
+clcnn_shape clcnn_model_spec_input_shape(const clcnn_model_spec *spec, const clcnn_shape *shapes,
+                                         int i);
 
 /* Validate spec and compute each layer's output shape (n = 1) into
  * out_shapes[0 .. n_layers-1] (may be NULL). Fails like the parser. */

@@ -60,6 +60,7 @@ typedef enum clcnn_op_kind {
     CLCNN_OP_GN_BWD,
     CLCNN_OP_IM2ROW,
     CLCNN_OP_COPY_COLUMNS,
+    CLCNN_OP_ADD,           /* y = a + b; in place (y = y + b) with CLCNN_OPF_IN_PLACE */
     CLCNN_OP_COUNT          /* the number of ops; keep last */
 } clcnn_op_kind;
 
@@ -70,7 +71,8 @@ enum {
     CLCNN_OPF_TRANS_A = 4,  /* gemm: op(A) = A^T */
     CLCNN_OPF_TRANS_B = 8,  /* gemm: op(B) = B^T */
     CLCNN_OPF_PADDED = 16,  /* gemm: offsets, leading dimensions > columns, beta = 0.5 */
-    CLCNN_OPF_NESTEROV = 32 /* optimizer: Nesterov momentum */
+    CLCNN_OPF_NESTEROV = 32, /* optimizer: Nesterov momentum */
+    CLCNN_OPF_IN_PLACE = 64  /* add: into one of its operands (the gradient sum) */
 };
 
 /* One case. Each field means one thing; an op reads the fields it needs. */
