@@ -25,6 +25,25 @@ static const char *const tiny_model = "input 3 16 16\n"
                                       "dropout 0.25\n"
                                       "fc 4\n";
 
+/* A graph: an identity shortcut from the stem, a projection (stride-2 1x1
+ * conv + batchnorm) beside a strided branch, global average pooling. */
+static const char *const tiny_graph_model = "input 3 16 16\n"
+                                            "conv 4 3 pad=1 bias=0\n"
+                                            "batchnorm\n"
+                                            "relu name=stem\n"
+                                            "conv 4 3 pad=1 bias=0\n"
+                                            "batchnorm\n"
+                                            "add stem\n"
+                                            "relu name=block\n"
+                                            "conv 8 3 pad=1 stride=2 bias=0\n"
+                                            "batchnorm name=main\n"
+                                            "conv 8 1 stride=2 bias=0 from=block\n"
+                                            "batchnorm\n"
+                                            "add main\n"
+                                            "relu\n"
+                                            "avgpool global\n"
+                                            "fc 4\n";
+
 #define MAX_STEPS 64
 
 typedef struct recorder {
@@ -59,13 +78,15 @@ static clcnn_train_hooks every_step(recorder *r)
 }
 
 static clcnn_dataset train_set, val_set;
-static clcnn_model_spec tiny;
+static clcnn_model_spec tiny, tiny_graph;
 
 static void setup(void)
 {
     train_fixture_dataset(&train_set, 100, 3, 16, 4, 7); /* 100 / 16: 6 steps an epoch, 4 dropped */
     train_fixture_dataset(&val_set, 37, 3, 16, 4, 8);    /* not a multiple of the batch */
     ck_assert_int_eq(clcnn_model_spec_parse(tiny_model, "tiny", &tiny), CLCNN_OK);
+    ck_assert_int_eq(clcnn_model_spec_parse(tiny_graph_model, "tiny graph", &tiny_graph),
+                     CLCNN_OK);
 }
 
 static void teardown(void)
@@ -138,20 +159,22 @@ START_TEST(cpu_training_is_bit_reproducible)
 }
 END_TEST
 
+/* _i = 0: the stack, 1: the graph (whose checkpoint must record the graph). */
 START_TEST(resume_is_bit_exact_on_cpu)
 {
+    const clcnn_model_spec *model = _i ? &tiny_graph : &tiny;
     clcnn_backend *be = ref_backend();
     clcnn_train_config cfg = tiny_config(40);
     cfg.optimizer.kind = CLCNN_OPT_ADAM; /* two optimizer states and the step counter */
     cfg.optimizer.lr = 0.003f;
     recorder whole = {0}, first = {0}, second = {0};
     size_t n;
-    float *straight = train_run(be, &tiny, &train_set, &val_set, &cfg, &whole, &n);
+    float *straight = train_run(be, model, &train_set, &val_set, &cfg, &whole, &n);
 
     /* 20 steps (mid-epoch: 20 = 3*6 + 2), checkpoint, new trainer, 20 more */
     const char *path = test_tmp_path("resume.ckpt");
     clcnn_trainer *t = NULL;
-    ck_assert_int_eq(clcnn_trainer_create(be, &tiny, &train_set, &val_set, NULL, &cfg, &t),
+    ck_assert_int_eq(clcnn_trainer_create(be, model, &train_set, &val_set, NULL, &cfg, &t),
                      CLCNN_OK);
     clcnn_train_hooks h = every_step(&first);
     h.until_iteration = 20;
@@ -162,7 +185,10 @@ START_TEST(resume_is_bit_exact_on_cpu)
 
     clcnn_checkpoint k;
     ck_assert_msg(clcnn_checkpoint_read(path, &k) == CLCNN_OK, "%s", clcnn_last_error());
-    ck_assert_int_eq(clcnn_trainer_create(be, &tiny, &train_set, &val_set, NULL, &k.config, &t),
+    ck_assert(clcnn_model_spec_equal(&k.spec, model)); /* sources, summands and all */
+    for (int i = 0; i < model->n_layers; i++)
+        ck_assert_str_eq(k.spec.layers[i].name, model->layers[i].name);
+    ck_assert_int_eq(clcnn_trainer_create(be, model, &train_set, &val_set, NULL, &k.config, &t),
                      CLCNN_OK);
     ck_assert_msg(clcnn_trainer_restore(t, &k) == CLCNN_OK, "%s", clcnn_last_error());
     clcnn_checkpoint_free(&k);
@@ -351,7 +377,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, cpu_training_is_bit_reproducible);
-    tcase_add_test(tc, resume_is_bit_exact_on_cpu);
+    tcase_add_loop_test(tc, resume_is_bit_exact_on_cpu, 0, 2);
     tcase_add_test(tc, stop_flag_ends_after_the_current_step);
     tcase_add_test(tc, exploding_loss_names_its_iteration);
     tcase_add_test(tc, evaluation_counts_every_image);
