@@ -117,6 +117,22 @@ START_TEST(check_passes_on_the_real_kernels)
 }
 END_TEST
 
+/* The whole training step of the residual net (sums, shared buffers, the
+ * gradient of a tensor that feeds two layers) on the device against the
+ * reference. */
+START_TEST(check_passes_on_resnet20)
+{
+    use_fresh_cache("check-resnet20");
+    int status = clcnn("", "check --quick --model resnet20 --batch 4");
+    ck_assert_msg(status == 0, "exit %d:\n%s", status, out);
+    expect_in_output("add N2 C5 7x5");
+    expect_in_output("step resnet20 N4 loss");
+    expect_in_output("step resnet20 N4 grad conv21.weight"); /* the last of 21 convolutions */
+    expect_in_output("PASS: all");
+    ck_assert_ptr_null(strstr(out, "FAIL"));
+}
+END_TEST
+
 START_TEST(check_fails_on_a_broken_relu_naming_it)
 {
     copy_kernels("check-broken");
@@ -345,6 +361,7 @@ int main(void)
     TCase *cli = tcase_create("cli");
     tcase_set_timeout(cli, 180);
     tcase_add_test(cli, check_passes_on_the_real_kernels);
+    tcase_add_test(cli, check_passes_on_resnet20);
     tcase_add_test(cli, check_fails_on_a_broken_relu_naming_it);
     tcase_add_test(cli, train_refuses_a_failing_device_unless_told);
     tcase_add_test(cli, train_checks_a_device_once);
