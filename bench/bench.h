@@ -2,7 +2,8 @@
  * per op at the shapes of a network and end to end (training and evaluation
  * throughput). Shared declarations of the bench/ files:
  *   bench_cmd.c     the command: flags, order of the parts, exit status
- *   bench_time.c    clocks, median/min/max, progress lines on stderr
+ *   bench_time.c    median/min/max, progress lines on stderr (the clock:
+ *                   core/clock.h)
  *   bench_plan.c    the ops a network runs per layer, as op cases
  *   bench_ops.c     timing those op cases on each backend
  *   bench_e2e.c     training-step and evaluation throughput
@@ -18,6 +19,7 @@
 #include "clcnn/distributed.h"
 #include "clcnn/net.h"
 #include "clcnn/op_cases.h"
+#include "core/clock.h"
 
 /* The two paths compared; arrays indexed by these. */
 enum { BENCH_REF = 0, BENCH_CL = 1, BENCH_PATHS = 2 };
@@ -40,9 +42,6 @@ typedef struct bench_options {
 typedef struct bench_stat {
     double median, min, max;
 } bench_stat;
-
-/* Monotonic clock in seconds. */
-double bench_now(void);
 
 /* Statistics of values[0 .. count-1] (sorts values; count >= 1). */
 bench_stat bench_stat_of(double *values, int count);

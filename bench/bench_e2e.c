@@ -85,11 +85,11 @@ static clcnn_status time_training(clcnn_trainer *tr, clcnn_backend *be, const be
         memset(&hooks, 0, sizeof hooks);
         hooks.until_iteration = clcnn_trainer_iteration(tr) + 1;
         counts before = counts_now(be);
-        double t0 = bench_now();
+        double t0 = clcnn_now_seconds();
         clcnn_status st = clcnn_trainer_run(tr, &hooks);
         if (st == CLCNN_OK)
             st = clcnn_backend_finish(be);
-        double dt = bench_now() - t0;
+        double dt = clcnn_now_seconds() - t0;
         if (st != CLCNN_OK)
             return clcnn_fail_context(st, "bench: training on %s: ", be->name);
         bench_progress("train %s step %d/%d%s: %.3f s", be->name, i + opt->warmup + 1,
@@ -115,10 +115,10 @@ static clcnn_status time_evaluation(clcnn_trainer *tr, clcnn_backend *be, const 
     for (int i = -opt->warmup; i < opt->iters; i++) {
         clcnn_eval_result r;
         counts before = counts_now(be);
-        double t0 = bench_now();
+        double t0 = clcnn_now_seconds();
         clcnn_status st = clcnn_evaluate(clcnn_trainer_net(tr), clcnn_trainer_mean(tr),
                                          clcnn_trainer_std(tr), ds, CLCNN_LOSS_SOFTMAX, &r);
-        double dt = bench_now() - t0;
+        double dt = clcnn_now_seconds() - t0;
         if (st != CLCNN_OK)
             return clcnn_fail_context(st, "bench: evaluation on %s: ", be->name);
         clcnn_eval_result_free(&r);

@@ -21,12 +21,12 @@ static clcnn_status run_once(clcnn_op_run *run, clcnn_backend *be, int profile, 
                              double *kernel_ms)
 {
     clcnn_status st = profile ? clcnn_backend_cl_profile_begin(be) : CLCNN_OK;
-    double t0 = bench_now();
+    double t0 = clcnn_now_seconds();
     if (st == CLCNN_OK)
         st = clcnn_op_run_exec(run);
     if (st == CLCNN_OK)
         st = clcnn_backend_finish(be);
-    *wall_ms = (bench_now() - t0) * 1e3;
+    *wall_ms = (clcnn_now_seconds() - t0) * 1e3;
     double ns = 0;
     if (profile) { /* always stop recording, even after a failure */
         clcnn_status end = clcnn_backend_cl_profile_end(be, &ns);

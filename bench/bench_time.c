@@ -1,16 +1,8 @@
-/* Clocks, statistics of repeated measurements, progress lines. */
+/* Statistics of repeated measurements, progress lines. */
 #include <stdarg.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "bench.h"
-
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int compare_doubles(const void *a, const void *b)
 {

@@ -85,6 +85,32 @@ START_TEST(alloc_zero_fills_and_counts_bytes)
 }
 END_TEST
 
+/* A view's count is its shape's: a view of fewer elements (the first images
+ * of a batch) transfers and is checked as that many, not as its parent. */
+START_TEST(views_count_their_own_elements)
+{
+    create_backend(_i);
+    const float values[6] = {1, 2, 3, 4, 5, 6};
+    clcnn_tensor t = make_real(3, 2, 1, 1, values);
+    clcnn_tensor v = clcnn_tensor_view(&t, clcnn_shape_make(1, 4, 1, 1));
+    ck_assert_uint_eq(v.count, 4);
+    clcnn_tensor first = clcnn_tensor_first_images(&t, 2);
+    ck_assert_uint_eq(first.count, 4);
+    ck_assert_int_eq(first.shape.n, 2);
+    ck_assert_int_eq(first.shape.c, 2);
+    float got[6];
+    ck_assert_int_eq(clcnn_tensor_download(&first, 0, 5, got), CLCNN_ERR_ARG); /* past it */
+    ck_assert_int_eq(clcnn_tensor_download(&first, 0, 4, got), CLCNN_OK);
+    ck_assert(got[0] == 1 && got[3] == 4);
+    /* an op sees the view's size: scale changes the first 4 only */
+    ck_assert_int_eq(be->ops->scale(be, 2.0f, &first), CLCNN_OK);
+    const float expected[6] = {2, 4, 6, 8, 5, 6};
+    expect_real(&t, expected);
+    clcnn_tensor_free(&t);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
 START_TEST(alloc_failure_names_tensor)
 {
     create_backend(_i);
@@ -516,6 +542,7 @@ static Suite *ref_ops_suite(void)
     Suite *s = suite_create("ref_ops");
     TCase *storage = tcase_create("storage");
     tcase_add_loop_test(storage, alloc_zero_fills_and_counts_bytes, 0, 2);
+    tcase_add_loop_test(storage, views_count_their_own_elements, 0, 2);
     tcase_add_loop_test(storage, alloc_failure_names_tensor, 0, 2);
     tcase_add_loop_test(storage, upload_download_convert_and_count, 0, 2);
     tcase_add_loop_test(storage, axpy_and_scale, 0, 2);

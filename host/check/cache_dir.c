@@ -1,4 +1,5 @@
-/* The cache folder and atomic writes into it (see clcnn/cache.h). */
+/* The cache folder (see clcnn/cache.h); atomic writes into it are
+ * core/atomic_file.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,42 +53,5 @@ clcnn_status clcnn_cache_make_dirs(const char *path)
     }
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
         return clcnn_fail(CLCNN_ERR_IO, "creating folder %s: %s", path, strerror(errno));
-    return CLCNN_OK;
-}
-
-clcnn_status clcnn_cache_write_atomic(const char *path, const void *data, unsigned long size)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-        return clcnn_fail(CLCNN_ERR_IO, "writing %.200s...: path too long", path);
-    /* A unique temporary name: concurrent writers (threads or processes) each
-     * rename a complete file of their own; the last rename wins. */
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return clcnn_fail(CLCNN_ERR_IO, "writing %s: cannot create a temporary file: %s", path,
-                          strerror(errno));
-    fchmod(fd, 0644); /* mkstemp makes it 0600; exported models and pictures are for others */
-    const unsigned char *p = data;
-    unsigned long left = size;
-    int failed = 0;
-    while (left > 0 && !failed) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        failed = n <= 0;
-        if (!failed) {
-            p += n;
-            left -= (unsigned long)n;
-        }
-    }
-    int saved = errno;
-    failed |= fsync(fd) != 0;
-    failed |= close(fd) != 0;
-    if (failed || rename(tmp, path) != 0) {
-        if (!failed)
-            saved = errno;
-        unlink(tmp);
-        return clcnn_fail(CLCNN_ERR_IO, "writing %s: %s", path, strerror(saved));
-    }
     return CLCNN_OK;
 }

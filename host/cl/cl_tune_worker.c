@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clcnn/op_cases.h"
 #include "cl/cl_ops.h"
 #include "cl/cl_tune_worker.h"
+#include "core/clock.h"
 
 /* Entries of C checked per shape, and the largest normalized error (op_cases.h)
  * that passes: a float GEMM over k <= 2^17 terms of uniform values is within
@@ -39,13 +39,6 @@ typedef struct worker {
     int (*sample)[2];                 /* per shape: SAMPLES (row, column) pairs */
     double *expected;                 /* per shape: SAMPLES values */
 } worker;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void send(worker *w, int kind, int candidate, int shape, double seconds, const char *text)
 {
@@ -189,10 +182,10 @@ static double time_shape(worker *w, int q, int runs)
     const clcnn_gemm_shape *s = &w->shapes[q];
     double best = -1.0;
     for (int r = 0; r < runs; r++) {
-        double t0 = now_s();
+        double t0 = clcnn_now_seconds();
         if (gemm(w, s) != CLBlastSuccess || clFinish(w->queue) != CL_SUCCESS)
             return -1.0;
-        double dt = now_s() - t0;
+        double dt = clcnn_now_seconds() - t0;
         if (best < 0 || dt < best)
             best = dt;
     }

@@ -73,7 +73,15 @@ clcnn_tensor clcnn_tensor_view(const clcnn_tensor *t, clcnn_shape shape)
 {
     clcnn_tensor v = *t;
     v.shape = shape;
+    v.count = clcnn_shape_count(shape); /* the view's own: transfers and ops check it */
     return v;
+}
+
+clcnn_tensor clcnn_tensor_first_images(const clcnn_tensor *t, int n)
+{
+    clcnn_shape s = t->shape;
+    s.n = n;
+    return clcnn_tensor_view(t, s);
 }
 
 void *clcnn_tensor_host_data(const clcnn_tensor *t)

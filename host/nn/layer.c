@@ -79,18 +79,7 @@ void nn_layer_release(nn_layer *l)
         clcnn_tensor_free(&l->y);
 }
 
-clcnn_tensor nn_batch_view(const clcnn_tensor *t, int n)
-{
-    clcnn_tensor v = *t;
-    v.shape.n = n;
-    v.count = clcnn_shape_count(v.shape);
-    return v;
-}
-
 clcnn_tensor nn_matrix_view(const clcnn_tensor *t, int rows, int cols)
 {
-    clcnn_tensor v = *t;
-    v.shape = clcnn_shape_make(1, 1, rows, cols);
-    v.count = (size_t)rows * (size_t)cols;
-    return v;
+    return clcnn_tensor_view(t, clcnn_shape_make(1, 1, rows, cols));
 }

@@ -164,9 +164,6 @@ clcnn_status nn_layer_add_state(nn_layer *l, clcnn_backend *be, int i, clcnn_sha
 /* Free every tensor of l. */
 void nn_layer_release(nn_layer *l);
 
-/* The first n images of t (a view; count adjusted). */
-clcnn_tensor nn_batch_view(const clcnn_tensor *t, int n);
-
 /* t viewed as a matrix rows x cols (1 x 1 x rows x cols). */
 clcnn_tensor nn_matrix_view(const clcnn_tensor *t, int rows, int cols);
 

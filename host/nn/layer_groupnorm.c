@@ -77,8 +77,8 @@ static clcnn_status groupnorm_setup(nn_layer *l, clcnn_backend *be, int batch)
 static clcnn_status groupnorm_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                       clcnn_tensor *y)
 {
-    clcnn_tensor mean = nn_batch_view(&l->cache[0], st->n);
-    clcnn_tensor invstd = nn_batch_view(&l->cache[1], st->n);
+    clcnn_tensor mean = clcnn_tensor_first_images(&l->cache[0], st->n);
+    clcnn_tensor invstd = clcnn_tensor_first_images(&l->cache[1], st->n);
     return st->be->ops->groupnorm_forward(st->be, gn_groups(l), l->spec.eps, x,
                                           &l->value[NN_GAMMA], &l->value[NN_BETA], &mean,
                                           &invstd, y);
@@ -89,8 +89,8 @@ static clcnn_status groupnorm_backward(nn_layer *l, const nn_step *st, const clc
                                        clcnn_tensor *dx, int need_dx)
 {
     /* The op always produces dx; when it is not needed it lands in scratch. */
-    clcnn_tensor mean = nn_batch_view(&l->cache[0], st->n);
-    clcnn_tensor invstd = nn_batch_view(&l->cache[1], st->n);
+    clcnn_tensor mean = clcnn_tensor_first_images(&l->cache[0], st->n);
+    clcnn_tensor invstd = clcnn_tensor_first_images(&l->cache[1], st->n);
     return st->be->ops->groupnorm_backward(st->be, gn_groups(l), dy, x, &l->value[NN_GAMMA],
                                            &mean, &invstd, dx, &l->grad[NN_GAMMA],
                                            &l->grad[NN_BETA]);

@@ -85,7 +85,7 @@ static clcnn_status maxpool_setup(nn_layer *l, clcnn_backend *be, int batch)
 static clcnn_status maxpool_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                     clcnn_tensor *y)
 {
-    clcnn_tensor argmax = nn_batch_view(&l->cache[0], st->n);
+    clcnn_tensor argmax = clcnn_tensor_first_images(&l->cache[0], st->n);
     return st->be->ops->maxpool_forward(st->be, &l->win, x, y, &argmax);
 }
 
@@ -93,7 +93,7 @@ static clcnn_status maxpool_backward(nn_layer *l, const nn_step *st, const clcnn
                                      const clcnn_tensor *y, const clcnn_tensor *dy,
                                      clcnn_tensor *dx, int need_dx)
 {
-    clcnn_tensor argmax = nn_batch_view(&l->cache[0], st->n);
+    clcnn_tensor argmax = clcnn_tensor_first_images(&l->cache[0], st->n);
     return st->be->ops->maxpool_backward(st->be, &l->win, dy, &argmax, dx);
 }
 

@@ -9,11 +9,8 @@
 /* A view of the first n images of buffer t with the per-image shape of s. */
 static clcnn_tensor shaped_view(const clcnn_tensor *t, clcnn_shape s, int n)
 {
-    clcnn_tensor v = *t;
-    v.shape = s;
-    v.shape.n = n;
-    v.count = clcnn_shape_count(v.shape);
-    return v;
+    s.n = n;
+    return clcnn_tensor_view(t, s);
 }
 
 /* Layer names count per kind: conv1, conv2, bn1, fc1 ... */
@@ -197,7 +194,7 @@ static clcnn_tensor source_view(const clcnn_net *net, const clcnn_tensor *input,
                                 int n)
 {
     int j = clcnn_model_spec_source(&net->spec, i, k);
-    return nn_batch_view(j < 0 ? input : &net->layers[j].y, n);
+    return clcnn_tensor_first_images(j < 0 ? input : &net->layers[j].y, n);
 }
 
 clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int n, int training,
@@ -224,7 +221,7 @@ clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int 
         st.summands = summands;
         st.n_summands = l->spec.n_summands;
         x = source_view(net, input, i, 0, n);
-        clcnn_tensor y = nn_batch_view(&l->y, n);
+        clcnn_tensor y = clcnn_tensor_first_images(&l->y, n);
         clcnn_status status = l->ops->forward(l, &st, &x, &y);
         if (status != CLCNN_OK)
             return clcnn_fail_context(status, "forward of layer %d (%s): ", i + 1, l->name);
@@ -278,7 +275,7 @@ clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits)
             status = net->be->ops->add(net->be, &ga, &gb, &dst);
         } else {
             clcnn_tensor x = source_view(net, net->last_input, act->layer, 0, n);
-            clcnn_tensor y = nn_batch_view(&l->y, n);
+            clcnn_tensor y = clcnn_tensor_first_images(&l->y, n);
             clcnn_tensor dy = grad_view(net, dlogits, act->a, l->out, n);
             clcnn_tensor dx = grad_view(net, dlogits, act->dst, l->in, n);
             status = l->ops->backward(l, &st, &x, &y, &dy, &dx, act->b);

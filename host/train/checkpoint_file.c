@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clcnn/cache.h"
 #include "train/byte_buffer.h"
 #include "train/trainer_internal.h"
 
@@ -18,8 +18,8 @@
 #define MAX_NAME 1024
 #define MAX_CLASSES 100000
 #define MAX_FLOATS ((size_t)1 << 34) /* 64 GiB of floats: a corrupt count, not a model */
-/* A checkpoint is written to PATH.tmp.XXXXXX (mkstemp's six letters and
- * digits), then renamed over PATH. */
+/* A checkpoint is written by clcnn_cache_write_atomic to PATH.tmp.XXXXXX
+ * (mkstemp's six letters and digits), then renamed over PATH. */
 #define TEMP_SUFFIX ".tmp."
 #define TEMP_LETTERS 6
 
@@ -83,57 +83,10 @@ static void put_payload(byte_writer *w, const clcnn_checkpoint *k)
         bw_f32_array(w, k->optimizer_v, k->optimizer_count);
 }
 
-/* Make the rename durable: fsync the folder that holds path. */
-static int sync_folder(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static clcnn_status write_atomically(const char *path, const uint8_t *data, size_t size)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s" TEMP_SUFFIX "XXXXXX", path) >= (int)sizeof tmp)
-        return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: the path is too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: cannot create a temporary file "
-                          "next to it: %s", path, strerror(errno));
-    fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "wb");
-    int ok = f != NULL;
-    if (ok)
-        ok = fwrite(data, 1, size, f) == size && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved = errno;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    else
-        close(fd);
-    if (ok && rename(tmp, path) != 0) {
-        saved = errno;
-        ok = 0;
-    }
-    if (!ok) {
-        unlink(tmp);
-        return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: %s", path, strerror(saved));
-    }
-    if (sync_folder(path) != 0)
-        return clcnn_fail(CLCNN_ERR_IO, "writing checkpoint %s: syncing its folder: %s", path,
-                          strerror(errno));
-    return CLCNN_OK;
+    clcnn_status st = clcnn_cache_write_atomic(path, data, (unsigned long)size);
+    return st == CLCNN_OK ? st : clcnn_fail_context(st, "saving the checkpoint: ");
 }
 
 /* name is base + TEMP_SUFFIX + TEMP_LETTERS letters or digits. */

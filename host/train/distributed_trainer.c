@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "train/distributed_internal.h"
 #include "train/trainer_internal.h"
+#include "core/clock.h"
 
 /* Slots after the gradients in the step buffer; the failure flag comes last
  * in every exchange. */
@@ -24,13 +24,6 @@ struct trainer_dist {
     long steps;
     double reduce_seconds, sync_seconds, reduce_min_seconds;
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 clcnn_status trainer_dist_init(clcnn_trainer *t)
 {
@@ -66,10 +59,10 @@ static clcnn_status exchange(clcnn_trainer *t, clcnn_status local, size_t count,
 {
     trainer_dist *d = t->dist;
     d->buffer[count] = local != CLCNN_OK ? 1.0f : 0.0f;
-    double start = now_seconds();
+    double start = clcnn_now_seconds();
     clcnn_status st = t->comm->ops->allreduce_sum(t->comm, d->buffer, count + 1);
     if (clock)
-        *clock += now_seconds() - start;
+        *clock += clcnn_now_seconds() - start;
     if (st != CLCNN_OK)
         return st;
     return d->buffer[count] > 0 ? clcnn_comm_agree(t->comm, local) : CLCNN_OK;
@@ -100,7 +93,7 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
      * exchange (the gradients' download would otherwise wait for backward). */
     if (local == CLCNN_OK)
         local = clcnn_backend_finish(t->backend);
-    double start = now_seconds(), reduced = d->reduce_seconds;
+    double start = clcnn_now_seconds(), reduced = d->reduce_seconds;
     if (local == CLCNN_OK)
         local = move_gradients(t, 1);
     if (local == CLCNN_OK)
@@ -126,7 +119,7 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
     if (st == CLCNN_OK)
         st = clcnn_tensor_upload(stats, 0, 2, extra + SLOT_LOSS);
     d->steps++;
-    d->sync_seconds += now_seconds() - start;
+    d->sync_seconds += clcnn_now_seconds() - start;
     return st;
 }
 

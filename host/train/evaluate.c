@@ -65,9 +65,9 @@ static clcnn_status eval_batch(clcnn_net *net, const float *mean, const float *s
     clcnn_backend *be = clcnn_net_backend(net);
     const size_t image = (size_t)ds->channels * ds->height * ds->width;
     const int K = r->classes;
-    clcnn_tensor images = trainer_prefix_view(&b->images, n);
-    clcnn_tensor labels = trainer_prefix_view(&b->labels, n);
-    clcnn_tensor input = trainer_prefix_view(&b->input, n);
+    clcnn_tensor images = clcnn_tensor_first_images(&b->images, n);
+    clcnn_tensor labels = clcnn_tensor_first_images(&b->labels, n);
+    clcnn_tensor input = clcnn_tensor_first_images(&b->input, n);
     float stats[2];
     clcnn_status st = clcnn_tensor_upload(&images, 0, image * n, ds->images + image * first);
     if (st == CLCNN_OK)

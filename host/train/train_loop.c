@@ -3,20 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "train/distributed_internal.h"
 #include "train/trainer_internal.h"
+#include "core/clock.h"
 
 #define DEFAULT_REPORT_EVERY 16
 #define MAX_REPORT_EVERY 1024
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* (Re)allocate the result ring for size steps; pending results must have been
  * read back. */
@@ -102,10 +95,10 @@ static clcnn_status train_step(clcnn_trainer *t, const clcnn_batch *b)
     int first = 0, n = 0;
     trainer_batch_share(t, b->count, &first, &n);
     const size_t image = (size_t)b->channels * b->height * b->width;
-    clcnn_tensor images = trainer_prefix_view(&t->images, n);
-    clcnn_tensor labels = trainer_prefix_view(&t->labels, n);
-    clcnn_tensor input = trainer_prefix_view(&t->input, n);
-    clcnn_tensor dlogits = trainer_prefix_view(&t->dlogits, n);
+    clcnn_tensor images = clcnn_tensor_first_images(&t->images, n);
+    clcnn_tensor labels = clcnn_tensor_first_images(&t->labels, n);
+    clcnn_tensor input = clcnn_tensor_first_images(&t->input, n);
+    clcnn_tensor dlogits = clcnn_tensor_first_images(&t->dlogits, n);
     clcnn_tensor *stats = &t->ring[t->ring_pending];
     const float lr = clcnn_train_lr_at(&t->cfg, t->iteration, t->total_iterations);
 
@@ -185,7 +178,7 @@ static clcnn_status end_epoch(clcnn_trainer *t, int partial, const clcnn_train_h
 static clcnn_status flush_and_time(clcnn_trainer *t, double *mark)
 {
     clcnn_status st = ring_flush(t);
-    double now = now_seconds();
+    double now = clcnn_now_seconds();
     t->stats.seconds += now - *mark;
     *mark = now;
     return st;
@@ -210,7 +203,7 @@ static clcnn_status run_steps(clcnn_trainer *t, const clcnn_train_hooks *h, long
         const int run_end = t->iteration == t->total_iterations;
         const int epoch_end = b.end_of_epoch || run_end;
         const int timely =
-            h->report_seconds > 0 && now_seconds() - last_report >= h->report_seconds;
+            h->report_seconds > 0 && clcnn_now_seconds() - last_report >= h->report_seconds;
         if (!(epoch_end || timely || t->ring_pending == t->ring_size))
             continue;
         if ((st = flush_and_time(t, mark)) != CLCNN_OK)
@@ -224,7 +217,7 @@ static clcnn_status run_steps(clcnn_trainer *t, const clcnn_train_hooks *h, long
         }
         if (st != CLCNN_OK)
             return st;
-        *mark = last_report = now_seconds(); /* validation and reports are not training time */
+        *mark = last_report = clcnn_now_seconds(); /* validation and reports are not training time */
     }
     return CLCNN_OK;
 }
@@ -248,7 +241,7 @@ clcnn_status clcnn_trainer_run(clcnn_trainer *t, const clcnn_train_hooks *hooks)
     long until = t->total_iterations;
     if (h.until_iteration > 0 && h.until_iteration < until)
         until = h.until_iteration;
-    double mark = now_seconds();
+    double mark = clcnn_now_seconds();
     st = run_steps(t, &h, until, &mark);
     /* Stopped between reports: keep the statistics of the steps already done
      * (a checkpoint records them). */

@@ -52,17 +52,6 @@ struct clcnn_trainer {
     float last_lr;
 };
 
-/* The first n images of a batch tensor (a prefix of its storage, so the view
- * is valid on every backend). */
-static inline clcnn_tensor trainer_prefix_view(const clcnn_tensor *t, int n)
-{
-    clcnn_shape s = t->shape;
-    s.n = n;
-    clcnn_tensor v = clcnn_tensor_view(t, s);
-    v.count = clcnn_shape_count(s);
-    return v;
-}
-
 /* clcnn_trainer_create() for the ranks of comm (NULL: one process). */
 clcnn_status trainer_create(clcnn_backend *backend, const clcnn_model_spec *spec,
                             const clcnn_dataset *train, const clcnn_dataset *val,

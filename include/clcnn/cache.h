@@ -23,9 +23,12 @@ const char *clcnn_cache_dir(void);
  * the folder when that fails. */
 clcnn_status clcnn_cache_make_dirs(const char *path);
 
-/* Write size bytes to path atomically: a temporary file in the same folder,
- * flushed and fsync'ed, then renamed over path, so that concurrent writers and
- * crashes never leave a partial file. CLCNN_ERR_IO naming path on failure. */
+/* Write size bytes to path atomically: a temporary file PATH.tmp.XXXXXX in
+ * the same folder (mode 0644), flushed and fsync'ed, renamed over path, then
+ * the folder fsync'ed, so that concurrent writers and crashes never leave a
+ * partial file and a power cut keeps the rename. The library's one writer of
+ * whole files (checkpoints, caches, exports). CLCNN_ERR_IO naming path on
+ * failure, the temporary file removed. */
 clcnn_status clcnn_cache_write_atomic(const char *path, const void *data, unsigned long size);
 
 /* 64-bit FNV-1a of data, continued from h (start with CLCNN_FNV_OFFSET): names

@@ -73,9 +73,14 @@ clcnn_status clcnn_tensor_upload(clcnn_tensor *t, size_t offset, size_t count, c
  * same element conventions as clcnn_tensor_upload(). Blocks until done. */
 clcnn_status clcnn_tensor_download(const clcnn_tensor *t, size_t offset, size_t count, void *dst);
 
-/* A view of t with another shape of the same element count (no copy, not
- * owned: never free a view). Used e.g. to treat N x C x H x W as N x CHW x 1 x 1. */
+/* A view of the first elements of t with another shape of at most t's
+ * element count (no copy, not owned: never free a view); its count is the
+ * shape's. Used e.g. to treat N x C x H x W as N x CHW x 1 x 1. */
 clcnn_tensor clcnn_tensor_view(const clcnn_tensor *t, clcnn_shape shape);
+
+/* The first n (<= t->shape.n) images of t: a view with t's per-image shape,
+ * as a step with a partial batch uses tensors allocated for the full one. */
+clcnn_tensor clcnn_tensor_first_images(const clcnn_tensor *t, int n);
 
 /* Host pointer of a reference-backend tensor (float* or double*), NULL for a
  * device tensor. Used by the gradient check to perturb parameters in place. */
