@@ -101,7 +101,7 @@ START_TEST(network_conv_layers_run_the_plan)
     ck_assert_int_eq(clcnn_backend_ref_create(&be), CLCNN_OK);
     clcnn_model_spec spec;
     ck_assert_int_eq(clcnn_model_spec_preset("cifar", &spec), CLCNN_OK);
-    clcnn_net_options opts = {(size_t)3 * 800 * 256 * 4};
+    clcnn_net_options opts = {.col_budget_bytes = (size_t)3 * 800 * 256 * 4};
     clcnn_net *net;
     ck_assert_msg(clcnn_net_create_ex(be, &spec, 16, 1, &opts, &net) == CLCNN_OK, "%s",
                   clcnn_last_error());

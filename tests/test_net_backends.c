@@ -151,12 +151,81 @@ START_TEST(cl_matches_ref)
 }
 END_TEST
 
+/* With flat_gradients every gradient is a part of one tensor: the step
+ * computes the same gradients as with separate tensors, one download of the
+ * flat tensor holds each at its aligned offset, and the gaps stay zero. */
+static void check_flat_gradients(int cl)
+{
+    clcnn_model_spec spec;
+    ck_assert_int_eq(clcnn_model_spec_parse(net_text, "flat", &spec), CLCNN_OK);
+    size_t nx = (size_t)IMAGES * 3 * 16 * 16, nd = (size_t)IMAGES * 10;
+    float *x = malloc(nx * sizeof *x), *d = malloc(nd * sizeof *d);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
+    for (size_t i = 0; i < nd; i++)
+        d[i] = (float)((i * 13) % 7) / 7.0f - 0.5f;
+    side sep;
+    side_open(&sep, cl, &spec, x, d);
+    ck_assert_ptr_null(clcnn_net_gradients(sep.net));
+    clcnn_net_options opts = {.flat_gradients = 1};
+    clcnn_net *flat;
+    ck_assert_msg(clcnn_net_create_ex(sep.be, &spec, BATCH, 11, &opts, &flat) == CLCNN_OK, "%s",
+                  clcnn_last_error());
+    clcnn_net *nets[2] = {sep.net, flat};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(clcnn_net_forward(nets[k], &sep.input, IMAGES, 1, 7), CLCNN_OK);
+        ck_assert_int_eq(clcnn_net_backward(nets[k], &sep.dlogits), CLCNN_OK);
+    }
+    const clcnn_tensor *all = clcnn_net_gradients(flat);
+    ck_assert_ptr_nonnull(all);
+    uint64_t transfers = sep.be->counters.transfers;
+    float *whole = download(all);
+    ck_assert_uint_eq(sep.be->counters.transfers, transfers + 1);
+    int n;
+    const clcnn_param *ps = clcnn_net_params(sep.net, &n);
+    const clcnn_param *pf = clcnn_net_params(flat, &n);
+    size_t align = sep.be->part_align, at = 0, gaps = 0;
+    for (int i = 0; i < n; i++) {
+        size_t start = (at + align - 1) / align * align;
+        for (; at < start; at++)
+            gaps += whole[at] != 0.0f;
+        float *g = download(ps[i].grad), *h = download(pf[i].grad);
+        ck_assert_msg(memcmp(g, h, ps[i].grad->count * sizeof *g) == 0, "%s differs", ps[i].name);
+        ck_assert_msg(memcmp(g, whole + start, ps[i].grad->count * sizeof *g) == 0,
+                      "%s is not at offset %zu of the flat gradients", ps[i].name, start);
+        at = start + ps[i].grad->count;
+        free(g);
+        free(h);
+    }
+    ck_assert_uint_eq(at, all->count);
+    ck_assert_uint_eq(gaps, 0);
+    free(whole);
+    clcnn_net_destroy(flat);
+    free(x);
+    free(d);
+    side_close(&sep);
+}
+
+START_TEST(flat_gradients_on_ref)
+{
+    check_flat_gradients(0);
+}
+END_TEST
+
+START_TEST(flat_gradients_on_cl)
+{
+    check_flat_gradients(1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net_backends");
     TCase *tc = tcase_create("backends");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, cl_matches_ref);
+    tcase_add_test(tc, flat_gradients_on_ref);
+    tcase_add_test(tc, flat_gradients_on_cl);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -191,7 +191,7 @@ START_TEST(chunked_convolution_matches_one_chunk)
     /* A 1-byte budget forces one image per im2col chunk, so the weight
      * gradient accumulates over 6 GEMMs. Only the order of the sums
      * differs: in double, agreement to 1e-12 relative. */
-    clcnn_net_options one_image = {1};
+    clcnn_net_options one_image = {.col_budget_bytes = 1};
     fixture whole, chunked;
     fixture_open(&whole, 1, two_convs_text, 6, 6, NULL);
     fixture_open(&chunked, 1, two_convs_text, 6, 6, &one_image);
@@ -207,7 +207,7 @@ START_TEST(padded_convolution_matches_unpadded)
      * (-> 32), in chunks of one image so that the padded weight gradient
      * accumulates over GEMMs before it is cropped. Padding adds only zero
      * terms: in double, agreement to 1e-12 relative. */
-    clcnn_net_options one_image = {1};
+    clcnn_net_options one_image = {.col_budget_bytes = 1};
     fixture plain, padded;
     fixture_open(&plain, 1, two_convs_text, 6, 6, NULL);
     fixture_open_padded(&padded, 1, two_convs_text, 6, 6, &one_image, 8, 16);

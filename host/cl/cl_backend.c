@@ -22,6 +22,7 @@ static unsigned long long cl_max_alloc_bytes(const clcnn_backend *be)
 static const clcnn_backend_ops cl_ops = {
     .alloc = clcnn_cl_alloc,
     .release = clcnn_cl_release,
+    .alloc_part = clcnn_cl_alloc_part,
     .upload = clcnn_cl_upload,
     .download = clcnn_cl_download,
     .fill = clcnn_cl_fill,
@@ -83,6 +84,7 @@ clcnn_status clcnn_backend_cl_create(const char *spec, clcnn_backend **out)
     be->real_size = sizeof(float);
     be->gemm_multiple_mk = CLCNN_CL_GEMM_MULTIPLE_MK;
     be->gemm_multiple_n = CLCNN_CL_GEMM_MULTIPLE_N;
+    be->part_align = state->cl.part_align_bytes / sizeof(float);
     be->max_elements = INT_MAX; /* the kernels index with int */
     be->impl = &state->cl;
     *out = be;

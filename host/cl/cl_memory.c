@@ -55,9 +55,28 @@ clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t)
     return CLCNN_OK;
 }
 
+clcnn_status clcnn_cl_alloc_part(clcnn_backend *be, const clcnn_tensor *parent, size_t offset,
+                                 clcnn_tensor *t)
+{
+    size_t esize = clcnn_dtype_size(be, t->dtype);
+    cl_buffer_region region = {offset * esize, t->count * esize};
+    cl_int err;
+    cl_mem mem = clCreateSubBuffer(clcnn_cl_mem(parent), CL_MEM_READ_WRITE,
+                                   CL_BUFFER_CREATE_TYPE_REGION, &region, &err);
+    if (err != CL_SUCCESS)
+        return clcnn_fail(CLCNN_ERR_OPENCL, "tensor %s: a part of %s at byte %zu: %s",
+                          t->name ? t->name : "(unnamed)",
+                          parent->name ? parent->name : "(unnamed)", region.origin,
+                          clcnn_cl_error_name(err));
+    clcnn_cl_objects_created(CLCNN_CL_OBJ_MEM);
+    t->storage = mem;
+    return CLCNN_OK;
+}
+
 void clcnn_cl_release(clcnn_backend *be, clcnn_tensor *t)
 {
-    be->counters.bytes_in_use -= t->count * clcnn_dtype_size(be, t->dtype);
+    if (!t->is_part) /* a part's bytes are its parent's */
+        be->counters.bytes_in_use -= t->count * clcnn_dtype_size(be, t->dtype);
     clReleaseMemObject(clcnn_cl_mem(t));
     clcnn_cl_objects_released(CLCNN_CL_OBJ_MEM);
     t->storage = NULL;

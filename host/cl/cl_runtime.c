@@ -32,6 +32,13 @@ static void apply_limits(clcnn_cl *cl)
                         NULL) == CL_SUCCESS && item_sizes[0] && item_sizes[0] < cl->max_work_group)
         cl->max_work_group = item_sizes[0];
     cl->local_mem_bytes = cl->info.local_mem_bytes;
+    /* Sub-buffer origins must be multiples of the base-address alignment (in
+     * bits; at least one float, and whole floats). */
+    cl_uint align_bits = 0;
+    clGetDeviceInfo(cl->device, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof align_bits, &align_bits,
+                    NULL);
+    cl->part_align_bytes = align_bits / 8 > sizeof(float) ? align_bits / 8 : sizeof(float);
+    cl->part_align_bytes = (cl->part_align_bytes + sizeof(float) - 1) / sizeof(float) * sizeof(float);
     cl->max_alloc_bytes = cl->info.max_alloc_bytes;
     unsigned long group_cap = env_cap("CLCNN_MAX_WORK_GROUP");
     if (group_cap && group_cap < cl->max_work_group)

@@ -25,6 +25,7 @@ typedef struct clcnn_cl {
     size_t max_work_group;   /* device limit, lowered by CLCNN_MAX_WORK_GROUP */
     cl_ulong local_mem_bytes;
     cl_ulong max_alloc_bytes;/* device limit, lowered by CLCNN_MAX_ALLOC_MB */
+    size_t part_align_bytes; /* sub-buffer origins: CL_DEVICE_MEM_BASE_ADDR_ALIGN */
     clcnn_cl_kernel_entry *kernels;
     int kernel_count, kernel_capacity;
     /* Event recording for the bench: when recording, every launch keeps its
@@ -111,6 +112,9 @@ void clcnn_cl_close(clcnn_cl *cl);
 /* Storage ops of the backend table (cl_memory.c). */
 clcnn_status clcnn_cl_alloc(clcnn_backend *be, clcnn_tensor *t);
 void clcnn_cl_release(clcnn_backend *be, clcnn_tensor *t);
+/* A part of parent: a sub-buffer from element offset (clcnn/backend.h). */
+clcnn_status clcnn_cl_alloc_part(clcnn_backend *be, const clcnn_tensor *parent, size_t offset,
+                                 clcnn_tensor *t);
 clcnn_status clcnn_cl_upload(clcnn_backend *be, clcnn_tensor *t, size_t offset, size_t count,
                              const void *src);
 clcnn_status clcnn_cl_download(clcnn_backend *be, const clcnn_tensor *t, size_t offset,

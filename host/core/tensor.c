@@ -36,6 +36,32 @@ clcnn_status clcnn_tensor_alloc(clcnn_backend *backend, clcnn_tensor *t, clcnn_s
     return CLCNN_OK;
 }
 
+clcnn_status clcnn_tensor_alloc_part(clcnn_tensor *parent, size_t offset, clcnn_tensor *t,
+                                     clcnn_shape shape, const char *name)
+{
+    memset(t, 0, sizeof *t);
+    clcnn_backend *be = parent->backend;
+    size_t count = clcnn_shape_count(shape);
+    if (!be || parent->dtype != CLCNN_REAL || shape.n <= 0 || shape.c <= 0 || shape.h <= 0 ||
+        shape.w <= 0 || offset % be->part_align != 0 || offset > parent->count ||
+        count > parent->count - offset)
+        return clcnn_fail(CLCNN_ERR_ARG, "tensor %s: %zu elements at offset %zu are no part of "
+                          "%s (%zu elements, parts aligned to %zu)", name ? name : "?", count,
+                          offset, tensor_name(parent), parent->count, be ? be->part_align : 0);
+    t->shape = shape;
+    t->dtype = CLCNN_REAL;
+    t->count = count;
+    t->name = name;
+    t->is_part = 1;
+    clcnn_status st = be->ops->alloc_part(be, parent, offset, t);
+    if (st != CLCNN_OK) {
+        memset(t, 0, sizeof *t);
+        return st;
+    }
+    t->backend = be;
+    return CLCNN_OK;
+}
+
 void clcnn_tensor_free(clcnn_tensor *t)
 {
     if (t->backend && t->storage)

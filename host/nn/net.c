@@ -141,6 +141,7 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
     net->n_layers = spec->n_layers;
     net->col_budget_bytes = opts && opts->col_budget_bytes ? opts->col_budget_bytes
                                                             : CLCNN_DEFAULT_COL_BUDGET;
+    net->flat_gradients = opts && opts->flat_gradients;
     /* One buffer may not exceed the device's largest allocation. */
     unsigned long long max_alloc = clcnn_backend_max_alloc_bytes(backend);
     if (max_alloc && max_alloc < net->col_budget_bytes)
@@ -176,6 +177,7 @@ void clcnn_net_destroy(clcnn_net *net)
     free(net->act_pool);
     free(net->grad_pool);
     free(net->grad_plan);
+    clcnn_tensor_free(&net->grad_flat); /* after the layers' gradients, its parts */
     free(net->layers);
     free(net->params);
     free(net->states);

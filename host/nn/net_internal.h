@@ -21,6 +21,8 @@ struct clcnn_net {
     int batch;                 /* maximum images per step */
     uint32_t seed;
     size_t col_budget_bytes;
+    int flat_gradients;        /* clcnn_net_options.flat_gradients */
+    clcnn_tensor grad_flat;    /* with flat_gradients: every gradient's storage */
 
     int n_layers;
     nn_layer *layers;          /* n_layers, never moved (tensors point at their names) */

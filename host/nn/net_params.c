@@ -1,9 +1,35 @@
 /* The network's parameter and state lists, optimizer state, the flat host
  * form used by checkpoints, and the summary. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "nn/net_internal.h"
+
+/* Reallocate every parameter's gradient as a part of one tensor (they are
+ * zero and unused until the first backward, so nothing is copied). */
+static clcnn_status flatten_gradients(clcnn_net *net)
+{
+    size_t align = net->be->part_align, total = 0;
+    for (int i = 0; i < net->n_params; i++)
+        total = (total + align - 1) / align * align + net->params[i].grad->count;
+    if (total > INT_MAX)
+        return clcnn_fail(CLCNN_ERR_ARG, "network: %zu gradient elements exceed one tensor",
+                          total);
+    NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_flat, clcnn_shape_make(1, 1, 1, (int)total),
+                              CLCNN_REAL, "gradients"));
+    size_t offset = 0;
+    for (int i = 0; i < net->n_params; i++) {
+        clcnn_tensor *g = net->params[i].grad;
+        clcnn_shape shape = g->shape;
+        const char *name = g->name;
+        clcnn_tensor_free(g);
+        offset = (offset + align - 1) / align * align;
+        NN_TRY(clcnn_tensor_alloc_part(&net->grad_flat, offset, g, shape, name));
+        offset += g->count;
+    }
+    return CLCNN_OK;
+}
 
 clcnn_status nn_collect_params(clcnn_net *net)
 {
@@ -34,7 +60,13 @@ clcnn_status nn_collect_params(clcnn_net *net)
             s->value = &l->state[k];
         }
     }
-    return CLCNN_OK;
+    return net->flat_gradients ? flatten_gradients(net) : CLCNN_OK;
+}
+
+clcnn_tensor *clcnn_net_gradients(const clcnn_net *net)
+{
+    /* like clcnn_param's grad: the caller may write the net's gradients */
+    return net->grad_flat.backend ? (clcnn_tensor *)&net->grad_flat : NULL;
 }
 
 const clcnn_param *clcnn_net_params(const clcnn_net *net, int *count)

@@ -37,9 +37,18 @@ clcnn_status ref_alloc(clcnn_backend *be, clcnn_tensor *t)
 
 void ref_release(clcnn_backend *be, clcnn_tensor *t)
 {
-    be->counters.bytes_in_use -= storage_bytes(be, t);
-    free(t->storage);
+    if (!t->is_part) { /* a part's storage is its parent's */
+        be->counters.bytes_in_use -= storage_bytes(be, t);
+        free(t->storage);
+    }
     t->storage = NULL;
+}
+
+clcnn_status ref_alloc_part(clcnn_backend *be, const clcnn_tensor *parent, size_t offset,
+                            clcnn_tensor *t)
+{
+    t->storage = (unsigned char *)parent->storage + offset * be->real_size;
+    return CLCNN_OK;
 }
 
 clcnn_status ref_finish(clcnn_backend *be)
@@ -74,6 +83,7 @@ static clcnn_status create(const clcnn_backend_ops *ops, const char *name, size_
     be->real_size = real_size;
     /* the blocked GEMM pads its packed copies itself */
     be->gemm_multiple_mk = be->gemm_multiple_n = 1;
+    be->part_align = REF_ALIGNMENT / real_size; /* parts keep the storage's alignment */
     *out = be;
     return CLCNN_OK;
 }

@@ -27,6 +27,8 @@ extern const clcnn_backend_ops ref_f64_ops;
 /* Storage ops shared by both tables (ref_backend.c). */
 clcnn_status ref_alloc(clcnn_backend *be, clcnn_tensor *t);
 void ref_release(clcnn_backend *be, clcnn_tensor *t);
+clcnn_status ref_alloc_part(clcnn_backend *be, const clcnn_tensor *parent, size_t offset,
+                            clcnn_tensor *t);
 clcnn_status ref_finish(clcnn_backend *be);
 void ref_destroy(clcnn_backend *be);
 const clcnn_device_info *ref_device(const clcnn_backend *be);

@@ -1,7 +1,9 @@
 /* Data-parallel training: the trainer's exchanges with the other ranks (see
- * clcnn/distributed.h). One flat host buffer carries every step's gradients,
- * the step's loss sum and correct count, a stop flag and a failure flag
- * through a single allreduce. */
+ * clcnn/distributed.h). The network keeps every gradient in one tensor
+ * (clcnn_net_gradients), which one download moves into a flat host buffer;
+ * that buffer carries the gradients, the step's loss sum and correct count,
+ * a stop flag and a failure flag through a single allreduce, and one upload
+ * brings the summed gradients back. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +17,10 @@
 enum { SLOT_LOSS, SLOT_CORRECT, SLOT_STOP, STEP_EXTRA };
 
 struct trainer_dist {
-    float *buffer;        /* max(parameters + STEP_EXTRA, states) + 1 floats */
-    size_t param_floats;  /* gradient floats: the parameter count */
+    float *buffer;        /* max(gradients + STEP_EXTRA, states) + 1 floats */
+    size_t param_floats;  /* the parameter count */
+    size_t grad_floats;   /* the gradient tensor's floats: the parameters and the
+                           * alignment gaps between them */
     int synced;           /* rank 0's state has been broadcast */
     long averaged_at;     /* iteration of the last average of the states */
     int stop_agreed;      /* some rank asked to stop at the last step */
@@ -33,7 +37,12 @@ clcnn_status trainer_dist_init(clcnn_trainer *t)
     t->dist = d;
     d->averaged_at = -1;
     d->param_floats = clcnn_model_spec_param_count(&t->spec);
-    size_t floats = d->param_floats + STEP_EXTRA;
+    const clcnn_tensor *grads = clcnn_net_gradients(t->net);
+    if (!grads)
+        return clcnn_fail(CLCNN_ERR_ARG, "distributed training: the network's gradients are not "
+                          "in one tensor (flat_gradients)");
+    d->grad_floats = grads->count;
+    size_t floats = d->grad_floats + STEP_EXTRA;
     size_t states = clcnn_net_flat_count(t->net) - d->param_floats;
     if (states > floats)
         floats = states;
@@ -68,27 +77,20 @@ static clcnn_status exchange(clcnn_trainer *t, clcnn_status local, size_t count,
     return d->buffer[count] > 0 ? clcnn_comm_agree(t->comm, local) : CLCNN_OK;
 }
 
-/* Copy every parameter's gradient to (to_host) or from the step buffer. */
+/* Copy the gradient tensor to (to_host) or from the step buffer: one
+ * transfer. */
 static clcnn_status move_gradients(clcnn_trainer *t, int to_host)
 {
-    int count = 0;
-    const clcnn_param *params = clcnn_net_params(t->net, &count);
-    float *at = t->dist->buffer;
-    for (int i = 0; i < count; i++) {
-        clcnn_tensor *g = params[i].grad;
-        clcnn_status st = to_host ? clcnn_tensor_download(g, 0, g->count, at)
-                                  : clcnn_tensor_upload(g, 0, g->count, at);
-        if (st != CLCNN_OK)
-            return clcnn_fail_context(st, "gradient exchange of %s: ", params[i].name);
-        at += g->count;
-    }
-    return CLCNN_OK;
+    clcnn_tensor *g = clcnn_net_gradients(t->net);
+    clcnn_status st = to_host ? clcnn_tensor_download(g, 0, g->count, t->dist->buffer)
+                              : clcnn_tensor_upload(g, 0, g->count, t->dist->buffer);
+    return st == CLCNN_OK ? st : clcnn_fail_context(st, "gradient exchange: ");
 }
 
 clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_tensor *stats)
 {
     trainer_dist *d = t->dist;
-    float *extra = d->buffer + d->param_floats;
+    float *extra = d->buffer + d->grad_floats;
     /* The step's device work first, so that the clock below sees only the
      * exchange (the gradients' download would otherwise wait for backward). */
     if (local == CLCNN_OK)
@@ -99,7 +101,7 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
     if (local == CLCNN_OK)
         local = clcnn_tensor_download(stats, 0, 2, extra + SLOT_LOSS);
     extra[SLOT_STOP] = d->stop && *d->stop ? 1.0f : 0.0f;
-    clcnn_status st = exchange(t, local, d->param_floats + STEP_EXTRA, &d->reduce_seconds);
+    clcnn_status st = exchange(t, local, d->grad_floats + STEP_EXTRA, &d->reduce_seconds);
     if (st != CLCNN_OK)
         return st;
     reduced = d->reduce_seconds - reduced;
@@ -263,7 +265,7 @@ void clcnn_trainer_dist_stats(const clcnn_trainer *t, clcnn_dist_stats *out)
     out->rank = t->comm->rank;
     out->size = t->comm->size;
     out->steps = t->dist->steps;
-    out->bytes_per_step = sizeof(float) * (t->dist->param_floats + STEP_EXTRA + 1);
+    out->bytes_per_step = sizeof(float) * (t->dist->grad_floats + STEP_EXTRA + 1);
     out->reduce_seconds = t->dist->reduce_seconds;
     out->reduce_min_seconds = t->dist->reduce_min_seconds;
     out->sync_seconds = t->dist->sync_seconds;

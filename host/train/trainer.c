@@ -94,8 +94,11 @@ static clcnn_status create_parts(clcnn_trainer *t)
         st = compute_normalization(t);
     /* Parameters from the low and high halves of the 64-bit seed together. */
     uint32_t net_seed = (uint32_t)(t->cfg.seed ^ (t->cfg.seed >> 32));
+    /* Distributed: the gradients in one tensor, one transfer each way a step. */
+    clcnn_net_options net_opts = {.flat_gradients = t->comm != NULL};
     if (st == CLCNN_OK)
-        st = clcnn_net_create(t->backend, &t->spec, t->local_batch, net_seed, &t->net);
+        st = clcnn_net_create_ex(t->backend, &t->spec, t->local_batch, net_seed, &net_opts,
+                                 &t->net);
     t->optimizer_states = optimizer_state_count(t->cfg.optimizer.kind);
     if (st == CLCNN_OK)
         st = clcnn_net_alloc_optimizer_state(t->net, t->optimizer_states);

@@ -92,6 +92,10 @@ typedef struct clcnn_backend_ops {
                            const void *src);
     clcnn_status (*download)(clcnn_backend *be, const clcnn_tensor *t, size_t offset,
                              size_t count, void *dst);
+    /* t (count, dtype and is_part set) shares parent's storage from element
+     * offset, a multiple of part_align; release then frees only t's handle. */
+    clcnn_status (*alloc_part)(clcnn_backend *be, const clcnn_tensor *parent, size_t offset,
+                               clcnn_tensor *t);
 
     /* ---- elementwise ---- */
     /* t[i] = value (any dtype; value converted). Decision: U8 and I32 take the
@@ -299,6 +303,9 @@ struct clcnn_backend {
      * gemm_multiple_mk, the im2row rows (the weight gradient's n) to
      * gemm_multiple_n. 1: no padding. */
     int gemm_multiple_mk, gemm_multiple_n;
+    /* Element offsets of tensor parts (clcnn_tensor_alloc_part) are multiples
+     * of part_align: the device's base-address alignment on OpenCL. */
+    size_t part_align;
     /* The most elements an op accepts in one tensor (the cl kernels index
      * with int: INT_MAX); 0: no limit. */
     size_t max_elements;

@@ -203,6 +203,11 @@ typedef struct clcnn_net_options {
      * 0 means the default, 256 MiB. On the OpenCL backend it is capped at
      * the device's maximum allocation size. */
     size_t col_budget_bytes;
+    /* 1: every parameter's gradient is a part of one tensor,
+     * clcnn_net_gradients(), so that one transfer moves them all (the
+     * gradient exchange of distributed training). It must fit the device's
+     * largest allocation. */
+    int flat_gradients;
 } clcnn_net_options;
 
 /* Create a network for spec on backend, for batches of at most batch images,
@@ -235,6 +240,11 @@ const clcnn_tensor *clcnn_net_output(const clcnn_net *net);
  * loss op) and overwrite every parameter's gradient. No input gradient is
  * computed. */
 clcnn_status clcnn_net_backward(clcnn_net *net, const clcnn_tensor *dlogits);
+
+/* With flat_gradients: the one tensor every parameter's gradient is a part
+ * of, in parameter order, each starting at a multiple of the backend's
+ * part_align (the gaps stay zero). NULL otherwise. Belongs to net. */
+clcnn_tensor *clcnn_net_gradients(const clcnn_net *net);
 
 /* Parameters and state, in layer order. The arrays belong to net. */
 const clcnn_param *clcnn_net_params(const clcnn_net *net, int *count);

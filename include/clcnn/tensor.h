@@ -39,6 +39,7 @@ typedef struct clcnn_tensor {
     size_t count;           /* n*c*h*w elements */
     void *storage;          /* backend-private: host pointer or cl_mem */
     const char *name;       /* for error messages ("conv1.weight"); not owned */
+    int is_part;            /* storage borrowed from a parent (clcnn_tensor_alloc_part) */
 } clcnn_tensor;
 
 static inline size_t clcnn_shape_count(clcnn_shape s)
@@ -60,6 +61,14 @@ size_t clcnn_dtype_size(const clcnn_backend *backend, clcnn_dtype dtype);
  * the message names the tensor and the size asked for. */
 clcnn_status clcnn_tensor_alloc(clcnn_backend *backend, clcnn_tensor *t, clcnn_shape shape,
                                 clcnn_dtype dtype, const char *name);
+
+/* Allocate t as a part of parent (REAL): shape's elements starting at element
+ * offset of parent's storage, which t shares (a write through either shows in
+ * the other; one transfer of parent moves every part). offset must be a
+ * multiple of the backend's part_align (clcnn/backend.h) and the part must
+ * lie inside parent. Free every part before its parent. */
+clcnn_status clcnn_tensor_alloc_part(clcnn_tensor *parent, size_t offset, clcnn_tensor *t,
+                                     clcnn_shape shape, const char *name);
 
 /* Release t's storage (no-op on an empty tensor) and reset it to empty. */
 void clcnn_tensor_free(clcnn_tensor *t);
