@@ -104,17 +104,52 @@ START_TEST(defaults_kept_when_they_win_everywhere)
     clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
     for (int k = 0; k < CLCNN_TUNE_CLASSES; k++)
         ck_assert_int_ge(c[k].indirect, 1);
-    /* no direct candidate finished: no split, the defaults stay */
-    r[2].done = 0;
+    /* no candidate finished but the defaults: no split, the defaults stay */
+    r[1].done = r[2].done = 0;
     clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
     ck_assert_int_lt(c[0].indirect, 0);
 }
 END_TEST
 
+START_TEST(one_path_alone_makes_a_split)
+{
+    /* No direct candidate finished: the indirect one runs every shape (its own
+     * XgemmDirect parameters stand in, unused), where it beats the defaults. */
+    tune_result r[3] = {
+        result(TUNE_PATH_DEFAULTS, 9, 9, 9),
+        result(TUNE_PATH_INDIRECT, 2, 2, 2),
+        result(TUNE_PATH_DIRECT, 1, 1, 1),
+    };
+    r[2].done = 0;
+    tune_choice c[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    for (int k = 0; k < CLCNN_TUNE_CLASSES; k++) {
+        ck_assert_int_eq(c[k].indirect, 1);
+        ck_assert_int_eq(c[k].direct, 1);
+        for (int q = 0; q < SHAPE_COUNT; q++)
+            ck_assert(!clcnn_tune_runs_direct(&SHAPES[q], c[k].threshold));
+    }
+    ck_assert(clcnn_tune_chosen_time(SHAPES, 1, r, c) == 2.0);
+    /* Only a direct candidate finished: it runs every shape. */
+    r[1].done = 0;
+    r[2].done = 1;
+    clcnn_tune_choose(SHAPES, SHAPE_COUNT, r, 3, c);
+    ck_assert_int_eq(c[0].direct, 2);
+    ck_assert_int_eq(c[0].indirect, 2);
+    for (int q = 0; q < SHAPE_COUNT; q++)
+        ck_assert(clcnn_tune_runs_direct(&SHAPES[q], c[clcnn_tune_shape_class(&SHAPES[q])].threshold));
+    ck_assert(clcnn_tune_chosen_time(SHAPES, 1, r, c) == 1.0);
+}
+END_TEST
+
 START_TEST(chosen_set_merges_the_two_candidates)
 {
+    /* A made-up AVX2 CPU: its first seeds are an indirect and a direct set. */
+    const clcnn_tune_device cpu = {0, 8, 8, 4096, {4096, 4096}, 65536, 1 << 20};
     clcnn_tune_set sets[3];
-    clcnn_tune_grid(1, sets, 3, &(int){0});
+    int n = 0;
+    clcnn_tune_seed_sets(&cpu, 1, sets, 3, &n);
+    ck_assert_int_eq(n, 3);
     ck_assert_int_eq(clcnn_tune_set_path(&sets[0]), TUNE_PATH_DEFAULTS);
     ck_assert_int_eq(clcnn_tune_set_path(&sets[1]), TUNE_PATH_INDIRECT);
     ck_assert_int_eq(clcnn_tune_set_path(&sets[2]), TUNE_PATH_DIRECT);
@@ -140,6 +175,7 @@ int main(void)
     tcase_add_test(tc, small_gemms_direct_large_ones_indirect);
     tcase_add_test(tc, one_threshold_per_class_takes_the_best_split);
     tcase_add_test(tc, defaults_kept_when_they_win_everywhere);
+    tcase_add_test(tc, one_path_alone_makes_a_split);
     tcase_add_test(tc, chosen_set_merges_the_two_candidates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

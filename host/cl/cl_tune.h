@@ -134,16 +134,24 @@ void clcnn_gemm_shape_name(const clcnn_gemm_shape *s, char *buf, size_t size);
 
 /* ---- the search (cl_tune_search.c) ---- */
 
+/* Default time budgets, seconds: no candidate starts after the budget, and
+ * none runs past 1.25 times it (the quick one: 75 s, within 90 s in all). */
+#define CLCNN_TUNE_BUDGET_S 300.0
+#define CLCNN_TUNE_QUICK_BUDGET_S 60.0
+
 typedef struct clcnn_tune_options {
     const char *device;       /* device spec (clcnn/device.h) */
     const clcnn_gemm_shape *shapes; /* what to tune for */
     int shape_count;
-    int quick;                /* a small candidate grid and fewer timing runs */
+    int quick;                /* fewer seeds, fewer timing runs, a short budget */
     int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
     double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
     /* Progress lines ("candidate 3/24: ..."), may be NULL. */
     void (*progress)(const char *line, void *user);
     void *user;
+    /* No candidate starts after this many seconds, none runs past 1.25
+     * times it; 0: CLCNN_TUNE_BUDGET_S, or CLCNN_TUNE_QUICK_BUDGET_S when quick. */
+    double budget_s;
 } clcnn_tune_options;
 
 typedef struct clcnn_tune_report {
@@ -159,7 +167,9 @@ typedef struct clcnn_tune_report {
     double tuned_s[CLCNN_TUNE_MAX_SHAPES];
 } clcnn_tune_report;
 
-/* Search, verify and store. Every candidate runs in a child process (a
+/* Search, verify and store: candidates derived from what the device reports
+ * (vector widths, work-group limits, local memory, cache), then refined
+ * around the best ones while the budget lasts. Every candidate runs in a child process (a
  * parameter set that crashes the OpenCL compiler or hangs costs only that
  * candidate), so call this before the calling process opens any OpenCL
  * device. Fails when no candidate, not even the defaults, ran correctly. */

@@ -49,6 +49,14 @@ static double side_total(const measured *m, int i, int cls, unsigned long long t
     return total;
 }
 
+static int side_empty(const measured *m, int cls, unsigned long long threshold, int direct_side)
+{
+    for (int q = 0; q < m->shape_count; q++)
+        if (in_class(m, q, cls) && clcnn_tune_runs_direct(&m->shapes[q], threshold) == direct_side)
+            return 0;
+    return 1;
+}
+
 /* The fastest finished candidate of a path on one side; -1 when none finished. */
 static int fastest(const measured *m, int path, int cls, unsigned long long threshold,
                    int direct_side)
@@ -86,6 +94,12 @@ static tune_choice best_split(const measured *m, int cls)
         unsigned long long t = q < 0 ? 1 : threshold_above(&m->shapes[q]);
         int x = fastest(m, TUNE_PATH_INDIRECT, cls, t, 0);
         int d = fastest(m, TUNE_PATH_DIRECT, cls, t, 1);
+        /* A side no shape of the class falls on needs no measured candidate:
+         * the other side's candidate names that kernel too, unused. */
+        if (x < 0 && side_empty(m, cls, t, 0))
+            x = d;
+        if (d < 0 && side_empty(m, cls, t, 1))
+            d = x;
         if (x < 0 || d < 0)
             continue;
         double total = side_total(m, x, cls, t, 0) + side_total(m, d, cls, t, 1);

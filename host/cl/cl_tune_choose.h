@@ -33,9 +33,10 @@ int clcnn_tune_runs_direct(const clcnn_gemm_shape *s, unsigned long long thresho
 /* The best set per class from results[0..count) (results[0]: CLBlast's
  * defaults). Per class: every threshold that splits its shapes differently,
  * each side on the fastest finished candidate of its path for the shapes on
- * that side. When the defaults beat that in every class the shapes use, or no
- * split can be made, every class keeps the defaults; otherwise every class
- * gets a split (a class left on the defaults would run another class's
+ * that side (a side without shapes takes the other side's candidate, so one
+ * path alone makes a split). When the defaults beat that in every class the
+ * shapes use, or no split can be made, every class keeps the defaults;
+ * otherwise every class gets a split (a class left on the defaults would run another class's
  * overrides), a class no shape uses the best split over all shapes. */
 void clcnn_tune_choose(const clcnn_gemm_shape *shapes, int shape_count,
                        const tune_result *results, int count,

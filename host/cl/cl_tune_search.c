@@ -1,4 +1,9 @@
-/* clcnn_tune_run: the parent side of the search. It forks a worker
+/* clcnn_tune_run: the parent side of the search. It runs rounds of
+ * candidates until the time budget is spent or no untried candidate is left:
+ * CLBlast's defaults first (the worker reports the device's description
+ * with them), then the seeds of that device (cl_tune_space.c), then, round
+ * after round, the untried neighbours of the best indirect and the best
+ * direct candidate so far. For each round it forks a worker
  * (cl_tune_worker.c), reads its records, and when the worker dies or a
  * candidate outlives the timeout, marks that candidate failed and forks a new
  * worker from the next one. Then it builds, per GEMM transpose class, the set
@@ -20,17 +25,27 @@
 
 #include "cl/cl_tune_choose.h"
 #include "cl/cl_tune_worker.h"
+#include "core/clock.h"
 
-#define MAX_CANDIDATES 32
+#define MAX_CANDIDATES 160
+#define MAX_NEIGHBOURS 48
 #define DEFAULT_TIMEOUT_S 120.0
+/* A candidate still running when the budget ends may take this share of the
+ * budget more, then it is abandoned: on a loaded machine one candidate can
+ * take minutes. */
+#define STOP_GRACE 0.25
 
 typedef struct search {
     const clcnn_tune_options *opts;
-    clcnn_tune_set sets[MAX_CANDIDATES];
-    int count;
+    tune_point points[MAX_CANDIDATES];
+    clcnn_tune_set sets[MAX_CANDIDATES]; /* the points as CLBlast parameters */
+    int count, cap;
     tune_result results[MAX_CANDIDATES];
     clcnn_device_info device;
+    clcnn_tune_device space;
     int have_device;
+    double deadline;                     /* clcnn_now_seconds() when the budget ends */
+    double stop;                         /* and when a running candidate is cut */
     char fatal[512];
 } search;
 
@@ -122,13 +137,15 @@ static void on_record(search *s, const tune_msg *m, int *current)
     char what[1024];
     switch (m->kind) {
     case TUNE_MSG_DEVICE:
-        s->device = m->u.info;
+        s->device = m->u.opened.info;
+        s->space = m->u.opened.space;
         s->have_device = 1;
         break;
     case TUNE_MSG_BEGIN:
         *current = m->candidate;
         describe_candidate(s, m->candidate, what, sizeof what);
-        say(s, "candidate %d/%d: %s", m->candidate + 1, s->count, what);
+        say(s, "candidate %d/%d (%.0f s left): %s", m->candidate + 1, s->count,
+            s->deadline - clcnn_now_seconds(), what);
         break;
     case TUNE_MSG_SHAPE:
         if (r && m->shape >= 0 && m->shape < s->opts->shape_count)
@@ -159,16 +176,18 @@ static void on_record(search *s, const tune_msg *m, int *current)
     }
 }
 
-/* Run one worker from candidate first; returns the next candidate to start
- * from (count when all are done), or -1 on a fatal error. */
-static int run_worker(search *s, int first, double timeout_s)
+/* Run one worker on candidates first .. end-1 (none: it only reports the
+ * device), no candidate starting after deadline (0: none); returns the next
+ * candidate to start from (end when all are done or the deadline passed), or
+ * -1 on a fatal error. */
+static int run_worker(search *s, int first, int end, double deadline, double timeout_s)
 {
     int fds[2];
     if (pipe(fds) != 0) {
         snprintf(s->fatal, sizeof s->fatal, "pipe: %s", strerror(errno));
         return -1;
     }
-    tune_job job = {s->opts, s->sets, s->count, {0}};
+    tune_job job = {s->opts, s->sets, end, {0}, deadline, s->stop};
     for (int path = 0; path < TUNE_PATHS; path++)
         job.best_total_s[path] = best_total(s, path);
     fflush(NULL);
@@ -184,7 +203,7 @@ static int run_worker(search *s, int first, double timeout_s)
         _exit(clcnn_tune_worker(&job, first, fds[1]));
     }
     close(fds[1]);
-    int current = -1, next = s->count;
+    int current = -1, next = end;
     tune_msg m;
     for (;;) {
         /* Opening the device and computing references take a while too. */
@@ -222,8 +241,11 @@ static int run_worker(search *s, int first, double timeout_s)
 static void measured_comment(const search *s, const tune_choice choice[CLCNN_TUNE_CLASSES],
                              char *buf, size_t size)
 {
-    size_t used = (size_t)snprintf(buf, size, "measured by clcnn tune%s: seconds per call, "
-                                   "fastest run (GFLOP/s)", s->opts->quick ? " --quick" : "");
+    char device[256];
+    clcnn_tune_device_format(&s->space, device, sizeof device);
+    size_t used = (size_t)snprintf(buf, size, "measured by clcnn tune%s, %d candidates from the "
+                                   "device's %s\nseconds per call, fastest run (GFLOP/s)",
+                                   s->opts->quick ? " --quick" : "", s->count, device);
     for (int q = 0; q < s->opts->shape_count && used < size; q++) {
         const clcnn_gemm_shape *sh = &s->opts->shapes[q];
         char name[64];
@@ -240,6 +262,103 @@ static void measured_comment(const search *s, const tune_choice choice[CLCNN_TUN
     }
 }
 
+static int same_point(const tune_point *a, const tune_point *b)
+{
+    if (a->path != b->path)
+        return 0;
+    if (a->path == TUNE_PATH_DIRECT)
+        return memcmp(&a->d, &b->d, sizeof a->d) == 0;
+    return a->path == TUNE_PATH_DEFAULTS ||
+           (memcmp(&a->x, &b->x, sizeof a->x) == 0 && a->clblast_helpers == b->clblast_helpers);
+}
+
+/* Append p unless it was tried or the candidates are capped; 1 if added. */
+static int add_point(search *s, const tune_point *p)
+{
+    for (int i = 0; i < s->count; i++)
+        if (same_point(&s->points[i], p))
+            return 0;
+    if (s->count >= s->cap)
+        return 0;
+    s->points[s->count] = *p;
+    clcnn_tune_point_set(p, &s->sets[s->count]);
+    s->results[s->count].path = p->path;
+    s->count++;
+    return 1;
+}
+
+/* The finished candidate of a path with the least total; -1 when none. */
+static int best_of_path(const search *s, int path)
+{
+    int best = -1;
+    for (int i = 0; i < s->count; i++)
+        if (s->results[i].done && s->results[i].path == path &&
+            (best < 0 || s->results[i].total < s->results[best].total))
+            best = i;
+    return best;
+}
+
+/* Run candidates first .. end-1 (workers restarted past crashes). */
+static void run_round(search *s, int first, int end, double deadline, double timeout_s)
+{
+    while (first >= 0 && first < end)
+        first = run_worker(s, first, end, deadline, timeout_s);
+}
+
+/* The untried neighbours of the best candidate of each path, the two paths
+ * interleaved; how many were added. */
+static int add_neighbours(search *s)
+{
+    tune_point near[2][MAX_NEIGHBOURS];
+    int n[2] = {0, 0}, added = 0;
+    for (int k = 0; k < 2; k++) {
+        int best = best_of_path(s, k ? TUNE_PATH_DIRECT : TUNE_PATH_INDIRECT);
+        if (best >= 0)
+            n[k] = tune_space_neighbours(&s->space, &s->points[best], near[k], MAX_NEIGHBOURS);
+    }
+    for (int i = 0; i < n[0] || i < n[1]; i++)
+        for (int k = 0; k < 2; k++)
+            if (i < n[k])
+                added += add_point(s, &near[k][i]);
+    return added;
+}
+
+static void search_rounds(search *s, double timeout_s)
+{
+    /* CLBlast's defaults are candidate 0 (clcnn_tune_choose) but run after
+     * the first seed, so that they are abandoned early where they are far
+     * slower (CPUs); a worker without candidates first reports the device. */
+    tune_point defaults = {TUNE_PATH_DEFAULTS};
+    add_point(s, &defaults);
+    run_worker(s, 0, 0, 0, timeout_s);
+    if (s->fatal[0] || !s->have_device)
+        return;
+    char line[256];
+    clcnn_tune_device_format(&s->space, line, sizeof line);
+    say(s, "device: %s", line);
+    tune_point seeds[TUNE_MAX_SEEDS];
+    int n = tune_space_seeds(&s->space, s->opts->quick, seeds, TUNE_MAX_SEEDS), first = s->count;
+    for (int i = 0; i < n; i++)
+        add_point(s, &seeds[i]);
+    say(s, "round 1: %d candidates from the device's description, CLBlast's defaults after "
+        "the first", s->count - first);
+    run_round(s, first, first + 1, s->deadline, timeout_s);
+    run_round(s, 0, 1, 0, timeout_s); /* the baseline: starts even after the budget */
+    run_round(s, first + 1, s->count, s->deadline, timeout_s);
+    for (int round = 2; !s->fatal[0] && clcnn_now_seconds() < s->deadline; round++) {
+        first = s->count;
+        if (add_neighbours(s) == 0) {
+            say(s, s->count >= s->cap ? "candidate limit reached"
+                                      : "no untried neighbour of the best sets is left");
+            return;
+        }
+        say(s, "round %d: %d neighbours of the best sets", round, s->count - first);
+        run_round(s, first, s->count, s->deadline, timeout_s);
+    }
+    if (!s->fatal[0] && clcnn_now_seconds() >= s->deadline)
+        say(s, "time budget spent");
+}
+
 clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *report)
 {
     memset(report, 0, sizeof *report);
@@ -250,15 +369,16 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
     if (!s)
         return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
     s->opts = opts;
-    clcnn_tune_grid(opts->quick, s->sets, MAX_CANDIDATES, &s->count);
-    for (int i = 0; i < s->count; i++)
-        s->results[i].path = clcnn_tune_set_path(&s->sets[i]);
-    if (opts->max_candidates > 0 && opts->max_candidates < s->count)
-        s->count = opts->max_candidates;
-    double timeout = opts->candidate_timeout_s > 0 ? opts->candidate_timeout_s
-                                                   : DEFAULT_TIMEOUT_S;
-    for (int first = 0; first >= 0 && first < s->count;)
-        first = run_worker(s, first, timeout);
+    s->cap = opts->max_candidates > 0 && opts->max_candidates < MAX_CANDIDATES
+                 ? opts->max_candidates : MAX_CANDIDATES;
+    double budget = opts->budget_s > 0 ? opts->budget_s
+                    : opts->quick ? CLCNN_TUNE_QUICK_BUDGET_S : CLCNN_TUNE_BUDGET_S;
+    s->deadline = clcnn_now_seconds() + budget;
+    s->stop = s->deadline + budget * STOP_GRACE;
+    say(s, "time budget %.0f s: no candidate starts after it, none runs past %.0f s", budget,
+        budget * (1 + STOP_GRACE));
+    search_rounds(s, opts->candidate_timeout_s > 0 ? opts->candidate_timeout_s
+                                                   : DEFAULT_TIMEOUT_S);
     clcnn_status st = CLCNN_OK;
     tune_choice choice[CLCNN_TUNE_CLASSES];
     clcnn_tune_choose(opts->shapes, opts->shape_count, s->results, s->count, choice);
@@ -271,9 +391,9 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
         report->device = s->device;
         for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
             report->best.sets[c] = clcnn_tune_chosen_set(s->sets, &choice[c]);
-        for (int i = 0; i < s->count; i++) {
-            report->tried++;
-            report->failed += !s->results[i].done;
+        for (int i = 0; i < s->count; i++) { /* those the budget left out are neither */
+            report->tried += s->results[i].done || s->results[i].failed;
+            report->failed += s->results[i].failed;
         }
         for (int q = 0; q < opts->shape_count; q++) {
             report->default_s[q] = s->results[0].done ? s->results[0].shape_s[q] : 0;

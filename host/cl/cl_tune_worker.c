@@ -17,6 +17,7 @@
 
 #include "clcnn/op_cases.h"
 #include "cl/cl_ops.h"
+#include "cl/cl_tune_describe.h"
 #include "cl/cl_tune_worker.h"
 #include "core/clock.h"
 
@@ -96,7 +97,7 @@ static void make_references(worker *w)
     }
 }
 
-static const char *open_device(worker *w, clcnn_device_info *info)
+static const char *open_device(worker *w, clcnn_device_info *info, clcnn_tune_device *space)
 {
     static char why[400];
     cl_platform_id platform;
@@ -104,6 +105,7 @@ static const char *open_device(worker *w, clcnn_device_info *info)
         snprintf(why, sizeof why, "%s", clcnn_last_error());
         return why;
     }
+    clcnn_cl_tune_describe(w->device, space);
     cl_int err;
     w->context = clCreateContext(NULL, 1, &w->device, NULL, NULL, &err);
     if (err != CL_SUCCESS)
@@ -176,12 +178,17 @@ static const char *check_shape(worker *w, int q, char *why, size_t size)
     return NULL;
 }
 
+static int past_stop(const worker *w)
+{
+    return w->job->stop_s > 0 && clcnn_now_seconds() > w->job->stop_s;
+}
+
 /* Fastest of runs calls of shape q, in seconds; negative on failure. */
 static double time_shape(worker *w, int q, int runs)
 {
     const clcnn_gemm_shape *s = &w->shapes[q];
     double best = -1.0;
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; r < runs && !past_stop(w); r++) {
         double t0 = clcnn_now_seconds();
         if (gemm(w, s) != CLBlastSuccess || clFinish(w->queue) != CL_SUCCESS)
             return -1.0;
@@ -207,17 +214,23 @@ static double run_candidate(worker *w, int index, double best_total)
     int runs = o->quick ? 2 : 3;
     double total = 0;
     for (int q = 0; q < o->shape_count; q++) {
+        if (past_stop(w)) {
+            send(w, TUNE_MSG_FAIL, index, q, 0, "the time budget ran out");
+            return 0;
+        }
         const char *bad = check_shape(w, q, why, sizeof why);
         double t = bad ? -1.0 : time_shape(w, q, runs);
         if (bad || t < 0) {
-            send(w, TUNE_MSG_FAIL, index, q, 0, bad ? bad : "CLBlastSgemm failed while timing");
+            send(w, TUNE_MSG_FAIL, index, q, 0,
+                 bad                ? bad
+                 : past_stop(w) ? "the time budget ran out"
+                                    : "CLBlastSgemm failed while timing");
             return 0;
         }
         send(w, TUNE_MSG_SHAPE, index, q, t, NULL);
         total += t * o->shapes[q].calls;
         if (best_total > 0 && total > 3 * best_total) {
-            send(w, TUNE_MSG_FAIL, index, q, 0,
-                 "too slow (over 3 times the best of its GEMM path so far)");
+            send(w, TUNE_MSG_FAIL, index, q, 0, "too slow (over 3 times the best so far)");
             return 0;
         }
     }
@@ -234,7 +247,7 @@ int clcnn_tune_worker(const tune_job *job, int first, int fd)
     tune_msg m;
     memset(&m, 0, sizeof m);
     m.kind = TUNE_MSG_DEVICE;
-    const char *why = open_device(&w, &m.u.info);
+    const char *why = open_device(&w, &m.u.opened.info, &m.u.opened.space);
     if (why) {
         send(&w, TUNE_MSG_FATAL, first, 0, 0, why);
         return 1;
@@ -244,8 +257,14 @@ int clcnn_tune_worker(const tune_job *job, int first, int fd)
     double best[TUNE_PATHS];
     memcpy(best, job->best_total_s, sizeof best);
     for (int i = first; i < job->candidate_count; i++) {
+        if ((job->deadline_s > 0 && clcnn_now_seconds() > job->deadline_s) || past_stop(&w))
+            break; /* the time budget is spent */
         int path = clcnn_tune_set_path(&job->candidates[i]);
-        double total = run_candidate(&w, i, best[path]);
+        double bound = best[path];
+        for (int p = 0; p < TUNE_PATHS && path == TUNE_PATH_DEFAULTS; p++)
+            if (best[p] > 0 && (bound <= 0 || best[p] < bound))
+                bound = best[p];
+        double total = run_candidate(&w, i, bound);
         if (total > 0 && (best[path] <= 0 || total < best[path]))
             best[path] = total;
     }

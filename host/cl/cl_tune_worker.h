@@ -5,9 +5,10 @@
 #define CLCNN_CL_TUNE_WORKER_H
 
 #include "cl/cl_tune.h"
+#include "cl/cl_tune_space.h"
 
 typedef enum tune_msg_kind {
-    TUNE_MSG_DEVICE,  /* info: the device the worker opened */
+    TUNE_MSG_DEVICE,  /* opened: the device the worker opened */
     TUNE_MSG_BEGIN,   /* candidate started */
     TUNE_MSG_SHAPE,   /* candidate's time for shape */
     TUNE_MSG_DONE,    /* candidate finished, every shape correct */
@@ -21,7 +22,10 @@ typedef struct tune_msg {
     int candidate, shape;
     double seconds;
     union {
-        clcnn_device_info info;
+        struct {
+            clcnn_device_info info;
+            clcnn_tune_device space; /* what its candidates come from */
+        } opened;
         char text[512];
     } u;
 } tune_msg;
@@ -36,26 +40,34 @@ typedef struct tune_job {
     int candidate_count;
     /* Per path (TUNE_PATH_*), the best candidate's total seconds (over
      * every shape, times its calls) known when the worker starts, 0 when
-     * none; a candidate whose total passes 3 times the best of its path is
-     * abandoned as too slow. */
+     * none; a candidate whose total passes 3 times the best of its path
+     * (CLBlast's defaults: of any path) is abandoned as too slow. */
     double best_total_s[TUNE_PATHS];
+    /* Seconds (clcnn_now_seconds, core/clock.h) after which no candidate starts
+     * (0: none), and after which the one running is abandoned. */
+    double deadline_s, stop_s;
 } tune_job;
+
 
 /* Run candidates first .. count-1 in this (child) process, writing tune_msg
  * records to fd; returns the process exit status. */
 int clcnn_tune_worker(const tune_job *job, int first, int fd);
 
-/* The candidate parameter sets (cl_tune_grid.c): [0] is empty (CLBlast's
- * defaults); *count of them, at most max. Every other candidate forces one
- * GEMM path for every shape: CLBlast's indirect GEMM (Xgemm and its helper
- * kernels) or its direct one (XgemmDirect). */
-void clcnn_tune_grid(int quick, clcnn_tune_set *sets, int max, int *count);
+/* A point of the search space as CLBlast parameters (cl_tune_sets.c):
+ * empty for TUNE_PATH_DEFAULTS; otherwise every kernel, the GEMM path
+ * forced for every shape by XGEMM_MIN_INDIRECT_SIZE. */
+void clcnn_tune_point_set(const tune_point *p, clcnn_tune_set *set);
 
-/* Where a grid candidate's kernels stand in its set; the helper kernels
+/* CLBlast's defaults, then the seeds of the device (tune_space_seeds) as
+ * sets: *count of them, at most max. */
+void clcnn_tune_seed_sets(const clcnn_tune_device *dev, int quick, clcnn_tune_set *sets,
+                          int max, int *count);
+
+/* Where a candidate's kernels stand in its set; the helper kernels
  * (copy, pad, transposes) follow. */
 enum { TUNE_KERNEL_XGEMM, TUNE_KERNEL_DIRECT, TUNE_KERNEL_ROUTINE };
 
-/* Which GEMM path a candidate of the grid forces (TUNE_PATH_*). */
+/* Which GEMM path a candidate set forces (TUNE_PATH_*). */
 int clcnn_tune_set_path(const clcnn_tune_set *set);
 
 #endif

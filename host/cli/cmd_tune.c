@@ -12,25 +12,32 @@
 
 static void help(void)
 {
-    printf("usage: clcnn tune [--device SPEC] [--model PRESET|FILE] [--batch N] [--quick]\n\n"
-           "Searches CLBlast's GEMM kernel parameters for the device (a grid of candidates\n"
-           "around a set that suits CPUs, plus CLBlast's own defaults), on the GEMM shapes\n"
-           "of one training step of the model at the batch size: each candidate's result is\n"
-           "checked against a double-precision product, each is timed, and the fastest per\n"
-           "GEMM transpose class is stored in the cache folder (~/.cache/clcnn/tuning,\n"
-           "CLCNN_CACHE_DIR) for this device, driver and CLBlast version. Every later\n"
-           "`clcnn train`, `eval`, `check` or `bench` on the device applies it\n"
-           "(CLCNN_TUNING=0 ignores it). Candidates run in child processes: one that\n"
-           "crashes the OpenCL compiler or hangs is skipped.\n\n"
+    printf("usage: clcnn tune [--device SPEC] [--model PRESET|FILE] [--batch N] [--quick]\n"
+           "                  [--budget SECONDS] [--timeout S]\n\n"
+           "Searches CLBlast's GEMM kernel parameters for the device, on the GEMM shapes of\n"
+           "one training step of the model at the batch size. CLBlast's own defaults run\n"
+           "first; then candidates derived from what the device reports (its preferred and\n"
+           "native float vector widths, work-group limits, local memory and cache size);\n"
+           "then, round after round, the neighbours of the best sets so far (one parameter\n"
+           "a step up or down), until the time budget is spent or no untried neighbour is\n"
+           "left. Each candidate's result is checked against a double-precision product,\n"
+           "each is timed, and the fastest per GEMM transpose class is stored in the cache\n"
+           "folder (~/.cache/clcnn/tuning, CLCNN_CACHE_DIR) for this device, driver and\n"
+           "CLBlast version. Every later `clcnn train`, `eval`, `check` or `bench` on the\n"
+           "device applies it (CLCNN_TUNING=0 ignores it). Candidates run in child\n"
+           "processes: one that crashes the OpenCL compiler or hangs is skipped.\n\n"
            "  --device SPEC   OpenCL device: index or name substring (default: $CLCNN_DEVICE,\n"
            "                  else the first GPU, else device 0)\n"
            "  --model M       preset (cifar, lenet, small, gradcheck) or model file\n"
            "                  (default cifar)\n"
            "  --batch N       images per step (default 128; %d with --quick)\n"
-           "  --quick         fewer candidates and timing runs (well under a minute on an\n"
-           "                  idle machine)\n"
+           "  --quick         fewer first candidates and timing runs, a %.0f s budget\n"
+           "                  (at most %.0f s of search)\n"
+           "  --budget S      start no candidate after S seconds (default %.0f; %.0f with\n"
+           "                  --quick); the one running then may take a quarter more\n"
            "  --timeout S     give up on a candidate after S seconds (default 120)\n",
-           QUICK_BATCH);
+           QUICK_BATCH, CLCNN_TUNE_QUICK_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S * 1.25,
+           CLCNN_TUNE_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S);
 }
 
 static void print_line(const char *line, void *user)
@@ -40,31 +47,52 @@ static void print_line(const char *line, void *user)
     fflush(stdout);
 }
 
+/* "   12.3" or "      -" when not measured (abandoned as too slow, or cut
+ * by the budget). */
+static void print_rate(double flop, double seconds, int width)
+{
+    if (seconds > 0)
+        printf(" %*.1f", width, flop / seconds * 1e-9);
+    else
+        printf(" %*s", width, "-");
+}
+
 static void print_table(const clcnn_gemm_shape *shapes, int count, const clcnn_tune_report *r)
 {
     printf("\n%-22s %6s %14s %14s %8s\n", "GEMM (m x n x k)", "calls", "default GF/s",
            "tuned GF/s", "speedup");
     double total_default = 0, total_tuned = 0;
+    int all_default = 1;
     for (int q = 0; q < count; q++) {
         const clcnn_gemm_shape *s = &shapes[q];
         double flop = 2.0 * s->m * s->n * s->k;
         double d = r->default_s[q], t = r->tuned_s[q];
         char name[64];
         clcnn_gemm_shape_name(s, name, sizeof name);
-        printf("%-22s %6d %14.1f %14.1f %7.2fx\n", name, s->calls, d > 0 ? flop / d * 1e-9 : 0,
-               t > 0 ? flop / t * 1e-9 : 0, d > 0 && t > 0 ? d / t : 0);
+        printf("%-22s %6d", name, s->calls);
+        print_rate(flop, d, 14);
+        print_rate(flop, t, 14);
+        if (d > 0 && t > 0)
+            printf(" %7.2fx\n", d / t);
+        else
+            printf(" %8s\n", "-");
+        all_default &= d > 0;
         total_default += d * s->calls;
         total_tuned += t * s->calls;
     }
-    printf("GEMM time per step: %.1f ms with CLBlast's defaults, %.1f ms tuned\n",
-           total_default * 1e3, total_tuned * 1e3);
+    if (all_default)
+        printf("GEMM time per step: %.1f ms with CLBlast's defaults, %.1f ms tuned\n",
+               total_default * 1e3, total_tuned * 1e3);
+    else
+        printf("GEMM time per step: %.1f ms tuned (CLBlast's defaults: not measured on every "
+               "shape)\n", total_tuned * 1e3);
 }
 
 int cmd_tune(int argc, char **argv)
 {
     const char *device = NULL, *model = "cifar";
     int batch = 0, quick = 0;
-    double timeout = 0;
+    double timeout = 0, budget = 0;
     cli_parser p;
     cli_parser_init(&p, "tune", argc, argv);
     while (cli_more(&p)) {
@@ -80,6 +108,8 @@ int cmd_tune(int argc, char **argv)
             cli_int(&p, "--batch", v, 1, 65536, &batch);
         } else if (cli_option(&p, "--timeout", &v)) {
             cli_real(&p, "--timeout", v, 0, 1, 86400, &timeout);
+        } else if (cli_option(&p, "--budget", &v)) {
+            cli_real(&p, "--budget", v, 0, 1, 7 * 86400, &budget);
         } else if (cli_flag(&p, "--quick")) {
             quick = 1;
         } else if (!p.failed) {
@@ -108,7 +138,8 @@ int cmd_tune(int argc, char **argv)
         printf("%s%s", q ? ", " : "shapes: ", name);
     }
     printf("\n");
-    clcnn_tune_options opts = {device, shapes, count, quick, 0, timeout, print_line, &start};
+    clcnn_tune_options opts = {device, shapes,     count,  quick, 0,
+                               timeout, print_line, &start, budget};
     clcnn_tune_report report;
     if (clcnn_tune_run(&opts, &report) != CLCNN_OK) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
