@@ -237,6 +237,27 @@ START_TEST(corrupt_tuning_file_is_ignored_with_a_warning)
 }
 END_TEST
 
+/* `clcnn tune --shape`: a malformed shape is refused naming it; a given one
+ * is tuned alone, within the budget. */
+START_TEST(tune_cli_takes_given_shapes)
+{
+    static char out[65536];
+    char line[8192];
+    snprintf(line, sizeof line, "%s tune --shape 'NQ 24x96x40'", CLCNN_EXE);
+    int status = test_run(line, out, sizeof out);
+    ck_assert_msg(status == 2 && strstr(out, "--shape 'NQ 24x96x40'"), "exit %d: %s", status,
+                  out);
+    snprintf(line, sizeof line, "%s tune --shape 'NN 24x96x0'", CLCNN_EXE);
+    ck_assert_int_eq(test_run(line, out, sizeof out), 2);
+    snprintf(line, sizeof line, "CLCNN_CACHE_DIR='%s' %s tune --quick --budget 2 --shape "
+             "'TN 40x96x24'", test_tmp_path("tune-cli-cache"), CLCNN_EXE);
+    status = test_run(line, out, sizeof out);
+    ck_assert_msg(status == 0 && strstr(out, "1 given GEMM shapes") &&
+                  strstr(out, "\nTN 40x96x24 ") && strstr(out, "time budget 2 s"),
+                  "exit %d: %s", status, out);
+}
+END_TEST
+
 static Suite *tune_suite(void)
 {
     Suite *s = suite_create("tune");
@@ -249,6 +270,7 @@ static Suite *tune_suite(void)
     tcase_set_timeout(device, 240);
     tcase_add_test(device, quick_tuning_is_applied_by_the_next_backend);
     tcase_add_test(device, corrupt_tuning_file_is_ignored_with_a_warning);
+    tcase_add_test(device, tune_cli_takes_given_shapes);
     suite_add_tcase(s, device);
     return s;
 }

@@ -13,7 +13,7 @@
 static void help(void)
 {
     printf("usage: clcnn tune [--device SPEC] [--model PRESET|FILE] [--batch N] [--quick]\n"
-           "                  [--budget SECONDS] [--timeout S]\n\n"
+           "                  [--budget SECONDS] [--timeout S] [--shape \"NN MxNxK\"]...\n\n"
            "Searches CLBlast's GEMM kernel parameters for the device, on the GEMM shapes of\n"
            "one training step of the model at the batch size. CLBlast's own defaults run\n"
            "first; then candidates derived from what the device reports (its preferred and\n"
@@ -31,6 +31,9 @@ static void help(void)
            "  --model M       preset (cifar, lenet, small, gradcheck) or model file\n"
            "                  (default cifar)\n"
            "  --batch N       images per step (default 128; %d with --quick)\n"
+           "  --shape \"NN MxNxK\"  tune for this GEMM (row-major, NN, NT, TN or TT, as\n"
+           "                  printed below) instead of the model's; repeatable; the file\n"
+           "                  stored then serves these shapes\n"
            "  --quick         fewer first candidates and timing runs, a %.0f s budget\n"
            "                  (at most %.0f s of search)\n"
            "  --budget S      start no candidate after S seconds (default %.0f; %.0f with\n"
@@ -38,6 +41,21 @@ static void help(void)
            "  --timeout S     give up on a candidate after S seconds (default 120)\n",
            QUICK_BATCH, CLCNN_TUNE_QUICK_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S * 1.25,
            CLCNN_TUNE_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S);
+}
+
+/* "NN 64x32768x800" as `clcnn tune` prints shapes; 0 (with a message) when
+ * it is not one. */
+static int parse_shape(cli_parser *p, const char *text, clcnn_gemm_shape *s)
+{
+    char ta = 0, tb = 0, extra;
+    int m = 0, n = 0, k = 0;
+    if (sscanf(text, " %c%c %dx%dx%d %c", &ta, &tb, &m, &n, &k, &extra) != 5 ||
+        (ta != 'N' && ta != 'T') || (tb != 'N' && tb != 'T') || m < 1 || n < 1 || k < 1) {
+        cli_error(p, "--shape '%s': expected \"NN|NT|TN|TT MxNxK\" with sizes >= 1", text);
+        return 0;
+    }
+    *s = (clcnn_gemm_shape){ta == 'T', tb == 'T', m, n, k, 1};
+    return 1;
 }
 
 static void print_line(const char *line, void *user)
@@ -91,7 +109,8 @@ static void print_table(const clcnn_gemm_shape *shapes, int count, const clcnn_t
 int cmd_tune(int argc, char **argv)
 {
     const char *device = NULL, *model = "cifar";
-    int batch = 0, quick = 0;
+    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES];
+    int batch = 0, quick = 0, given = 0;
     double timeout = 0, budget = 0;
     cli_parser p;
     cli_parser_init(&p, "tune", argc, argv);
@@ -110,6 +129,11 @@ int cmd_tune(int argc, char **argv)
             cli_real(&p, "--timeout", v, 0, 1, 86400, &timeout);
         } else if (cli_option(&p, "--budget", &v)) {
             cli_real(&p, "--budget", v, 0, 1, 7 * 86400, &budget);
+        } else if (cli_option(&p, "--shape", &v)) {
+            if (given == CLCNN_TUNE_MAX_SHAPES)
+                cli_error(&p, "--shape: at most %d shapes", CLCNN_TUNE_MAX_SHAPES);
+            else if (parse_shape(&p, v, &shapes[given]))
+                given++;
         } else if (cli_flag(&p, "--quick")) {
             quick = 1;
         } else if (!p.failed) {
@@ -121,17 +145,20 @@ int cmd_tune(int argc, char **argv)
     if (batch == 0)
         batch = quick ? QUICK_BATCH : 128;
     clcnn_model_spec spec;
-    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES];
-    int count = 0;
-    if (clcnn_model_spec_resolve(model, &spec) != CLCNN_OK ||
-        clcnn_tune_model_shapes(&spec, batch, 0, shapes, CLCNN_TUNE_MAX_SHAPES, &count) !=
-            CLCNN_OK) {
+    int count = given;
+    if (!given && (clcnn_model_spec_resolve(model, &spec) != CLCNN_OK ||
+                   clcnn_tune_model_shapes(&spec, batch, 0, shapes, CLCNN_TUNE_MAX_SHAPES,
+                                           &count) != CLCNN_OK)) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
         return 2;
     }
     time_t start = time(NULL);
-    printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
-           count, quick ? " (quick)" : "");
+    if (given)
+        printf("tuning CLBlast GEMM for %d given GEMM shapes%s\n", count,
+               quick ? " (quick)" : "");
+    else
+        printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
+               count, quick ? " (quick)" : "");
     for (int q = 0; q < count; q++) {
         char name[64];
         clcnn_gemm_shape_name(&shapes[q], name, sizeof name);
