@@ -9,17 +9,22 @@
 #define CLCNN_LOSS_SVM 1
 #define CLCNN_LOSS_BCE 2
 
-/* Softmax cross-entropy of one row, shifted by the row's own maximum. */
-float clcnn_softmax_row(__global const float *z, int k, int label, float row_max, float scale,
-                        __global float *dz)
+/* Softmax cross-entropy of one row, shifted by the row's own maximum, against
+ * the smoothed target (1-E) on the label plus E/K on every class. */
+float clcnn_softmax_row(__global const float *z, int k, int label, float row_max,
+                        float smoothing, float scale, __global float *dz)
 {
-    float sum = 0.0f;
-    for (int j = 0; j < k; ++j)
+    float sum = 0.0f, zsum = 0.0f;
+    for (int j = 0; j < k; ++j) {
         sum += exp(z[j] - row_max);
+        zsum += z[j] - row_max;
+    }
+    const float off = smoothing / (float)k, on = 1.0f - smoothing + off;
     if (dz)
         for (int j = 0; j < k; ++j)
-            dz[j] = scale * (exp(z[j] - row_max) / sum - (j == label ? 1.0f : 0.0f));
-    return log(sum) - (z[label] - row_max);
+            dz[j] = scale * (exp(z[j] - row_max) / sum - (j == label ? on : off));
+    /* sum_j t_j = 1, so logsumexp(z) - sum_j t_j z_j needs only the shifted z */
+    return log(sum) - (1.0f - smoothing) * (z[label] - row_max) - off * zsum;
 }
 
 /* Multiclass hinge loss, margin 1. */
@@ -61,8 +66,8 @@ float clcnn_bce_row(__global const float *z, int k, int label, float scale, __gl
     return loss;
 }
 
-__kernel void loss_kernel(int kind, __global const float *logits, __global const int *labels,
-                          int n, int k, float grad_scale, int has_grad,
+__kernel void loss_kernel(int kind, float smoothing, __global const float *logits,
+                          __global const int *labels, int n, int k, float grad_scale, int has_grad,
                           __global float *dlogits, __global float *stats,
                           __local float *scratch)
 {
@@ -84,7 +89,7 @@ __kernel void loss_kernel(int kind, __global const float *logits, __global const
         }
         correct += best == label ? 1.0f : 0.0f;
         if (kind == CLCNN_LOSS_SOFTMAX)
-            loss_sum += clcnn_softmax_row(z, k, label, z[best], grad_scale, dz);
+            loss_sum += clcnn_softmax_row(z, k, label, z[best], smoothing, grad_scale, dz);
         else if (kind == CLCNN_LOSS_SVM)
             loss_sum += clcnn_svm_row(z, k, label, grad_scale, dz);
         else

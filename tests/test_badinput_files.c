@@ -120,7 +120,8 @@ START_TEST(malformed_checkpoints)
     MUTATE(bad[0] = 'X', size, "bad.ckpt: at offset 0: wrong magic: expected \"CLCNNCKP\"");
     MUTATE((void)0, 0, "bad.ckpt: at offset 0: wrong magic");
     MUTATE((void)0, 5, "bad.ckpt: at offset 0: wrong magic");
-    MUTATE(bad[8] = 2, size, "bad.ckpt: at offset 8: unsupported checkpoint version 2");
+    MUTATE(bad[8] = 3, size, "bad.ckpt: at offset 8: unsupported checkpoint version 3");
+    MUTATE(bad[8] = 0, size, "bad.ckpt: at offset 8: unsupported checkpoint version 0");
     MUTATE((void)0, 20, "bad.ckpt: truncated at offset 16|payload size");
     MUTATE(bad[200] ^= 1, size, "bad.ckpt: at offset 12: checksum mismatch");
     MUTATE(bad[size - 1] ^= 0x80, size, "bad.ckpt: at offset 12: checksum mismatch");

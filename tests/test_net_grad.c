@@ -18,11 +18,11 @@
  * is off by orders of magnitude more. */
 #define MAX_ENTRY_REL_ERR 1e-5
 
-static void check_spec(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
-                       uint32_t seed)
+static void check_spec(const clcnn_model_spec *spec, clcnn_loss_kind loss, float smoothing,
+                       int batch, uint32_t seed)
 {
     clcnn_gradcheck_result r;
-    ck_assert_msg(clcnn_gradcheck(spec, loss, batch, seed, &r) == CLCNN_OK, "%s",
+    ck_assert_msg(clcnn_gradcheck(spec, loss, smoothing, batch, seed, &r) == CLCNN_OK, "%s",
                   clcnn_last_error());
     ck_assert_uint_eq(r.n_checked, clcnn_model_spec_param_count(spec));
     /* entries skipped at a ReLU/max-pool kink: a handful at most, or the
@@ -38,18 +38,19 @@ static void check_spec(const clcnn_model_spec *spec, clcnn_loss_kind loss, int b
     ck_assert(r.loss > 0.0);
 }
 
-static void check_text(const char *name, const char *text, clcnn_loss_kind loss)
+static void check_text(const char *name, const char *text, clcnn_loss_kind loss,
+                       float smoothing)
 {
     clcnn_model_spec spec;
     ck_assert_msg(clcnn_model_spec_parse(text, name, &spec) == CLCNN_OK, "%s", clcnn_last_error());
-    check_spec(&spec, loss, 3, 3); /* 3: 1/N is not exact in binary */
+    check_spec(&spec, loss, smoothing, 3, 3); /* 3: 1/N is not exact in binary */
 }
 
 START_TEST(check_net_softmax)
 {
     clcnn_model_spec spec;
     ck_assert_int_eq(clcnn_model_spec_preset("gradcheck", &spec), CLCNN_OK);
-    check_spec(&spec, CLCNN_LOSS_SOFTMAX, 8, 1);
+    check_spec(&spec, CLCNN_LOSS_SOFTMAX, 0.0f, 8, 1);
 }
 END_TEST
 
@@ -57,7 +58,7 @@ START_TEST(check_net_svm)
 {
     clcnn_model_spec spec;
     ck_assert_int_eq(clcnn_model_spec_preset("gradcheck", &spec), CLCNN_OK);
-    check_spec(&spec, CLCNN_LOSS_SVM, 8, 1);
+    check_spec(&spec, CLCNN_LOSS_SVM, 0.0f, 8, 1);
 }
 END_TEST
 
@@ -86,15 +87,16 @@ static const struct {
 
 START_TEST(each_layer_type)
 {
-    check_text(layer_nets[_i].name, layer_nets[_i].text, CLCNN_LOSS_SOFTMAX);
+    check_text(layer_nets[_i].name, layer_nets[_i].text, CLCNN_LOSS_SOFTMAX, 0.0f);
 }
 END_TEST
 
 START_TEST(each_loss_on_a_small_net)
 {
     const char *text = "input 2 6 6\nconv 3 3 pad=1\nbatchnorm\nrelu\nmaxpool 2\nfc 5\n";
-    check_text("svm", text, CLCNN_LOSS_SVM);
-    check_text("bce", text, CLCNN_LOSS_BCE);
+    check_text("svm", text, CLCNN_LOSS_SVM, 0.0f);
+    check_text("bce", text, CLCNN_LOSS_BCE, 0.0f);
+    check_text("softmax, label smoothing 0.1", text, CLCNN_LOSS_SOFTMAX, 0.1f);
 }
 END_TEST
 
@@ -103,7 +105,9 @@ START_TEST(rejects_bad_arguments)
     clcnn_model_spec spec;
     clcnn_gradcheck_result r;
     ck_assert_int_eq(clcnn_model_spec_preset("gradcheck", &spec), CLCNN_OK);
-    ck_assert_int_eq(clcnn_gradcheck(&spec, CLCNN_LOSS_SOFTMAX, 0, 1, &r), CLCNN_ERR_ARG);
+    ck_assert_int_eq(clcnn_gradcheck(&spec, CLCNN_LOSS_SOFTMAX, 0.0f, 0, 1, &r), CLCNN_ERR_ARG);
+    /* label smoothing is for the softmax loss only */
+    ck_assert_int_eq(clcnn_gradcheck(&spec, CLCNN_LOSS_SVM, 0.1f, 2, 1, &r), CLCNN_ERR_ARG);
 }
 END_TEST
 

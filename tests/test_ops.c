@@ -333,7 +333,7 @@ START_TEST(losses_on_huge_logits_are_finite_and_correct)
             clcnn_tensor tl = make(be, clcnn_shape_make(N, 1, 1, 1), CLCNN_I32, labels);
             clcnn_tensor td = make(be, clcnn_shape_make(N, K, 1, 1), CLCNN_REAL, NULL);
             clcnn_tensor ts = make(be, clcnn_shape_make(1, 2, 1, 1), CLCNN_REAL, stats0);
-            OK(be->ops->loss(be, (clcnn_loss_kind)kind, &tz, &tl, 1.0f / N, &td, &ts));
+            OK(be->ops->loss(be, (clcnn_loss_kind)kind, 0.0f, &tz, &tl, 1.0f / N, &td, &ts));
             grads[b] = download(&td);
             stats[b] = download(&ts);
             for (int i = 0; i < N * K; i++)

@@ -323,7 +323,7 @@ static clcnn_loss_kind loss_kind;
 static void loss_forward(void)
 {
     ok(be->ops->fill(be, lstats, 0));
-    ok(be->ops->loss(be, loss_kind, llogits, llabels, 1.0f, NULL, lstats));
+    ok(be->ops->loss(be, loss_kind, 0.0f, llogits, llabels, 1.0f, NULL, lstats));
 }
 
 START_TEST(loss_gradients)
@@ -338,7 +338,7 @@ START_TEST(loss_gradients)
     clcnn_tensor *r = make(lstats->shape, CLCNN_REAL, "r");
     ok(clcnn_tensor_upload(r, 0, 2, (const float[]){1, 0}));
     clcnn_tensor *dlogits = make(llogits->shape, CLCNN_REAL, "dlogits");
-    ok(be->ops->loss(be, loss_kind, llogits, llabels, 1.0f, dlogits, lstats));
+    ok(be->ops->loss(be, loss_kind, 0.0f, llogits, llabels, 1.0f, dlogits, lstats));
     check_gradient(names[_i], loss_forward, lstats, r, llogits, dlogits);
 }
 END_TEST

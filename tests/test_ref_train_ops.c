@@ -127,22 +127,31 @@ END_TEST
 /* ---------------- losses ---------------- */
 
 /* Runs one loss on 2 samples of 3 logits, stats starting at (1, 1). */
-static void run_loss(clcnn_loss_kind kind, const float *logits, const int32_t *labels,
-                     float scale, const double *loss_sum, double correct,
-                     const double *expected_grad)
+static void run_loss_smoothed(clcnn_loss_kind kind, float smoothing, const float *logits,
+                              const int32_t *labels, float scale, const double *loss_sum,
+                              double correct, const double *expected_grad)
 {
     clcnn_tensor t[4];
     t[0] = make_real(2, 3, 1, 1, logits);
     t[1] = make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, labels);
     t[2] = make_real(2, 3, 1, 1, NULL);
     t[3] = make_real(1, 2, 1, 1, (const float[]){1, 1});
-    ck_assert_int_eq(be->ops->loss(be, kind, &t[0], &t[1], scale, &t[2], &t[3]), CLCNN_OK);
+    ck_assert_int_eq(be->ops->loss(be, kind, smoothing, &t[0], &t[1], scale, &t[2], &t[3]),
+                     CLCNN_OK);
     expect_real(&t[2], expected_grad);
     expect_real(&t[3], (const double[]){1 + *loss_sum, 1 + correct});
     /* Evaluation (no gradient) accumulates the same stats again. */
-    ck_assert_int_eq(be->ops->loss(be, kind, &t[0], &t[1], scale, NULL, &t[3]), CLCNN_OK);
+    ck_assert_int_eq(be->ops->loss(be, kind, smoothing, &t[0], &t[1], scale, NULL, &t[3]),
+                     CLCNN_OK);
     expect_real(&t[3], (const double[]){1 + 2 * *loss_sum, 1 + 2 * correct});
     free_all(t, 4);
+}
+
+static void run_loss(clcnn_loss_kind kind, const float *logits, const int32_t *labels,
+                     float scale, const double *loss_sum, double correct,
+                     const double *expected_grad)
+{
+    run_loss_smoothed(kind, 0.0f, logits, labels, scale, loss_sum, correct, expected_grad);
 }
 
 /* Sample 0: logits 0, 0, 0, label 1: p = 1/3 each, loss ln 3; argmax is 0
@@ -157,6 +166,47 @@ START_TEST(softmax_loss_known_answer)
              (const int32_t[]){1, 2}, 0.5f, &loss, 1,
              (const double[]){0.5 / 3, 0.5 * (1.0 / 3 - 1), 0.5 / 3, 0.5 / 8, 0.5 * 2 / 8,
                               0.5 * (5.0 / 8 - 1)});
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
+/* Label smoothing E = 0.1 against the textbook definition, computed here in
+ * double: p = exp(z) / sum exp(z), target t = (1-E) one-hot + E/K, loss
+ * -sum t log p, gradient scale * (p - t). */
+START_TEST(softmax_label_smoothing_naive_formula)
+{
+    create_backend(_i);
+    const float z[6] = {0.5f, -1.25f, 2.0f, 3.0f, 0.25f, -0.75f};
+    const int32_t y[2] = {2, 1};
+    const double E = 0.1f, scale = 0.5; /* E as the float the op receives */
+    double loss = 0, grad[6];
+    for (int n = 0; n < 2; n++) {
+        double sum = 0;
+        for (int j = 0; j < 3; j++)
+            sum += exp(z[3 * n + j]);
+        for (int j = 0; j < 3; j++) {
+            double p = exp(z[3 * n + j]) / sum, t = (j == y[n] ? 1 - E : 0) + E / 3;
+            loss -= t * log(p);
+            grad[3 * n + j] = scale * (p - t);
+        }
+    }
+    /* sample 0's argmax 2 is its label, sample 1's argmax 0 is not */
+    run_loss_smoothed(CLCNN_LOSS_SOFTMAX, 0.1f, z, y, (float)scale, &loss, 1, grad);
+    /* Smoothing is for softmax only, and within [0, 1). */
+    clcnn_tensor t[4];
+    t[0] = make_real(2, 3, 1, 1, z);
+    t[1] = make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, y);
+    t[2] = make_real(2, 3, 1, 1, NULL);
+    t[3] = make_real(1, 2, 1, 1, NULL);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+                     CLCNN_ERR_ARG);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+                     CLCNN_ERR_ARG);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, 1.0f, &t[0], &t[1], 1, &t[2], &t[3]),
+                     CLCNN_ERR_ARG);
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, -0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+                     CLCNN_ERR_ARG);
+    free_all(t, 4);
     clcnn_backend_destroy(be);
 }
 END_TEST
@@ -199,19 +249,19 @@ START_TEST(losses_finite_on_huge_logits)
     t[1] = make(clcnn_shape_make(1, 1, 1, 1), CLCNN_I32, (const int32_t[]){1});
     t[2] = make_real(1, 3, 1, 1, NULL);
     t[3] = make_real(1, 2, 1, 1, NULL);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, &t[0], &t[1], 1.0f, &t[2], &t[3]),
-                     CLCNN_OK);
+    ck_assert_int_eq(
+        be->ops->loss(be, CLCNN_LOSS_SOFTMAX, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]), CLCNN_OK);
     expect_real(&t[2], (const double[]){1, -1, 0});
     expect_real(&t[3], (const double[]){2e4, 0});
     /* BCE: softplus(1e4) - 0 + softplus(-1e4) - (-1e4) + softplus(0) = 2e4 + ln 2. */
     ck_assert_int_eq(be->ops->fill(be, &t[3], 0), CLCNN_OK);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]),
                      CLCNN_OK);
     expect_real(&t[2], (const double[]){1, -1, 0.5});
     expect_real(&t[3], (const double[]){2e4 + log(2.0), 0});
     /* A label out of range is an argument error. */
     clcnn_tensor_upload(&t[1], 0, 1, (const int32_t[]){3});
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]),
                      CLCNN_ERR_ARG);
     free_all(t, 4);
     clcnn_backend_destroy(be);
@@ -317,6 +367,7 @@ static Suite *ref_train_ops_suite(void)
 
     TCase *loss = tcase_create("loss");
     tcase_add_loop_test(loss, softmax_loss_known_answer, 0, 2);
+    tcase_add_loop_test(loss, softmax_label_smoothing_naive_formula, 0, 2);
     tcase_add_loop_test(loss, svm_loss_known_answer, 0, 2);
     tcase_add_loop_test(loss, bce_loss_known_answer, 0, 2);
     tcase_add_loop_test(loss, losses_finite_on_huge_logits, 0, 2);

@@ -22,7 +22,8 @@ static void check(const char *name, const char *text, clcnn_loss_kind loss)
     clcnn_model_spec spec;
     ck_assert_msg(clcnn_model_spec_parse(text, name, &spec) == CLCNN_OK, "%s", clcnn_last_error());
     clcnn_gradcheck_result r;
-    ck_assert_msg(clcnn_gradcheck(&spec, loss, 4, 3, &r) == CLCNN_OK, "%s", clcnn_last_error());
+    ck_assert_msg(clcnn_gradcheck(&spec, loss, 0.0f, 4, 3, &r) == CLCNN_OK, "%s",
+                  clcnn_last_error());
     ck_assert_uint_eq(r.n_checked, clcnn_model_spec_param_count(&spec));
     ck_assert_msg(r.n_kinks * 50 <= r.n_checked, "%s: %zu of %zu entries at kinks", name,
                   r.n_kinks, r.n_checked);
@@ -79,8 +80,8 @@ START_TEST(notebook_check_net_softmax_and_svm)
     const clcnn_loss_kind losses[] = {CLCNN_LOSS_SOFTMAX, CLCNN_LOSS_SVM};
     for (int k = 0; k < 2; k++) {
         clcnn_gradcheck_result r;
-        ck_assert_msg(clcnn_gradcheck_sampled(&spec, losses[k], 8, 1, 64, &r) == CLCNN_OK, "%s",
-                      clcnn_last_error());
+        ck_assert_msg(clcnn_gradcheck_sampled(&spec, losses[k], 0.0f, 8, 1, 64, &r) == CLCNN_OK,
+                      "%s", clcnn_last_error());
         ck_assert_int_eq(r.n_tensors, 15); /* 5 weights, 5 gammas, 5 betas */
         ck_assert_uint_le(r.n_checked, 15 * 64);
         ck_assert_uint_ge(r.n_checked, 500);

@@ -98,6 +98,19 @@ START_TEST(seed_small_is_notebook_001)
 }
 END_TEST
 
+START_TEST(label_smoothing_and_warmup_keys)
+{
+    clcnn_train_config base = clcnn_train_config_default();
+    clcnn_recipe r;
+    OK(clcnn_recipe_parse("input 1 4 4\nfc 2\n[train]\nlabel-smoothing 0.1\nwarmup 390\n",
+                          "t.txt", &base, &r));
+    ck_assert_float_eq(r.cfg.label_smoothing, 0.1f);
+    ck_assert_int_eq(r.cfg.warmup, 390);
+    ck_assert_float_eq(base.label_smoothing, 0.0f); /* the defaults: none */
+    ck_assert_int_eq(base.warmup, 0);
+}
+END_TEST
+
 START_TEST(a_text_without_a_section_leaves_the_base)
 {
     clcnn_train_config base = clcnn_train_config_default();
@@ -135,6 +148,9 @@ static const struct {
     {"[train]\naugment yes\n", 4, "augment: bad value 'yes' (expected on or off)"},
     {"[train]\noptimizer adamw\n", 4, "unknown optimizer 'adamw'"},
     {"[train]\nbatch 0\n", 4, "batch: bad value '0'"},
+    {"[train]\nlabel-smoothing 1\n", 4, "label-smoothing: bad value '1'"},
+    {"[train]\nloss svm\nlabel-smoothing 0.1\n", 3, "softmax loss only, not to svm"},
+    {"[train]\nwarmup -5\n", 4, "warmup: bad value '-5'"},
 };
 
 START_TEST(malformed_sections_name_the_line)
@@ -311,6 +327,7 @@ int main(void)
     tcase_add_test(lib, seed_lenet_is_notebook_002);
     tcase_add_test(lib, seed_small_is_notebook_001);
     tcase_add_test(lib, a_text_without_a_section_leaves_the_base);
+    tcase_add_test(lib, label_smoothing_and_warmup_keys);
     tcase_add_loop_test(lib, malformed_sections_name_the_line, 0,
                         (int)(sizeof bad_sections / sizeof bad_sections[0]));
     tcase_add_test(lib, input_scaling_sets_the_trainer_normalization);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "clcnn/device.h"
 #include "clcnn/train.h"
@@ -44,6 +45,8 @@ static clcnn_train_config config(void)
     c.batch = 8;
     c.iterations = 7;
     c.seed = 5;
+    c.label_smoothing = 0.1f;
+    c.warmup = 3;
     return c;
 }
 
@@ -111,6 +114,8 @@ START_TEST(round_trip_keeps_everything)
     ck_assert_float_eq(k.config.optimizer.lr, 0.001f);
     ck_assert_int_eq(k.config.batch, 8);
     ck_assert_uint_eq(k.config.seed, 5);
+    ck_assert_float_eq(k.config.label_smoothing, 0.1f);
+    ck_assert_int_eq(k.config.warmup, 3);
     ck_assert_str_eq(k.data_dir, "/some/data");
     ck_assert_int_eq(k.data_format, CLCNN_DATA_CIFAR10);
     ck_assert_int_eq(k.train_count, 40);
@@ -144,6 +149,52 @@ START_TEST(round_trip_keeps_everything)
     free(flat2);
     clcnn_checkpoint_free(&k);
     clcnn_trainer_destroy(t);
+}
+END_TEST
+
+static void put_u32(unsigned char *at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        at[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A version-1 file (written before label smoothing and warm-up joined the
+ * config) loads with both 0. It is made here from a version-2 one: the 12
+ * bytes after the config's seed (f32 smoothing, i64 warm-up) cut out, the
+ * header's version, size and CRC rewritten. The config holds 100 bytes
+ * before them (train.h's field order), after the model text. */
+START_TEST(version_1_files_load_without_smoothing_or_warmup)
+{
+    clcnn_trainer_destroy(trained(ref, "v2.ckpt"));
+    const char *v2 = test_tmp_path("v2.ckpt");
+    long n = file_size(v2);
+    unsigned char *buf = malloc((size_t)n);
+    FILE *f = fopen(v2, "rb");
+    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    uint32_t text_len = buf[24] | buf[25] << 8 | buf[26] << 16 | (uint32_t)buf[27] << 24;
+    size_t cut = 24 + 4 + text_len + 100;
+    float smoothing;
+    memcpy(&smoothing, buf + cut, 4); /* little-endian host, as the format */
+    ck_assert_float_eq(smoothing, 0.1f); /* the offset is right */
+    memmove(buf + cut, buf + cut + 12, (size_t)n - cut - 12);
+    n -= 12;
+    put_u32(buf + 8, 1);
+    put_u32(buf + 16, (uint32_t)(n - 24));
+    put_u32(buf + 12, (uint32_t)crc32(0L, buf + 24, (uInt)(n - 24)));
+    char v1[4096];
+    snprintf(v1, sizeof v1, "%s", test_tmp_path("v1.ckpt"));
+    f = fopen(v1, "wb");
+    fwrite(buf, 1, (size_t)n, f);
+    fclose(f);
+    free(buf);
+    clcnn_checkpoint k;
+    ck_assert_msg(clcnn_checkpoint_read(v1, &k) == CLCNN_OK, "%s", clcnn_last_error());
+    ck_assert_float_eq(k.config.label_smoothing, 0.0f);
+    ck_assert_int_eq(k.config.warmup, 0);
+    ck_assert_uint_eq(k.config.seed, 5);
+    ck_assert_int_eq(k.iteration, 7);
+    clcnn_checkpoint_free(&k);
 }
 END_TEST
 
@@ -185,7 +236,7 @@ START_TEST(each_corruption_is_rejected_with_its_message)
 
     copy_modified(good, bad, 0, 0xFF, -1);
     assert_rejected(bad, "offset 0", "wrong magic");
-    copy_modified(good, bad, 8, 1 ^ 99, -1); /* version 1 -> 99 (little-endian low byte) */
+    copy_modified(good, bad, 8, 2 ^ 99, -1); /* version 2 -> 99 (little-endian low byte) */
     assert_rejected(bad, "offset 8", "unsupported checkpoint version 99");
     copy_modified(good, bad, n / 2, 0x10, -1); /* one bit of the payload */
     assert_rejected(bad, "offset 12", "checksum mismatch");
@@ -282,6 +333,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, round_trip_keeps_everything);
+    tcase_add_test(tc, version_1_files_load_without_smoothing_or_warmup);
     tcase_add_test(tc, write_is_atomic_and_leaves_no_temporary);
     tcase_add_test(tc, each_corruption_is_rejected_with_its_message);
     tcase_add_test(tc, resume_into_another_architecture_is_refused);

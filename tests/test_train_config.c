@@ -45,6 +45,47 @@ START_TEST(validate_rejects_each_bad_field)
     c = clcnn_train_config_default();
     c.optimizer.momentum = 1.0f;
     ck_assert_int_eq(clcnn_train_config_validate(&c), CLCNN_ERR_ARG);
+    c = clcnn_train_config_default();
+    c.label_smoothing = 1.0f;
+    ck_assert_int_eq(clcnn_train_config_validate(&c), CLCNN_ERR_ARG);
+    ck_assert(strstr(clcnn_last_error(), "label smoothing") != NULL);
+    c.label_smoothing = 0.1f;
+    ck_assert_int_eq(clcnn_train_config_validate(&c), CLCNN_OK);
+    c.loss = CLCNN_LOSS_BCE; /* smoothing is for softmax only */
+    ck_assert_int_eq(clcnn_train_config_validate(&c), CLCNN_ERR_ARG);
+    ck_assert(strstr(clcnn_last_error(), "softmax loss only") != NULL);
+    c = clcnn_train_config_default();
+    c.warmup = -1;
+    ck_assert_int_eq(clcnn_train_config_validate(&c), CLCNN_ERR_ARG);
+    ck_assert(strstr(clcnn_last_error(), "warmup") != NULL);
+}
+END_TEST
+
+/* Warm-up W = 4 over a run of 104: lr * (it+1)/4 for it < 4, then the
+ * schedule from its own start over the remaining 100 iterations. */
+START_TEST(warmup_ramps_linearly_then_runs_the_schedule)
+{
+    const double pi = 3.14159265358979323846;
+    clcnn_train_config c = clcnn_train_config_default();
+    c.optimizer.lr = 0.2f;
+    c.warmup = 4;
+    c.schedule.kind = CLCNN_LR_COSINE;
+    for (long it = 0; it < 4; it++)
+        ck_assert_float_eq_tol(clcnn_train_lr_at(&c, it, 104), 0.2 * (it + 1) / 4.0, 1e-8);
+    for (long it = 4; it <= 104; it++) {
+        double expected = 0.2 * 0.5 * (1 + cos(pi * (double)(it - 4) / 100.0));
+        ck_assert_float_eq_tol(clcnn_train_lr_at(&c, it, 104), expected, 1e-7);
+    }
+    c.schedule.kind = CLCNN_LR_STEP; /* step counts from the warm-up's end */
+    c.schedule.gamma = 0.5f;
+    c.schedule.every = 10;
+    ck_assert_float_eq(clcnn_train_lr_at(&c, 13, 104), 0.2f);
+    ck_assert_float_eq(clcnn_train_lr_at(&c, 14, 104), 0.1f);
+    c.schedule.kind = CLCNN_LR_CONSTANT;
+    ck_assert_float_eq(clcnn_train_lr_at(&c, 0, 104), 0.05f);
+    ck_assert_float_eq(clcnn_train_lr_at(&c, 50, 104), 0.2f);
+    c.warmup = 0; /* none: the schedule from iteration 0 */
+    ck_assert_float_eq(clcnn_train_lr_at(&c, 0, 104), 0.2f);
 }
 END_TEST
 
@@ -120,6 +161,7 @@ static Suite *suite(void)
     tcase_add_test(tc, schedule_parse_rejects_malformed);
     tcase_add_test(tc, step_schedule_decays_every_interval);
     tcase_add_test(tc, cosine_schedule_runs_from_lr_to_zero);
+    tcase_add_test(tc, warmup_ramps_linearly_then_runs_the_schedule);
     suite_add_tcase(s, tc);
     return s;
 }

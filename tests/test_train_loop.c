@@ -167,6 +167,8 @@ START_TEST(resume_is_bit_exact_on_cpu)
     clcnn_train_config cfg = tiny_config(40);
     cfg.optimizer.kind = CLCNN_OPT_ADAM; /* two optimizer states and the step counter */
     cfg.optimizer.lr = 0.003f;
+    cfg.label_smoothing = 0.1f; /* the checkpoint must carry both: the resumed trainer is */
+    cfg.warmup = 30;            /* made from its config, and the stop falls in the warm-up */
     recorder whole = {0}, first = {0}, second = {0};
     size_t n;
     float *straight = train_run(be, model, &train_set, &val_set, &cfg, &whole, &n);

@@ -89,8 +89,8 @@ static clcnn_status run_side(step_side *s, const clcnn_model_spec *spec, const s
     CLCNN_TRY(clcnn_tensor_upload(&s->input, 0, b->input_count, b->input));
     CLCNN_TRY(clcnn_tensor_upload(&s->labels, 0, (size_t)b->n, b->labels));
     CLCNN_TRY(clcnn_net_forward(s->net, &s->input, b->n, 1, 0));
-    CLCNN_TRY(s->be->ops->loss(s->be, CLCNN_LOSS_SOFTMAX, clcnn_net_output(s->net), &s->labels,
-                               1.0f / (float)b->n, &s->dlogits, &s->stats));
+    CLCNN_TRY(s->be->ops->loss(s->be, CLCNN_LOSS_SOFTMAX, 0.0f, clcnn_net_output(s->net),
+                               &s->labels, 1.0f / (float)b->n, &s->dlogits, &s->stats));
     CLCNN_TRY(clcnn_net_backward(s->net, &s->dlogits));
     return clcnn_backend_finish(s->be);
 }

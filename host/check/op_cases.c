@@ -57,6 +57,10 @@
 #define LOSS_CASES(kind)                                                                          \
     OP(CLCNN_OP_LOSS, kind, 0, 1, 3, 1, 1, 0), OP(CLCNN_OP_LOSS, kind, 0, 128, 10, 1, 1, 1),      \
     OP(CLCNN_OP_LOSS, kind, 0, 5, 64, 1, 1, 0)
+/* Softmax with label smoothing E. */
+#define SMOOTHED_LOSS(E, n_, c_, quick_)                                                          \
+    {.op = CLCNN_OP_LOSS, .kind = CLCNN_LOSS_SOFTMAX, .smoothing = E, .n = n_, .c = c_, .h = 1,   \
+     .w = 1, .quick = quick_}
 
 #define OPTIMIZER_CASES(kind, flags)                                                              \
     OP(CLCNN_OP_OPTIMIZER, kind, flags, 1, 1, 1, 1, 0),                                           \
@@ -144,6 +148,7 @@ static const clcnn_op_case cases[] = {
     ELEMENT_CASES(CLCNN_OP_DROPOUT_BWD, 0),
 
     LOSS_CASES(CLCNN_LOSS_SOFTMAX),
+    SMOOTHED_LOSS(0.1f, 1, 3, 0), SMOOTHED_LOSS(0.1f, 128, 10, 1), SMOOTHED_LOSS(0.1f, 5, 64, 0),
     LOSS_CASES(CLCNN_LOSS_SVM),
     LOSS_CASES(CLCNN_LOSS_BCE),
 

@@ -228,15 +228,25 @@ static clcnn_status create_loss(clcnn_op_run *run)
 static clcnn_status exec_loss(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
-    return run->be->ops->loss(run->be, (clcnn_loss_kind)run->cs->kind, &t[LOSS_Z],
-                              &t[LOSS_LABELS], 1.0f / (float)run->cs->n, &t[LOSS_DZ],
-                              &t[LOSS_STATS]);
+    return run->be->ops->loss(run->be, (clcnn_loss_kind)run->cs->kind, run->cs->smoothing,
+                              &t[LOSS_Z], &t[LOSS_LABELS], 1.0f / (float)run->cs->n,
+                              &t[LOSS_DZ], &t[LOSS_STATS]);
 }
 
 static const char *loss_label(const clcnn_op_case *cs)
 {
     static const char *const names[] = {"softmax ", "svm ", "bce "};
     return (unsigned)cs->kind < sizeof names / sizeof names[0] ? names[cs->kind] : "? ";
+}
+
+/* "loss softmax N128 C10 1x1", with " smoothing 0.1" when the case smooths. */
+static void describe_loss(const clcnn_op_case *cs, char *buf, size_t size)
+{
+    char smoothing[32] = "";
+    if (cs->smoothing > 0)
+        snprintf(smoothing, sizeof smoothing, " smoothing %g", (double)cs->smoothing);
+    snprintf(buf, size, "loss %sN%d C%d %dx%d%s", loss_label(cs), cs->n, cs->c, cs->h, cs->w,
+             smoothing);
 }
 
 static clcnn_status create_optimizer(clcnn_op_run *run)
@@ -321,7 +331,8 @@ const clcnn_op_desc clcnn_op_descs_nn[CLCNN_OP_COUNT] = {
                               .reads = SLOT(DY), .writes = SLOT(DX)},
     [CLCNN_OP_LOSS] = {"loss", create_loss, exec_loss, TOL_ELEMENT, .reduces = 1,
                        .reads = SLOT(LOSS_Z) | SLOT(LOSS_LABELS) | SLOT(LOSS_STATS),
-                       .writes = SLOT(LOSS_DZ) | SLOT(LOSS_STATS), .kind_label = loss_label},
+                       .writes = SLOT(LOSS_DZ) | SLOT(LOSS_STATS), .kind_label = loss_label,
+                       .describe = describe_loss},
     [CLCNN_OP_OPTIMIZER] = {"optimizer", create_optimizer, exec_optimizer, TOL_ELEMENT,
                             .bytes = optimizer_bytes, .kind_label = optimizer_label},
 };

@@ -181,9 +181,9 @@ clcnn_status clcnn_cl_groupnorm_backward(clcnn_backend *be, int groups, const cl
                                          clcnn_tensor *dgamma, clcnn_tensor *dbeta);
 
 /* cl_ops_loss.c */
-clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_tensor *logits,
-                           const clcnn_tensor *labels, float grad_scale, clcnn_tensor *dlogits,
-                           clcnn_tensor *stats);
+clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, float smoothing,
+                           const clcnn_tensor *logits, const clcnn_tensor *labels,
+                           float grad_scale, clcnn_tensor *dlogits, clcnn_tensor *stats);
 
 /* cl_ops_optimizer.c */
 clcnn_status clcnn_cl_optimizer_step(clcnn_backend *be, const clcnn_optimizer_step *hp,

@@ -13,8 +13,8 @@
 
 static void help(void)
 {
-    printf("usage: clcnn gradcheck [--loss softmax|svm|bce] [--model FILE|PRESET] [--batch N]\n"
-           "                       [--seed N]\n\n"
+    printf("usage: clcnn gradcheck [--loss softmax|svm|bce] [--label-smoothing E]\n"
+           "                       [--model FILE|PRESET] [--batch N] [--seed N]\n\n"
            "Checks the analytic gradient of the loss (summed over the batch) with respect\n"
            "to every parameter entry against central differences (h = 1e-5), in double\n"
            "precision on the CPU reference backend (ref64). Inputs are random normal values and labels are\n"
@@ -22,6 +22,8 @@ static void help(void)
            "Batchnorm uses batch statistics; dropout keeps one fixed mask.\n\n"
            "options:\n"
            "  --loss KIND     softmax (default), svm (multiclass hinge) or bce\n"
+           "  --label-smoothing E  softmax against (1-E) one-hot + E/K, 0 <= E < 1\n"
+           "                  (default 0; softmax only)\n"
            "  --model M       model file or preset (cifar, lenet, small, gradcheck,\n"
            "                  seed-cifar, ...); default: seed-gradcheck, the notebook's\n"
            "                  check network (batchnorm per activation, no dropout)\n"
@@ -70,7 +72,22 @@ typedef struct options {
     const char *model, *loss_name;
     clcnn_loss_kind loss;
     long batch, seed;
+    float label_smoothing;
 } options;
+
+static int parse_smoothing(const char *text, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno == ERANGE || !(v >= 0 && v < 1)) {
+        fprintf(stderr, "clcnn gradcheck: --label-smoothing: bad value '%s' (expected a number "
+                "in [0, 1))\n", text);
+        return 0;
+    }
+    *out = (float)v;
+    return 1;
+}
 
 /* Returns 1 to run, 0 after --help, -1 on bad usage. */
 static int parse_options(int argc, char **argv, options *o)
@@ -81,9 +98,9 @@ static int parse_options(int argc, char **argv, options *o)
             help();
             return 0;
         }
-        const char *flags[] = {"--loss", "--model", "--batch", "--seed"};
+        const char *flags[] = {"--loss", "--model", "--batch", "--seed", "--label-smoothing"};
         int f = -1;
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             if (strcmp(arg, flags[k]) == 0)
                 f = k;
         if (f < 0) {
@@ -102,6 +119,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 1: o->model = value; break;
         case 2: ok = parse_count(value, arg, 1, 4096, &o->batch); break;
         case 3: ok = parse_count(value, arg, 0, UINT32_MAX, &o->seed); break;
+        case 4: ok = parse_smoothing(value, &o->label_smoothing); break;
         }
         if (!ok)
             return -1;
@@ -111,7 +129,7 @@ static int parse_options(int argc, char **argv, options *o)
 
 int cmd_gradcheck(int argc, char **argv)
 {
-    options o = {"seed-gradcheck", "softmax", CLCNN_LOSS_SOFTMAX, 8, 1};
+    options o = {"seed-gradcheck", "softmax", CLCNN_LOSS_SOFTMAX, 8, 1, 0.0f};
     int parsed = parse_options(argc, argv, &o);
     if (parsed <= 0)
         return parsed == 0 ? 0 : 2;
@@ -120,12 +138,14 @@ int cmd_gradcheck(int argc, char **argv)
         fprintf(stderr, "clcnn gradcheck: %s\n", clcnn_last_error());
         return 1;
     }
-    printf("gradient check of %s: %zu parameters, %s loss, batch %ld, seed %ld, h = 1e-5, "
-           "double precision (ref64)\n",
-           o.model, clcnn_model_spec_param_count(&spec), o.loss_name, o.batch, o.seed);
+    printf("gradient check of %s: %zu parameters, %s loss, label smoothing %g, batch %ld, "
+           "seed %ld, h = 1e-5, double precision (ref64)\n",
+           o.model, clcnn_model_spec_param_count(&spec), o.loss_name, (double)o.label_smoothing,
+           o.batch, o.seed);
     fflush(stdout);
     clcnn_gradcheck_result r;
-    if (clcnn_gradcheck(&spec, o.loss, (int)o.batch, (uint32_t)o.seed, &r) != CLCNN_OK) {
+    if (clcnn_gradcheck(&spec, o.loss, o.label_smoothing, (int)o.batch, (uint32_t)o.seed, &r) !=
+        CLCNN_OK) {
         fprintf(stderr, "clcnn gradcheck: %s\n", clcnn_last_error());
         return 1;
     }

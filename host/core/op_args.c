@@ -228,3 +228,16 @@ clcnn_status clcnn_op_check_optimizer(const clcnn_backend *be, const clcnn_optim
     }
     return clcnn_fail(CLCNN_ERR_ARG, "%s: unknown optimizer %d", op, (int)hp->kind);
 }
+
+clcnn_status clcnn_op_check_loss(clcnn_loss_kind kind, float label_smoothing)
+{
+    if (kind != CLCNN_LOSS_SOFTMAX && kind != CLCNN_LOSS_SVM && kind != CLCNN_LOSS_BCE)
+        return clcnn_fail(CLCNN_ERR_ARG, "loss: unknown loss kind %d", (int)kind);
+    if (!(label_smoothing >= 0.0f && label_smoothing < 1.0f))
+        return clcnn_fail(CLCNN_ERR_ARG, "loss: label smoothing %g is outside [0, 1)",
+                          (double)label_smoothing);
+    if (label_smoothing != 0.0f && kind != CLCNN_LOSS_SOFTMAX)
+        return clcnn_fail(CLCNN_ERR_ARG, "loss: label smoothing applies to the softmax loss "
+                          "only, not to %s", kind == CLCNN_LOSS_SVM ? "svm" : "bce");
+    return CLCNN_OK;
+}

@@ -89,4 +89,8 @@ clcnn_status clcnn_op_check_optimizer(const clcnn_backend *be, const clcnn_optim
                                       const clcnn_tensor *w, const clcnn_tensor *g,
                                       const clcnn_tensor *m, const clcnn_tensor *v);
 
+/* loss: kind is a clcnn_loss_kind and label_smoothing is in [0, 1), non-zero
+ * only for the softmax loss (SVM and BCE have no smoothed form here). */
+clcnn_status clcnn_op_check_loss(clcnn_loss_kind kind, float label_smoothing);
+
 #endif

@@ -18,6 +18,7 @@ typedef struct checker {
     clcnn_backend *be;
     clcnn_net *net;
     clcnn_loss_kind loss;
+    float label_smoothing;
     int batch;
     clcnn_tensor input, labels, dlogits, stats;
     double loss0; /* summed loss at the true parameters */
@@ -34,8 +35,8 @@ static clcnn_status summed_loss(checker *c, int first, int with_gradient, double
     const clcnn_backend_ops *ops = c->be->ops;
     NN_TRY(nn_net_forward_from(c->net, &c->input, c->batch, 1, FIXED_STEP, first));
     NN_TRY(ops->fill(c->be, &c->stats, 0.0f));
-    NN_TRY(ops->loss(c->be, c->loss, clcnn_net_output(c->net), &c->labels, 1.0f,
-                     with_gradient ? &c->dlogits : NULL, &c->stats));
+    NN_TRY(ops->loss(c->be, c->loss, c->label_smoothing, clcnn_net_output(c->net), &c->labels,
+                     1.0f, with_gradient ? &c->dlogits : NULL, &c->stats));
     *loss = ((const double *)clcnn_tensor_host_data(&c->stats))[0];
     return CLCNN_OK;
 }
@@ -221,14 +222,16 @@ static clcnn_status check_with(checker *c, const clcnn_model_spec *spec, uint32_
     return run_check(c, res);
 }
 
-clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
-                             uint32_t seed, clcnn_gradcheck_result *result)
+clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss,
+                             float label_smoothing, int batch, uint32_t seed,
+                             clcnn_gradcheck_result *result)
 {
-    return clcnn_gradcheck_sampled(spec, loss, batch, seed, 0, result);
+    return clcnn_gradcheck_sampled(spec, loss, label_smoothing, batch, seed, 0, result);
 }
 
 clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_kind loss,
-                                     int batch, uint32_t seed, size_t max_entries,
+                                     float label_smoothing, int batch, uint32_t seed,
+                                     size_t max_entries,
                                      clcnn_gradcheck_result *result)
 {
     memset(result, 0, sizeof *result);
@@ -236,6 +239,7 @@ clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_ki
         return clcnn_fail(CLCNN_ERR_ARG, "gradient check: batch size %d must be positive", batch);
     checker c = {0};
     c.loss = loss;
+    c.label_smoothing = label_smoothing;
     c.batch = batch;
     c.max_entries = max_entries;
     NN_TRY(clcnn_backend_ref64_create(&c.be));

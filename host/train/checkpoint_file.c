@@ -50,6 +50,8 @@ static void put_config(byte_writer *w, const clcnn_train_config *c)
     bw_u32(w, (uint32_t)c->flip);
     bw_u32(w, (uint32_t)c->val_count);
     bw_u64(w, c->seed);
+    bw_f32(w, c->label_smoothing); /* version 2 on */
+    bw_i64(w, c->warmup);
 }
 
 static void put_payload(byte_writer *w, const clcnn_checkpoint *k)
@@ -188,7 +190,7 @@ static clcnn_status get_long(byte_reader *r, const char *what, long *v)
     return st;
 }
 
-static clcnn_status get_config(byte_reader *r, clcnn_train_config *c)
+static clcnn_status get_config(byte_reader *r, uint32_t version, clcnn_train_config *c)
 {
     clcnn_status st = CLCNN_OK;
     clcnn_optimizer_step *o = &c->optimizer;
@@ -215,6 +217,10 @@ static clcnn_status get_config(byte_reader *r, clcnn_train_config *c)
     READ(get_int, "flip flag", &c->flip);
     READ(get_int, "validation count", &c->val_count);
     READ(br_u64, "seed", &c->seed);
+    if (version >= 2) { /* version 1 had neither: 0 */
+        READ(br_f32, "label smoothing", &c->label_smoothing);
+        READ(get_long, "warmup iterations", &c->warmup);
+    }
     o->kind = (clcnn_optimizer_kind)kind;
     c->schedule.kind = (clcnn_lr_schedule_kind)schedule;
     c->loss = (clcnn_loss_kind)loss;
@@ -238,7 +244,7 @@ static clcnn_status get_class_names(byte_reader *r, clcnn_checkpoint *k)
     return st;
 }
 
-static clcnn_status get_payload(byte_reader *r, clcnn_checkpoint *k)
+static clcnn_status get_payload(byte_reader *r, uint32_t version, clcnn_checkpoint *k)
 {
     clcnn_status st = CLCNN_OK;
     char *data_dir = NULL;
@@ -248,7 +254,7 @@ static clcnn_status get_payload(byte_reader *r, clcnn_checkpoint *k)
         return clcnn_fail_context(st, "%s: the model it holds is invalid: ", r->path);
     snprintf(k->spec.source, sizeof k->spec.source, "%s", r->path);
     if (st == CLCNN_OK)
-        st = get_config(r, &k->config);
+        st = get_config(r, version, &k->config);
     READ(br_str, "data folder", sizeof k->data_dir - 1, &data_dir);
     if (data_dir)
         snprintf(k->data_dir, sizeof k->data_dir, "%s", data_dir);
@@ -333,18 +339,19 @@ static clcnn_status read_whole_file(const char *path, uint8_t **data, size_t *si
 
 /* Magic, version, length and checksum of the header at data[0 .. 24). */
 static clcnn_status check_header(const char *path, const uint8_t *data, size_t size,
-                                 uint64_t *payload_size)
+                                 uint32_t *version, uint64_t *payload_size)
 {
     const size_t H = CLCNN_CHECKPOINT_HEADER_BYTES;
     if (size < 8 || memcmp(data, CLCNN_CHECKPOINT_MAGIC, 8) != 0)
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: at offset 0: wrong magic: expected \"%s\" (not "
                           "a clcnn checkpoint, or a corrupt one)", path, CLCNN_CHECKPOINT_MAGIC);
     byte_reader r = {path, data, size < H ? size : H, 8, 0};
-    uint32_t version, crc;
-    clcnn_status st = br_u32(&r, "the format version", &version);
-    if (st == CLCNN_OK && version != CLCNN_CHECKPOINT_VERSION)
+    uint32_t crc;
+    clcnn_status st = br_u32(&r, "the format version", version);
+    if (st == CLCNN_OK && (*version < 1 || *version > CLCNN_CHECKPOINT_VERSION))
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: at offset 8: unsupported checkpoint version %u: "
-                          "this build reads version %u", path, version, CLCNN_CHECKPOINT_VERSION);
+                          "this build reads versions 1 to %u", path, *version,
+                          CLCNN_CHECKPOINT_VERSION);
     if (st == CLCNN_OK)
         st = br_u32(&r, "the payload checksum", &crc);
     if (st == CLCNN_OK)
@@ -373,14 +380,15 @@ clcnn_status clcnn_checkpoint_read(const char *path, clcnn_checkpoint *out)
     uint8_t *data;
     size_t size;
     uint64_t payload_size = 0;
+    uint32_t version = 0;
     clcnn_status st = read_whole_file(path, &data, &size);
     if (st != CLCNN_OK)
         return st;
-    st = check_header(path, data, size, &payload_size);
+    st = check_header(path, data, size, &version, &payload_size);
     if (st == CLCNN_OK) {
         byte_reader r = {path, data + CLCNN_CHECKPOINT_HEADER_BYTES, (size_t)payload_size, 0,
                          CLCNN_CHECKPOINT_HEADER_BYTES};
-        st = get_payload(&r, out);
+        st = get_payload(&r, version, out);
     }
     free(data);
     if (st != CLCNN_OK)

@@ -80,7 +80,7 @@ static clcnn_status eval_batch(clcnn_net *net, const float *mean, const float *s
     if (st == CLCNN_OK)
         st = be->ops->fill(be, &b->stats, 0.0f);
     if (st == CLCNN_OK)
-        st = be->ops->loss(be, loss, logits, &labels, 1.0f, NULL, &b->stats);
+        st = be->ops->loss(be, loss, 0.0f, logits, &labels, 1.0f, NULL, &b->stats);
     if (st == CLCNN_OK)
         st = clcnn_tensor_download(logits, 0, (size_t)n * K, b->logits);
     if (st == CLCNN_OK)

@@ -122,6 +122,9 @@ static clcnn_status set_key(recipe_parser *p, const char *key, const char *v)
     if (strcmp(key, "eps") == 0) return real_in(p, v, 0, 1, 1, 0, &o->eps);
     if (strcmp(key, "l2") == 0) return real_in(p, v, 0, 0, 1, 0, &o->l2);
     if (strcmp(key, "weight-decay") == 0) return real_in(p, v, 0, 0, 1, 0, &o->weight_decay);
+    if (strcmp(key, "label-smoothing") == 0)
+        return real_in(p, v, 0, 0, 1, 1, &c->label_smoothing);
+    if (strcmp(key, "warmup") == 0) return whole_in(p, v, 0, 1000000000L, &c->warmup);
     if (strcmp(key, "batch") == 0) return int_in(p, v, 1, 65536, &c->batch);
     if (strcmp(key, "val") == 0) {
         r->has_val = 1;
@@ -152,14 +155,16 @@ static clcnn_status set_key(recipe_parser *p, const char *key, const char *v)
     else
         return recipe_error(p, "unknown key '%s' (expected optimizer, lr, lr-decay, momentum, "
                             "rho, beta1, beta2, eps, l2, weight-decay, batch, epochs, "
-                            "iterations, val, seed, loss, normalize or augment)", key);
+                            "iterations, val, seed, loss, label-smoothing, warmup, normalize or "
+                            "augment)", key);
     return st == CLCNN_OK ? st : recipe_error_from_last(p);
 }
 
 /* Keys that may appear once each; their index is their bit in seen. */
 static const char *const recipe_keys[] = {
     "iterations", "epochs", "optimizer", "lr", "momentum", "rho", "beta1", "beta2", "eps",
-    "l2", "weight-decay", "batch", "val", "seed", "augment", "lr-decay", "loss", "normalize"};
+    "l2", "weight-decay", "batch", "val", "seed", "augment", "lr-decay", "loss", "normalize",
+    "label-smoothing", "warmup"};
 
 static clcnn_status parse_line(recipe_parser *p, char *line)
 {

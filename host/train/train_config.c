@@ -76,6 +76,14 @@ clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg)
                    "0 < gamma <= 1 and EVERY >= 1");
     if (cfg->loss < CLCNN_LOSS_SOFTMAX || cfg->loss > CLCNN_LOSS_BCE)
         return bad("loss", cfg->loss, "softmax, svm or bce");
+    if (!(cfg->label_smoothing >= 0 && cfg->label_smoothing < 1))
+        return bad("label smoothing", cfg->label_smoothing, "0 <= E < 1");
+    if (cfg->label_smoothing != 0 && cfg->loss != CLCNN_LOSS_SOFTMAX)
+        return clcnn_fail(CLCNN_ERR_ARG, "training config: label smoothing %g applies to the "
+                          "softmax loss only, not to %s", (double)cfg->label_smoothing,
+                          clcnn_loss_name(cfg->loss));
+    if (cfg->warmup < 0 || cfg->warmup > MAX_ITERATIONS)
+        return bad("warmup", (double)cfg->warmup, "0 .. 1e9 iterations");
     if (cfg->batch < 1 || cfg->batch > MAX_BATCH)
         return bad("batch", cfg->batch, "1 .. 65536");
     if (cfg->iterations < 0 || cfg->iterations > MAX_ITERATIONS)
@@ -104,6 +112,11 @@ clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg)
 float clcnn_train_lr_at(const clcnn_train_config *cfg, long iteration, long total)
 {
     const double lr = cfg->optimizer.lr;
+    if (iteration < cfg->warmup)
+        return (float)(lr * (double)(iteration + 1) / (double)cfg->warmup);
+    /* after the warm-up the schedule starts from its own beginning */
+    iteration -= cfg->warmup;
+    total -= cfg->warmup;
     switch (cfg->schedule.kind) {
     case CLCNN_LR_STEP:
         return (float)(lr * pow(cfg->schedule.gamma, (double)(iteration / cfg->schedule.every)));

@@ -112,8 +112,8 @@ static clcnn_status train_step(clcnn_trainer *t, const clcnn_batch *b)
     if (st == CLCNN_OK)
         st = be->ops->fill(be, stats, 0.0f);
     if (st == CLCNN_OK)
-        st = be->ops->loss(be, t->cfg.loss, clcnn_net_output(t->net), &labels,
-                           1.0f / b->count, &dlogits, stats);
+        st = be->ops->loss(be, t->cfg.loss, t->cfg.label_smoothing, clcnn_net_output(t->net),
+                           &labels, 1.0f / b->count, &dlogits, stats);
     if (st == CLCNN_OK)
         st = clcnn_net_backward(t->net, &dlogits);
     if (t->comm) /* every rank joins, failed or not */

@@ -231,10 +231,14 @@ typedef struct clcnn_backend_ops {
      * (evaluation).
      * Decisions: K = C*H*W of logits; a label outside 0..K-1 is CLCNN_ERR_ARG;
      * dlogits must not alias logits; SVM: a margin of exactly 0 gives no loss and
-     * no gradient; BCE: a sample's loss is the sum over its K sigmoids. */
-    clcnn_status (*loss)(clcnn_backend *be, clcnn_loss_kind kind, const clcnn_tensor *logits,
-                         const clcnn_tensor *labels, float grad_scale, clcnn_tensor *dlogits,
-                         clcnn_tensor *stats);
+     * no gradient; BCE: a sample's loss is the sum over its K sigmoids.
+     * label_smoothing E (0 <= E < 1, softmax only; E != 0 with SVM or BCE is
+     * CLCNN_ERR_ARG): the softmax cross-entropy is taken against the target
+     * t_j = (1-E)*[j == label] + E/K, so loss = logsumexp(z) - sum_j t_j z_j and
+     * dlogits_j = grad_scale * (softmax(z)_j - t_j); E = 0 is the plain loss. */
+    clcnn_status (*loss)(clcnn_backend *be, clcnn_loss_kind kind, float label_smoothing,
+                         const clcnn_tensor *logits, const clcnn_tensor *labels,
+                         float grad_scale, clcnn_tensor *dlogits, clcnn_tensor *stats);
 
     /* ---- optimizer step for one parameter tensor: updates w (and state m, v) from
      * the gradient g. m and v: state tensors of w's count (unused ones may be NULL:

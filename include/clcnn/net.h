@@ -339,16 +339,19 @@ typedef struct clcnn_gradcheck_result {
  * every parameter entry the central difference (h = 1e-5) of the loss summed
  * over the batch (N times the mean loss, so that no rounded 1/N enters one
  * side only) is compared with the analytic gradient. Training mode:
- * batchnorm uses batch statistics and dropout keeps one fixed mask. */
-clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss, int batch,
-                             uint32_t seed, clcnn_gradcheck_result *result);
+ * batchnorm uses batch statistics and dropout keeps one fixed mask.
+ * label_smoothing: as the loss op takes it (softmax only; 0: none). */
+clcnn_status clcnn_gradcheck(const clcnn_model_spec *spec, clcnn_loss_kind loss,
+                             float label_smoothing, int batch, uint32_t seed,
+                             clcnn_gradcheck_result *result);
 
 /* The same, visiting at most max_entries entries of each parameter tensor
  * (evenly spaced: every ceil(count / max_entries)-th from 0; 0 means all),
  * for checks of large networks in limited time (the tests under sanitizers).
  * n_checked then counts the entries visited. */
 clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_kind loss,
-                                     int batch, uint32_t seed, size_t max_entries,
+                                     float label_smoothing, int batch, uint32_t seed,
+                                     size_t max_entries,
                                      clcnn_gradcheck_result *result);
 
 #ifdef __cplusplus

@@ -84,6 +84,7 @@ typedef struct clcnn_op_case {
     int k, s, p;       /* window ops: square window size, stride, padding */
     int pad_rows;      /* im2col, im2row: zero rows past C*K*K (GEMM padding) */
     int groups;        /* groupnorm: groups of channels */
+    float smoothing;   /* loss: label smoothing E (softmax only) */
     struct {
         int m, n, k;   /* gemm: C (m x n) = op(A) (m x k) * op(B) (k x n) */
     } gemm;

@@ -68,6 +68,9 @@ typedef struct clcnn_train_config {
     clcnn_optimizer_step optimizer;
     clcnn_lr_schedule schedule;
     clcnn_loss_kind loss;
+    float label_smoothing; /* softmax only: target (1-E) one-hot + E/K; 0: none */
+    long warmup;         /* iterations of linear learning-rate warm-up (see
+                          * clcnn_train_lr_at); 0: none */
     int batch;           /* images per step */
     int epochs;          /* used when iterations is 0 */
     long iterations;     /* total steps; 0: epochs * batches per epoch */
@@ -95,7 +98,11 @@ clcnn_train_config clcnn_train_config_default(void);
 /* Check every field (CLCNN_ERR_ARG naming the field and its allowed range). */
 clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg);
 
-/* Learning rate of the 0-based iteration of a run of total iterations. */
+/* Learning rate of the 0-based iteration of a run of total iterations. With
+ * a warm-up of W iterations: lr * (iteration + 1) / W for iteration < W (the
+ * first step already moves; step W-1 reaches lr), then the schedule run on
+ * iteration - W over total - W iterations, as PyTorch's SequentialLR of a
+ * linear warm-up and the schedule does. */
 float clcnn_train_lr_at(const clcnn_train_config *cfg, long iteration, long total);
 
 /* "sgd", "momentum", "nesterov" (momentum with the Nesterov flag), "rmsprop",
@@ -135,6 +142,7 @@ clcnn_status clcnn_input_scaling_values(const clcnn_train_config *cfg, const clc
  *   weight-decay X  decoupled decay, w *= 1 - lr*X after each update
  *   batch N   epochs N | iterations N   val N (images held out)   seed N
  *   loss softmax|svm|bce   normalize data|unit|MEAN:STD   augment on|off
+ *   label-smoothing E (softmax only, 0 <= E < 1)   warmup N (iterations)
  * Command-line flags override the section's values. Errors read
  * "<source>:<line>: reason" (CLCNN_ERR_FORMAT). */
 typedef struct clcnn_recipe {
@@ -277,14 +285,15 @@ const float *clcnn_trainer_std(const clcnn_trainer *trainer);
 
 /* Format (all integers and floats little-endian, floats IEEE-754 binary32):
  *   offset 0  "CLCNNCKP"           8-byte magic
- *          8  u32 version          CLCNN_CHECKPOINT_VERSION
+ *          8  u32 version          CLCNN_CHECKPOINT_VERSION (1 is read too)
  *         12  u32 CRC-32 (zlib) of the payload
  *         16  u64 payload bytes
  *         24  payload: the fields of clcnn_checkpoint in declaration order,
  *             strings as u32 length + bytes, float arrays as u64 count + data.
  * It holds floats only, so a checkpoint written on one backend loads on any. */
 #define CLCNN_CHECKPOINT_MAGIC "CLCNNCKP"
-#define CLCNN_CHECKPOINT_VERSION 1u
+#define CLCNN_CHECKPOINT_VERSION 2u /* 2 adds label smoothing and warm-up to the
+                                     * config; version 1 files still load (both 0) */
 #define CLCNN_CHECKPOINT_HEADER_BYTES 24
 
 typedef struct clcnn_checkpoint {
