@@ -47,6 +47,7 @@ static clcnn_train_config config(void)
     c.seed = 5;
     c.label_smoothing = 0.1f;
     c.warmup = 3;
+    c.tta = CLCNN_TTA_FLIP;
     return c;
 }
 
@@ -116,6 +117,7 @@ START_TEST(round_trip_keeps_everything)
     ck_assert_uint_eq(k.config.seed, 5);
     ck_assert_float_eq(k.config.label_smoothing, 0.1f);
     ck_assert_int_eq(k.config.warmup, 3);
+    ck_assert_int_eq(k.config.tta, CLCNN_TTA_FLIP);
     ck_assert_str_eq(k.data_dir, "/some/data");
     ck_assert_int_eq(k.data_format, CLCNN_DATA_CIFAR10);
     ck_assert_int_eq(k.train_count, 40);
@@ -158,9 +160,9 @@ static void put_u32(unsigned char *at, uint32_t v)
         at[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* A version-1 file (written before label smoothing and warm-up joined the
- * config) loads with both 0. It is made here from a version-2 one: the 12
- * bytes after the config's seed (f32 smoothing, i64 warm-up) cut out, the
+/* A version-1 file (written before label smoothing, warm-up and tta joined
+ * the config) loads with all 0. It is made here from a version-2 one: the 16
+ * bytes after the config's seed (f32 smoothing, i64 warm-up, u32 tta) cut out, the
  * header's version, size and CRC rewritten. The config holds 100 bytes
  * before them (train.h's field order), after the model text. */
 START_TEST(version_1_files_load_without_smoothing_or_warmup)
@@ -177,8 +179,8 @@ START_TEST(version_1_files_load_without_smoothing_or_warmup)
     float smoothing;
     memcpy(&smoothing, buf + cut, 4); /* little-endian host, as the format */
     ck_assert_float_eq(smoothing, 0.1f); /* the offset is right */
-    memmove(buf + cut, buf + cut + 12, (size_t)n - cut - 12);
-    n -= 12;
+    memmove(buf + cut, buf + cut + 16, (size_t)n - cut - 16);
+    n -= 16;
     put_u32(buf + 8, 1);
     put_u32(buf + 16, (uint32_t)(n - 24));
     put_u32(buf + 12, (uint32_t)crc32(0L, buf + 24, (uInt)(n - 24)));
@@ -192,6 +194,7 @@ START_TEST(version_1_files_load_without_smoothing_or_warmup)
     ck_assert_msg(clcnn_checkpoint_read(v1, &k) == CLCNN_OK, "%s", clcnn_last_error());
     ck_assert_float_eq(k.config.label_smoothing, 0.0f);
     ck_assert_int_eq(k.config.warmup, 0);
+    ck_assert_int_eq(k.config.tta, CLCNN_TTA_NONE);
     ck_assert_uint_eq(k.config.seed, 5);
     ck_assert_int_eq(k.iteration, 7);
     clcnn_checkpoint_free(&k);

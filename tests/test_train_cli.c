@@ -78,6 +78,10 @@ START_TEST(bad_flags_exit_2_naming_the_flag)
     expect_usage_error("train --save-every 0 --save x.ckpt", "--save-every: 0 is out of range");
     expect_usage_error("eval", "--model CHECKPOINT is required");
     expect_usage_error("eval --model x --batch 0", "--batch");
+    expect_usage_error("eval --model x --tta mirror", "--tta: 'mirror' is not one of none, flip");
+    expect_usage_error("train --tta mirror", "--tta: 'mirror' is not one of none, flip");
+    expect_usage_error("train --label-smoothing 1", "--label-smoothing: 1 is out of range");
+    expect_usage_error("train --warmup -1", "--warmup");
     expect_usage_error("predict --model x.ckpt", "no image files");
     expect_usage_error("predict a.ppm", "--model CHECKPOINT is required");
     char args[8192];
@@ -135,10 +139,14 @@ START_TEST(train_save_log_resume_eval_predict)
 
     /* 208 training images / batch 16: 13 steps an epoch; 20 steps end mid-epoch 2 */
     snprintf(args, sizeof args, "train --cpu --data %s --model %s --iters 20 --batch 16 --val 32 "
-             "--save %s --log %s", data_dir, model_path, ckpt, log);
+             "--save %s --log %s --label-smoothing 0.1 --warmup 5 --tta flip", data_dir,
+             model_path, ckpt, log);
     ck_assert_msg(clcnn(args) == 0, "%s", out);
     ck_assert_msg(strstr(out, "epoch 1/2") && strstr(out, "val loss"), "%s", out);
-    ck_assert_msg(strstr(out, "test: loss") && strstr(out, "confusion matrix"), "%s", out);
+    ck_assert_msg(strstr(out, "label smoothing 0.1, lr warm-up 5 iterations, test-time "
+                              "augmentation flip"), "%s", out);
+    ck_assert_msg(strstr(out, "test (tta flip): loss") && strstr(out, "confusion matrix"), "%s",
+                  out);
     ck_assert(strstr(out, "class9") != NULL); /* names from batches.meta.txt */
     ck_assert_int_eq(count_lines_with(log, "\"train_loss\""), 2);
     ck_assert_int_eq(count_lines_with(log, "\"val_acc\""), 2);
@@ -146,6 +154,9 @@ START_TEST(train_save_log_resume_eval_predict)
     clcnn_checkpoint k;
     ck_assert_int_eq(clcnn_checkpoint_read(ckpt, &k), CLCNN_OK);
     ck_assert_int_eq(k.iteration, 20);
+    ck_assert_float_eq(k.config.label_smoothing, 0.1f);
+    ck_assert_int_eq(k.config.warmup, 5);
+    ck_assert_int_eq(k.config.tta, CLCNN_TTA_FLIP);
     ck_assert_str_eq(k.data_dir, data_dir);
     clcnn_checkpoint_free(&k);
 
@@ -160,9 +171,17 @@ START_TEST(train_save_log_resume_eval_predict)
     ck_assert_int_eq(clcnn(args), 1);
     ck_assert_msg(strstr(out, "architecture mismatch"), "%s", out);
 
-    snprintf(args, sizeof args, "eval --cpu --model %s", ckpt);
+    snprintf(args, sizeof args, "eval --cpu --model %s", ckpt); /* the checkpoint's tta */
+    ck_assert_msg(clcnn(args) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "test (tta flip): loss") && strstr(out, "/50)"), "%s", out);
+    snprintf(args, sizeof args, "eval --cpu --model %s --tta none", ckpt);
     ck_assert_msg(clcnn(args) == 0, "%s", out);
     ck_assert_msg(strstr(out, "test: loss") && strstr(out, "(") && strstr(out, "/50)"), "%s", out);
+    /* smoothing belongs to softmax: a clear refusal for svm */
+    snprintf(args, sizeof args, "train --cpu --data %s --model %s --iters 1 --loss svm "
+             "--label-smoothing 0.1", data_dir, model_path);
+    ck_assert_int_ne(clcnn(args), 0);
+    ck_assert_msg(strstr(out, "label smoothing 0.1 applies to the softmax loss only"), "%s", out);
 
     snprintf(args, sizeof args, "predict --cpu --model %s %s", ckpt, image);
     ck_assert_msg(clcnn(args) == 0, "%s", out);

@@ -294,6 +294,67 @@ START_TEST(evaluation_counts_every_image)
 }
 END_TEST
 
+/* Parameters after one SGD step, in clcnn_net_params() order, concatenated. */
+static float *params_after_one_step(clcnn_backend *be, float l2, float weight_decay)
+{
+    clcnn_train_config cfg = tiny_config(1);
+    cfg.optimizer.kind = CLCNN_OPT_SGD;
+    cfg.optimizer.lr = 0.1f;
+    cfg.optimizer.l2 = l2;
+    cfg.optimizer.weight_decay = weight_decay;
+    clcnn_trainer *t = NULL;
+    ck_assert_int_eq(clcnn_trainer_create(be, &tiny, &train_set, NULL, NULL, &cfg, &t), CLCNN_OK);
+    ck_assert_int_eq(clcnn_trainer_run(t, NULL), CLCNN_OK);
+    int count = 0;
+    const clcnn_param *p = clcnn_net_params(clcnn_trainer_net(t), &count);
+    size_t total = 0;
+    for (int i = 0; i < count; i++)
+        total += p[i].value->count;
+    float *all = malloc(sizeof(float) * total), *at = all;
+    for (int i = 0; i < count; i++) {
+        ck_assert_int_eq(clcnn_tensor_download(p[i].value, 0, p[i].value->count, at), CLCNN_OK);
+        at += p[i].value->count;
+    }
+    clcnn_trainer_destroy(t);
+    return all;
+}
+
+/* L2 and weight decay change conv/fc weights only: biases and batchnorm's
+ * gamma and beta come out of a step exactly as without them. */
+START_TEST(l2_and_weight_decay_leave_biases_and_batchnorm_alone)
+{
+    clcnn_backend *be = ref_backend();
+    float *plain = params_after_one_step(be, 0, 0);
+    float *l2 = params_after_one_step(be, 0.5f, 0);
+    float *decay = params_after_one_step(be, 0, 0.5f);
+    clcnn_net *net = NULL; /* only for the parameter list */
+    ck_assert_int_eq(clcnn_net_create(be, &tiny, 1, 1, &net), CLCNN_OK);
+    int count = 0, weights = 0, others = 0;
+    const clcnn_param *p = clcnn_net_params(net, &count);
+    size_t at = 0;
+    for (int i = 0; i < count; i++) {
+        size_t n = p[i].value->count;
+        int same_l2 = memcmp(plain + at, l2 + at, sizeof(float) * n) == 0;
+        int same_decay = memcmp(plain + at, decay + at, sizeof(float) * n) == 0;
+        if (p[i].is_weight) {
+            weights++;
+            ck_assert_msg(!same_l2 && !same_decay, "%s: not regularized", p[i].name);
+        } else {
+            others++;
+            ck_assert_msg(same_l2 && same_decay, "%s: regularized", p[i].name);
+        }
+        at += n;
+    }
+    ck_assert_int_eq(weights, 3);  /* conv, fc, fc */
+    ck_assert_int_eq(others, 4);   /* bn gamma and beta, two fc biases */
+    clcnn_net_destroy(net);
+    free(plain);
+    free(l2);
+    free(decay);
+    clcnn_backend_destroy(be);
+}
+END_TEST
+
 START_TEST(create_rejects_mismatched_data)
 {
     clcnn_backend *be = ref_backend();
@@ -380,6 +441,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, cpu_training_is_bit_reproducible);
     tcase_add_loop_test(tc, resume_is_bit_exact_on_cpu, 0, 2);
+    tcase_add_test(tc, l2_and_weight_decay_leave_biases_and_batchnorm_alone);
     tcase_add_test(tc, stop_flag_ends_after_the_current_step);
     tcase_add_test(tc, exploding_loss_names_its_iteration);
     tcase_add_test(tc, evaluation_counts_every_image);

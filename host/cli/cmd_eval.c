@@ -20,6 +20,9 @@ static void help(void)
            "  --data DIR     data set folder (default: the folder the checkpoint was trained on)\n"
            "  --format F     cifar10 | cifar100 | idx | auto (default: the checkpoint's)\n"
            "  --batch N      images per forward pass (default %d)\n"
+           "  --tta T        none | flip: average the probabilities (softmax; sigmoids for\n"
+           "                 bce) of each image and its horizontal mirror (default: the\n"
+           "                 checkpoint's recipe; not with svm)\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
            "                 else the first GPU, else device 0)\n"
            "  --cpu          evaluate on the CPU reference backend\n",
@@ -30,6 +33,8 @@ typedef struct eval_args {
     const char *model, *data_dir, *device;
     clcnn_data_format format;
     int batch, cpu, help;
+    int has_tta;
+    clcnn_tta tta;
 } eval_args;
 
 static int parse_args(int argc, char **argv, eval_args *a)
@@ -50,6 +55,10 @@ static int parse_args(int argc, char **argv, eval_args *a)
                 cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, auto", v);
         } else if (cli_option(&p, "--batch", &v)) {
             cli_int(&p, "--batch", v, 1, 65536, &a->batch);
+        } else if (cli_option(&p, "--tta", &v)) {
+            a->has_tta = 1;
+            if (clcnn_tta_parse(v, &a->tta) != CLCNN_OK)
+                cli_error(&p, "--tta: '%s' is not one of none, flip", v);
         } else if (cli_option(&p, "--device", &v)) {
             a->device = v;
         } else if (cli_flag(&p, "--cpu")) {
@@ -86,14 +95,16 @@ static int evaluate(const eval_args *a, const clcnn_checkpoint *k, clcnn_backend
     clcnn_net *net = NULL;
     clcnn_eval_result r;
     int status = 0;
+    clcnn_tta tta = a->has_tta ? a->tta : k->config.tta;
     if (clcnn_checkpoint_create_net(k, be, a->batch, &net) != CLCNN_OK ||
-        clcnn_evaluate(net, k->mean, k->std, &test, k->config.loss, &r) != CLCNN_OK) {
+        clcnn_evaluate_tta(net, k->mean, k->std, &test, k->config.loss, tta, &r) != CLCNN_OK) {
         status = fail("");
     } else {
         char device[600];
         cli_backend_describe(be, device, sizeof device);
         printf("checkpoint %s (iteration %ld) on %s, %s\n", a->model, k->iteration, dir, device);
-        cli_print_eval(stdout, "test", &r, k->class_names);
+        cli_print_eval(stdout, tta == CLCNN_TTA_FLIP ? "test (tta flip)" : "test", &r,
+                       k->class_names);
         clcnn_eval_result_free(&r);
     }
     clcnn_net_destroy(net);

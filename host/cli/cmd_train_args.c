@@ -51,6 +51,13 @@ static int parse_recipe_option(cli_parser *p, train_args *a)
     else if (cli_option(p, "--loss", &v)) {
         if (clcnn_loss_parse(v, &c->loss) != CLCNN_OK)
             cli_error(p, "--loss: '%s' is not one of softmax, svm, bce", v);
+    } else if (cli_option(p, "--label-smoothing", &v))
+        cli_float(p, "--label-smoothing", v, 0, 0, 0.999, &c->label_smoothing);
+    else if (cli_option(p, "--warmup", &v))
+        cli_long(p, "--warmup", v, 0, 1000000000L, &c->warmup);
+    else if (cli_option(p, "--tta", &v)) {
+        if (clcnn_tta_parse(v, &c->tta) != CLCNN_OK)
+            cli_error(p, "--tta: '%s' is not one of none, flip", v);
     } else if (cli_option(p, "--normalize", &v)) {
         if (clcnn_input_scaling_parse(v, c) != CLCNN_OK)
             cli_error(p, "--normalize: %s", clcnn_last_error());

@@ -35,6 +35,8 @@ static void print_header(const train_plan *plan, const clcnn_train_data *data,
            c->batch, clcnn_trainer_total_iterations(t),
            (long)(data->train.count / c->batch), scaling, c->crop_pad ? "crop + flip" : "off",
            (unsigned long long)c->seed);
+    printf("label smoothing %g, lr warm-up %ld iterations, test-time augmentation %s\n",
+           (double)c->label_smoothing, c->warmup, clcnn_tta_name(c->tta));
     if (clcnn_trainer_iteration(t) > 0)
         printf("resuming at iteration %ld\n", clcnn_trainer_iteration(t));
     fflush(stdout);
@@ -131,7 +133,8 @@ static int run(clcnn_trainer *t, run_context *rc, char *const *class_names)
     clcnn_eval_result test;
     if (clcnn_trainer_evaluate_test(t, &test) != CLCNN_OK)
         return train_fail("");
-    cli_print_eval(stdout, "test", &test, class_names);
+    int tta = clcnn_trainer_config(t)->tta == CLCNN_TTA_FLIP;
+    cli_print_eval(stdout, tta ? "test (tta flip)" : "test", &test, class_names);
     cli_progress_log_test(&rc->progress, clcnn_trainer_iteration(t), &test);
     clcnn_eval_result_free(&test);
     if (save_checkpoint(t, rc) != CLCNN_OK)

@@ -52,6 +52,7 @@ static void put_config(byte_writer *w, const clcnn_train_config *c)
     bw_u64(w, c->seed);
     bw_f32(w, c->label_smoothing); /* version 2 on */
     bw_i64(w, c->warmup);
+    bw_u32(w, (uint32_t)c->tta);
 }
 
 static void put_payload(byte_writer *w, const clcnn_checkpoint *k)
@@ -194,7 +195,7 @@ static clcnn_status get_config(byte_reader *r, uint32_t version, clcnn_train_con
 {
     clcnn_status st = CLCNN_OK;
     clcnn_optimizer_step *o = &c->optimizer;
-    int kind = 0, schedule = 0, loss = 0;
+    int kind = 0, schedule = 0, loss = 0, tta = 0;
     READ(get_int, "optimizer kind", &kind);
     READ(br_f32, "learning rate", &o->lr);
     READ(br_f32, "momentum", &o->momentum);
@@ -220,7 +221,9 @@ static clcnn_status get_config(byte_reader *r, uint32_t version, clcnn_train_con
     if (version >= 2) { /* version 1 had neither: 0 */
         READ(br_f32, "label smoothing", &c->label_smoothing);
         READ(get_long, "warmup iterations", &c->warmup);
+        READ(get_int, "tta", &tta);
     }
+    c->tta = (clcnn_tta)tta;
     o->kind = (clcnn_optimizer_kind)kind;
     c->schedule.kind = (clcnn_lr_schedule_kind)schedule;
     c->loss = (clcnn_loss_kind)loss;

@@ -152,11 +152,13 @@ static clcnn_status set_key(recipe_parser *p, const char *key, const char *v)
         st = clcnn_loss_parse(v, &c->loss);
     else if (strcmp(key, "normalize") == 0)
         st = clcnn_input_scaling_parse(v, c);
+    else if (strcmp(key, "tta") == 0)
+        st = clcnn_tta_parse(v, &c->tta);
     else
         return recipe_error(p, "unknown key '%s' (expected optimizer, lr, lr-decay, momentum, "
                             "rho, beta1, beta2, eps, l2, weight-decay, batch, epochs, "
-                            "iterations, val, seed, loss, label-smoothing, warmup, normalize or "
-                            "augment)", key);
+                            "iterations, val, seed, loss, label-smoothing, warmup, tta, normalize "
+                            "or augment)", key);
     return st == CLCNN_OK ? st : recipe_error_from_last(p);
 }
 
@@ -164,7 +166,7 @@ static clcnn_status set_key(recipe_parser *p, const char *key, const char *v)
 static const char *const recipe_keys[] = {
     "iterations", "epochs", "optimizer", "lr", "momentum", "rho", "beta1", "beta2", "eps",
     "l2", "weight-decay", "batch", "val", "seed", "augment", "lr-decay", "loss", "normalize",
-    "label-smoothing", "warmup"};
+    "label-smoothing", "warmup", "tta"};
 
 static clcnn_status parse_line(recipe_parser *p, char *line)
 {

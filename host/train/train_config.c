@@ -82,6 +82,11 @@ clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg)
         return clcnn_fail(CLCNN_ERR_ARG, "training config: label smoothing %g applies to the "
                           "softmax loss only, not to %s", (double)cfg->label_smoothing,
                           clcnn_loss_name(cfg->loss));
+    if (cfg->tta != CLCNN_TTA_NONE && cfg->tta != CLCNN_TTA_FLIP)
+        return bad("tta", cfg->tta, "none or flip");
+    if (cfg->tta == CLCNN_TTA_FLIP && cfg->loss == CLCNN_LOSS_SVM)
+        return clcnn_fail(CLCNN_ERR_ARG, "training config: tta flip averages probabilities: it "
+                          "needs the softmax or bce loss, not svm");
     if (cfg->warmup < 0 || cfg->warmup > MAX_ITERATIONS)
         return bad("warmup", (double)cfg->warmup, "0 .. 1e9 iterations");
     if (cfg->batch < 1 || cfg->batch > MAX_BATCH)
@@ -204,4 +209,17 @@ clcnn_status clcnn_loss_parse(const char *text, clcnn_loss_kind *out)
             return CLCNN_OK;
         }
     return clcnn_fail(CLCNN_ERR_ARG, "loss '%s': expected softmax, svm or bce", text);
+}
+
+const char *clcnn_tta_name(clcnn_tta tta) { return tta == CLCNN_TTA_FLIP ? "flip" : "none"; }
+
+clcnn_status clcnn_tta_parse(const char *text, clcnn_tta *out)
+{
+    if (strcmp(text, "none") == 0)
+        *out = CLCNN_TTA_NONE;
+    else if (strcmp(text, "flip") == 0)
+        *out = CLCNN_TTA_FLIP;
+    else
+        return clcnn_fail(CLCNN_ERR_ARG, "tta '%s': expected none or flip", text);
+    return CLCNN_OK;
 }

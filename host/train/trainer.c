@@ -177,23 +177,23 @@ void clcnn_trainer_destroy(clcnn_trainer *t)
 }
 
 static clcnn_status evaluate_on(clcnn_trainer *t, const clcnn_dataset *ds, const char *what,
-                                clcnn_eval_result *out)
+                                clcnn_tta tta, clcnn_eval_result *out)
 {
     memset(out, 0, sizeof *out);
     if (!ds)
         return clcnn_fail(CLCNN_ERR_ARG, "evaluation: the trainer has no %s set", what);
-    clcnn_status st = clcnn_evaluate(t->net, t->mean, t->std, ds, t->cfg.loss, out);
+    clcnn_status st = clcnn_evaluate_tta(t->net, t->mean, t->std, ds, t->cfg.loss, tta, out);
     return st == CLCNN_OK ? st : clcnn_fail_context(st, "%s set: ", what);
 }
 
 clcnn_status clcnn_trainer_evaluate_val(clcnn_trainer *t, clcnn_eval_result *out)
 {
-    return evaluate_on(t, t->val, "validation", out);
+    return evaluate_on(t, t->val, "validation", CLCNN_TTA_NONE, out);
 }
 
 clcnn_status clcnn_trainer_evaluate_test(clcnn_trainer *t, clcnn_eval_result *out)
 {
-    return evaluate_on(t, t->test, "test", out);
+    return evaluate_on(t, t->test, "test", t->cfg.tta, out);
 }
 
 clcnn_net *clcnn_trainer_net(const clcnn_trainer *t) { return t->net; }

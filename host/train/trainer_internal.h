@@ -52,6 +52,14 @@ struct clcnn_trainer {
     float last_lr;
 };
 
+/* TTA (clcnn_evaluate_tta): the average of the probability vectors of one
+ * image's two rows of K logits (softmax; for BCE the sigmoid of each), its
+ * first maximum in *predicted, and the loss of the average against label:
+ * -log pbar[label] (softmax), -sum_j log(pbar_j if j == label else 1 - pbar_j)
+ * (BCE). In double; finite for any finite logits. */
+double trainer_tta_average(clcnn_loss_kind loss, const float *z1, const float *z2, int K,
+                           int label, int *predicted);
+
 /* clcnn_trainer_create() for the ranks of comm (NULL: one process). */
 clcnn_status trainer_create(clcnn_backend *backend, const clcnn_model_spec *spec,
                             const clcnn_dataset *train, const clcnn_dataset *val,

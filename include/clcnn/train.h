@@ -62,6 +62,17 @@ typedef enum clcnn_input_scaling {
 
 #define CLCNN_MAX_INPUT_CHANNELS 4
 
+/* Test-time augmentation of an evaluation. */
+typedef enum clcnn_tta {
+    CLCNN_TTA_NONE, /* "none" */
+    CLCNN_TTA_FLIP  /* "flip": each image and its horizontal mirror, their probabilities
+                     * (softmax; sigmoids for BCE) averaged */
+} clcnn_tta;
+
+/* "none" or "flip" (CLCNN_ERR_ARG otherwise); the name of a tta. */
+clcnn_status clcnn_tta_parse(const char *text, clcnn_tta *out);
+const char *clcnn_tta_name(clcnn_tta tta);
+
 typedef struct clcnn_train_config {
     /* optimizer: kind and its constants (lr is the base rate; l2 and
      * weight_decay apply to conv/fc weights only; step is set per step) */
@@ -71,6 +82,8 @@ typedef struct clcnn_train_config {
     float label_smoothing; /* softmax only: target (1-E) one-hot + E/K; 0: none */
     long warmup;         /* iterations of linear learning-rate warm-up (see
                           * clcnn_train_lr_at); 0: none */
+    clcnn_tta tta;       /* of the test set's evaluation (clcnn_trainer_evaluate_test);
+                          * FLIP needs the softmax or BCE loss */
     int batch;           /* images per step */
     int epochs;          /* used when iterations is 0 */
     long iterations;     /* total steps; 0: epochs * batches per epoch */
@@ -143,6 +156,7 @@ clcnn_status clcnn_input_scaling_values(const clcnn_train_config *cfg, const clc
  *   batch N   epochs N | iterations N   val N (images held out)   seed N
  *   loss softmax|svm|bce   normalize data|unit|MEAN:STD   augment on|off
  *   label-smoothing E (softmax only, 0 <= E < 1)   warmup N (iterations)
+ *   tta none|flip
  * Command-line flags override the section's values. Errors read
  * "<source>:<line>: reason" (CLCNN_ERR_FORMAT). */
 typedef struct clcnn_recipe {
@@ -202,6 +216,18 @@ void clcnn_eval_result_free(clcnn_eval_result *r);
 clcnn_status clcnn_evaluate(clcnn_net *net, const float *mean, const float *std,
                             const clcnn_dataset *ds, clcnn_loss_kind loss,
                             clcnn_eval_result *out);
+
+/* The same with test-time augmentation. FLIP runs every batch twice, as is
+ * and mirrored left-right, and averages the two probability vectors of each
+ * image (softmax over the logits; for BCE the sigmoid of each); the
+ * prediction is the first maximum of the average and the loss that of the
+ * average: -log pbar[label] (softmax), -sum_j log(pbar_j or 1 - pbar_j)
+ * (BCE). The averaging is done on the host, in double, from the logits the
+ * evaluation downloads anyway. FLIP with the SVM loss is CLCNN_ERR_ARG: its
+ * scores are not probabilities. */
+clcnn_status clcnn_evaluate_tta(clcnn_net *net, const float *mean, const float *std,
+                                const clcnn_dataset *ds, clcnn_loss_kind loss, clcnn_tta tta,
+                                clcnn_eval_result *out);
 
 /* ----------------------------------------------------------------- trainer */
 
@@ -268,7 +294,7 @@ void clcnn_trainer_destroy(clcnn_trainer *trainer);
 clcnn_status clcnn_trainer_run(clcnn_trainer *trainer, const clcnn_train_hooks *hooks);
 
 /* Evaluate on the trainer's validation or test set (CLCNN_ERR_ARG when it has
- * none). */
+ * none); the test set with the config's tta, the validation set without. */
 clcnn_status clcnn_trainer_evaluate_val(clcnn_trainer *trainer, clcnn_eval_result *out);
 clcnn_status clcnn_trainer_evaluate_test(clcnn_trainer *trainer, clcnn_eval_result *out);
 
@@ -292,8 +318,8 @@ const float *clcnn_trainer_std(const clcnn_trainer *trainer);
  *             strings as u32 length + bytes, float arrays as u64 count + data.
  * It holds floats only, so a checkpoint written on one backend loads on any. */
 #define CLCNN_CHECKPOINT_MAGIC "CLCNNCKP"
-#define CLCNN_CHECKPOINT_VERSION 2u /* 2 adds label smoothing and warm-up to the
-                                     * config; version 1 files still load (both 0) */
+#define CLCNN_CHECKPOINT_VERSION 2u /* 2 adds label smoothing, warm-up and tta to
+                                     * the config; version 1 files still load (all 0) */
 #define CLCNN_CHECKPOINT_HEADER_BYTES 24
 
 typedef struct clcnn_checkpoint {
