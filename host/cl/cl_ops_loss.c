@@ -27,7 +27,6 @@ clcnn_status clcnn_cl_loss(clcnn_backend *be, clcnn_loss_kind kind, float smooth
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(kind_arg), CLCNN_ARG(smoothing), CLCNN_ARG(lm),
                                 CLCNN_ARG(ym), CLCNN_ARG(n), CLCNN_ARG(k_classes),
                                 CLCNN_ARG(grad_scale), CLCNN_ARG(has_grad), CLCNN_ARG(dm),
-                                CLCNN_ARG(sm),
-                                CLCNN_LOCAL_ARG(group * sizeof(float))));
+                                CLCNN_ARG(sm), CLCNN_LOCAL_ARG(group * sizeof(float))));
     return cl_launch_groups(be, k, name, 1, group);
 }
