@@ -275,7 +275,8 @@ static void run_flags(char *buf, size_t size)
 {
     int n = snprintf(buf, size, "train --cpu --quiet --data %s --model %s --batch 16 --val 32 "
                      "--optimizer nesterov --lr 0.05 --lr-decay step:0.5:10 --seed 3 --augment "
-                     "--normalize unit", data_dir, model_path);
+                     "--normalize unit --label-smoothing 0.1 --warmup 4 --tta flip", data_dir,
+                     model_path);
     ck_assert_int_lt(n, (int)size);
 }
 
@@ -315,6 +316,9 @@ START_TEST(resume_takes_the_runs_own_flags_and_refuses_others)
         {"--optimizer adam", "--optimizer adam differs from the checkpoint's nesterov"},
         {"--seed 4", "--seed 4 differs from the checkpoint's 3"},
         {"--normalize data", "--normalize data differs from the checkpoint's 0,0,0:1,1,1"},
+        {"--label-smoothing 0.2", "--label-smoothing 0.2 differs from the checkpoint's 0.1"},
+        {"--warmup 5", "--warmup 5 differs from the checkpoint's 4"},
+        {"--tta none", "--tta none differs from the checkpoint's flip"},
     };
     struct stat before, after;
     ck_assert_int_eq(stat(resumed, &before), 0);

@@ -58,6 +58,18 @@ static void loss(const clcnn_train_config *c, int exact, char *b, size_t n)
 {
     snprintf(b, n, "%s", clcnn_loss_name(c->loss));
 }
+static void label_smoothing(const clcnn_train_config *c, int exact, char *b, size_t n)
+{
+    real(c->label_smoothing, exact, b, n);
+}
+static void warmup(const clcnn_train_config *c, int exact, char *b, size_t n)
+{
+    snprintf(b, n, "%ld", c->warmup);
+}
+static void tta(const clcnn_train_config *c, int exact, char *b, size_t n)
+{
+    snprintf(b, n, "%s", clcnn_tta_name(c->tta));
+}
 static void augment(const clcnn_train_config *c, int exact, char *b, size_t n)
 {
     snprintf(b, n, "%s", c->crop_pad || c->flip ? "--augment" : "--no-augment");
@@ -84,6 +96,7 @@ static const struct recipe_flag {
     {"--l2", l2},             {"--weight-decay", weight_decay}, {"--dropout", dropout},
     {"--loss", loss},         {"--augment", augment},     {"--no-augment", augment},
     {"--val", val},           {"--seed", seed},           {"--normalize", NULL},
+    {"--label-smoothing", label_smoothing}, {"--warmup", warmup}, {"--tta", tta},
 };
 
 /* The flag at argv[at] without "=VALUE". */
