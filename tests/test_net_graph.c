@@ -126,7 +126,7 @@ START_TEST(residual_gradients_in_double_precision)
     const clcnn_loss_kind losses[] = {CLCNN_LOSS_SOFTMAX, CLCNN_LOSS_SVM, CLCNN_LOSS_BCE};
     for (int i = 0; i < 3; i++) {
         clcnn_gradcheck_result r;
-        ck_assert_msg(clcnn_gradcheck(&spec, losses[i], 8, 1, &r) == CLCNN_OK, "%s",
+        ck_assert_msg(clcnn_gradcheck(&spec, losses[i], 0.0f, 8, 1, &r) == CLCNN_OK, "%s",
                       clcnn_last_error());
         ck_assert_msg(r.max_rel_err <= 1e-7, "loss %d: %s %g", i, r.worst_tensor, r.max_rel_err);
         ck_assert_int_eq(r.n_tensors, 20);
