@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Each kind's ops, defined in its layer_<kind>.c. */
+extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
+    nn_batchnorm_ops, nn_relu_ops, nn_leaky_relu_ops, nn_sigmoid_ops, nn_dropout_ops,
+    nn_groupnorm_ops, nn_layernorm_ops, nn_add_ops;
+
 /* The one table of layer kinds, indexed by the enum. */
 static const nn_layer_ops *const layer_kinds[] = {
     [CLCNN_LAYER_CONV] = &nn_conv_ops,

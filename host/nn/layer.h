@@ -6,7 +6,8 @@
  * name, how its statement is parsed, checked, counted and written back, how
  * its parameters are initialized, and its setup/forward/backward. layer.c
  * holds the one table of kinds, indexed by clcnn_layer_kind. A new kind adds
- * its enum value (clcnn/net.h), its file and its table entry.
+ * its enum value (clcnn/net.h), its file, its table entry, its sample line in
+ * tests/test_net_parse.c and its ONNX exporter (host/export/onnx_layers.c).
  *
  * A layer is a small struct with its spec, shapes, tensors and ops. Layers
  * compute only through the backend's ops, on tensors allocated once for the
@@ -143,10 +144,6 @@ struct nn_layer {
 
 /* The ops of a layer kind (the table in layer.c; NULL out of range). */
 const nn_layer_ops *nn_layer_ops_for(clcnn_layer_kind kind);
-
-extern const nn_layer_ops nn_conv_ops, nn_fc_ops, nn_maxpool_ops, nn_avgpool_ops,
-    nn_batchnorm_ops, nn_relu_ops, nn_leaky_relu_ops, nn_sigmoid_ops, nn_dropout_ops,
-    nn_groupnorm_ops, nn_layernorm_ops, nn_add_ops;
 
 /* Draw a conv or fc weight (slot NN_WEIGHT) from the network's seed by the
  * layer's init kind, and zero its bias (init.c). */
