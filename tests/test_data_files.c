@@ -174,7 +174,7 @@ static void expect_rejected(const char *dir, const char *name, const void *bytes
     char path[4096];
     join(path, sizeof path, dir, name);
     ck_assert_int_eq(fixture_write_file(path, bytes, size, 0), 0);
-    clcnn_load_options options = {format, 0, 0};
+    clcnn_load_options options = {.format = format};
     clcnn_dataset ds;
     assert_failure(clcnn_dataset_load(dir, split, &options, &ds), status, name, offset_text);
     ck_assert_ptr_null(ds.images);

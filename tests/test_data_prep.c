@@ -37,7 +37,7 @@ START_TEST(pads_at_load_and_limits_images)
 {
     const char *dir = fresh_dir("pad");
     ck_assert_int_eq(fixture_write_idx(dir, 5, 1, 3, 4, SEED, 0), 0);
-    clcnn_load_options options = {CLCNN_DATA_IDX, 2, 3};
+    clcnn_load_options options = {.format = CLCNN_DATA_IDX, .pad = 2, .max_images = 3};
     clcnn_dataset ds;
     ck_assert_int_eq(clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &options, &ds), CLCNN_OK);
     ck_assert_int_eq(ds.count, 3);

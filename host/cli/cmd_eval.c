@@ -18,7 +18,8 @@ static void help(void)
            "class, columns: predicted). Images are normalized with the checkpoint's mean/std.\n\n"
            "  --model FILE   the checkpoint (required)\n"
            "  --data DIR     data set folder (default: the folder the checkpoint was trained on)\n"
-           "  --format F     cifar10 | cifar100 | idx | auto (default: the checkpoint's)\n"
+           "  --format F     cifar10 | cifar100 | idx | folder | auto (default: the checkpoint's,\n"
+           "                 or detected from the files of a --data folder)\n"
            "  --batch N      images per forward pass (default %d)\n"
            "  --tta T        none | flip: average the probabilities (softmax; sigmoids for\n"
            "                 bce) of each image and its horizontal mirror (default: the\n"
@@ -52,7 +53,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
             a->data_dir = v;
         } else if (cli_option(&p, "--format", &v)) {
             if (clcnn_data_format_parse(v, &a->format) != CLCNN_OK)
-                cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, auto", v);
+                cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, folder, auto", v);
         } else if (cli_option(&p, "--batch", &v)) {
             cli_int(&p, "--batch", v, 1, 65536, &a->batch);
         } else if (cli_option(&p, "--tta", &v)) {
@@ -87,8 +88,10 @@ static int evaluate(const eval_args *a, const clcnn_checkpoint *k, clcnn_backend
         fprintf(stderr, "clcnn eval: the checkpoint names no data folder: give --data\n");
         return 2;
     }
-    clcnn_data_format format =
-        a->format != CLCNN_DATA_AUTO ? a->format : (clcnn_data_format)k->data_format;
+    /* a --data folder of another kind than the checkpoint's is detected */
+    clcnn_data_format format = a->format != CLCNN_DATA_AUTO ? a->format
+                               : a->data_dir               ? CLCNN_DATA_AUTO
+                                                           : (clcnn_data_format)k->data_format;
     clcnn_dataset test;
     if (clcnn_train_data_load_test(dir, format, &k->spec, &test) != CLCNN_OK)
         return fail("");

@@ -27,6 +27,8 @@ typedef struct train_args {
     int cpu, quiet, help, no_check, no_cache;
     clcnn_train_config cfg;
     int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
+    int image_size;          /* --image-size (image folders); 0: the model's input */
+    int skip_bad;            /* --skip-bad */
     int recipe_length;       /* the model's [train] section sets epochs or iterations */
     long eval_every, save_every;
     /* where each recipe flag given starts in argv: with --resume, each is
@@ -75,6 +77,10 @@ int train_check_resume_scaling(const train_args *a, const clcnn_checkpoint *k,
 
 /* Print the library's message after prefix; returns exit status 1. */
 int train_fail(const char *prefix);
+
+/* --image-size on spec: a preset takes it as its input size, a model file
+ * must already have it. 0, or an exit status after a message. */
+int train_apply_image_size(const train_args *a, clcnn_model_spec *spec, int is_preset);
 
 /* Resolve a --resume run (from its checkpoint) or a fresh one (from the
  * flags and defaults) into plan; the exit status, 0 = fine. */

@@ -102,7 +102,12 @@ int train_parse_args(int argc, char **argv, train_args *a)
             a->data_dir = v;
         } else if (cli_option(&p, "--format", &v)) {
             if (clcnn_data_format_parse(v, &a->format) != CLCNN_OK)
-                cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, auto", v);
+                cli_error(&p, "--format: '%s' is not one of cifar10, cifar100, idx, folder, auto",
+                          v);
+        } else if (cli_option(&p, "--image-size", &v)) {
+            cli_int(&p, "--image-size", v, CLCNN_IMAGE_MIN_SIDE, 4096, &a->image_size);
+        } else if (cli_flag(&p, "--skip-bad")) {
+            a->skip_bad = 1;
         } else if (cli_option(&p, "--model", &v)) {
             a->model = v;
         } else if (cli_option(&p, "--epochs", &v)) {

@@ -10,6 +10,24 @@ int train_fail(const char *prefix)
     return 1;
 }
 
+int train_apply_image_size(const train_args *a, clcnn_model_spec *spec, int is_preset)
+{
+    int n = a->image_size;
+    if (!n || (spec->h == n && spec->w == n))
+        return 0;
+    if (!is_preset) {
+        fprintf(stderr, "clcnn train: --image-size %d: model %s takes %d x %d input; give its "
+                "size or none\n", n, spec->source, spec->h, spec->w);
+        return 2;
+    }
+    spec->h = spec->w = n;
+    if (clcnn_model_spec_shapes(spec, NULL) != CLCNN_OK) {
+        fprintf(stderr, "clcnn train: --image-size %d: %s\n", n, clcnn_last_error());
+        return 2;
+    }
+    return 0;
+}
+
 void train_set_augment(clcnn_train_config *cfg, int on)
 {
     cfg->crop_pad = on ? CIFAR_CROP_PAD : 0;
@@ -33,6 +51,20 @@ int train_plan_resume(const train_args *a, train_plan *plan)
     clcnn_model_spec given; /* a given --model must be the checkpoint's */
     if (a->model && clcnn_model_spec_resolve(a->model, &given) != CLCNN_OK)
         return train_fail("--model: ");
+    if (a->model && (status = train_apply_image_size(a, &given,
+                                                     clcnn_model_preset_text(a->model) != NULL)))
+        return status;
+    if (a->image_size && (k->spec.h != a->image_size || k->spec.w != a->image_size)) {
+        fprintf(stderr, "clcnn train: --image-size %d: the checkpoint's model takes %d x %d "
+                "input\n", a->image_size, k->spec.h, k->spec.w);
+        return 2;
+    }
+    /* a preset's last layer was fitted to the data set's classes (cmd_train_data.c) */
+    clcnn_layer_spec *last = &given.layers[given.n_layers - 1];
+    const clcnn_layer_spec *trained = &k->spec.layers[k->spec.n_layers - 1];
+    if (a->model && clcnn_model_preset_text(a->model) && given.n_layers == k->spec.n_layers &&
+        last->kind == CLCNN_LAYER_FC && trained->kind == CLCNN_LAYER_FC)
+        last->outputs = trained->outputs;
     if (a->model && clcnn_checkpoint_check_spec(k, &given) != CLCNN_OK)
         return train_fail("--resume: ");
     const char *dir = a->data_dir ? a->data_dir : k->data_dir;
@@ -58,6 +90,14 @@ int train_plan_fresh(const train_args *a, train_plan *plan)
     plan->model_is_preset = clcnn_model_preset_text(model) != NULL;
     if (clcnn_model_spec_resolve(model, &plan->spec) != CLCNN_OK)
         return train_fail("--model: ");
+    if (a->image_size && plan->format != CLCNN_DATA_FOLDER) {
+        fprintf(stderr, "clcnn train: --image-size: only image folders are resized (this is %s "
+                "data)\n", clcnn_data_format_name(plan->format));
+        return 2;
+    }
+    int status = train_apply_image_size(a, &plan->spec, plan->model_is_preset);
+    if (status != 0)
+        return status;
     plan->cfg = a->cfg;
     if (a->has_epochs) /* --epochs replaces a recipe's iterations */
         plan->cfg.iterations = 0;

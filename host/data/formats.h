@@ -10,5 +10,6 @@
 int cifar10_present(const char *dir, char *names, size_t size);
 int cifar100_present(const char *dir, char *names, size_t size);
 int idx_present(const char *dir, char *names, size_t size);
+int folder_present(const char *dir, char *names, size_t size);
 
 #endif

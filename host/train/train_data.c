@@ -17,16 +17,40 @@ static clcnn_status fit_to_model(clcnn_dataset *ds, const char *what, const clcn
                       spec->w);
 }
 
-clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
-                                   const clcnn_model_spec *spec, clcnn_train_data *out)
+/* options with the model's input geometry as the image size (image folders),
+ * unless the caller set one. */
+static clcnn_load_options with_geometry(const clcnn_load_options *options,
+                                        const clcnn_model_spec *spec)
+{
+    clcnn_load_options opt = *options;
+    if (!opt.channels && !opt.height && !opt.width) {
+        opt.channels = spec->c;
+        opt.height = spec->h;
+        opt.width = spec->w;
+    }
+    return opt;
+}
+
+clcnn_status clcnn_train_data_load_options(const char *dir, const clcnn_load_options *options,
+                                           const clcnn_model_spec *spec, clcnn_train_data *out)
 {
     memset(out, 0, sizeof *out);
-    clcnn_load_options opt = {format, 0, 0};
-    clcnn_status st = clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &out->train);
+    clcnn_load_options opt = with_geometry(options, spec);
+    clcnn_data_format format = opt.format;
+    clcnn_status st = CLCNN_OK;
+    if (format == CLCNN_DATA_AUTO)
+        st = clcnn_data_detect_format(dir, &format);
+    opt.format = format;
+    if (st == CLCNN_OK)
+        st = clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &out->train);
+    if (st == CLCNN_OK && format == CLCNN_DATA_FOLDER && clcnn_folder_has_split(dir, CLCNN_SPLIT_VAL))
+        st = clcnn_dataset_load(dir, CLCNN_SPLIT_VAL, &opt, &out->val);
     if (st == CLCNN_OK)
         st = clcnn_dataset_load(dir, CLCNN_SPLIT_TEST, &opt, &out->test);
     if (st == CLCNN_OK)
         st = fit_to_model(&out->train, "training", spec);
+    if (st == CLCNN_OK && out->val.count > 0)
+        st = fit_to_model(&out->val, "validation", spec);
     if (st == CLCNN_OK)
         st = fit_to_model(&out->test, "test", spec);
     if (st != CLCNN_OK) {
@@ -34,6 +58,13 @@ clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
         return clcnn_fail_context(st, "loading data from %s: ", dir);
     }
     return CLCNN_OK;
+}
+
+clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
+                                   const clcnn_model_spec *spec, clcnn_train_data *out)
+{
+    clcnn_load_options opt = {.format = format};
+    return clcnn_train_data_load_options(dir, &opt, spec, out);
 }
 
 void clcnn_train_data_free(clcnn_train_data *data)
@@ -46,7 +77,8 @@ void clcnn_train_data_free(clcnn_train_data *data)
 clcnn_status clcnn_train_data_load_test(const char *dir, clcnn_data_format format,
                                         const clcnn_model_spec *spec, clcnn_dataset *test)
 {
-    clcnn_load_options opt = {format, 0, 0};
+    clcnn_load_options defaults = {.format = format};
+    clcnn_load_options opt = with_geometry(&defaults, spec);
     clcnn_status st = clcnn_dataset_load(dir, CLCNN_SPLIT_TEST, &opt, test);
     if (st == CLCNN_OK)
         st = fit_to_model(test, "test", spec);

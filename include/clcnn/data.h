@@ -18,6 +18,14 @@
  *             "name.idx3-ubyte" spelling is accepted too. 10 classes; named after
  *             the Fashion-MNIST classes when the folder path contains "fashion"
  *             (any case), else "0".."9".
+ *   folder    DIR/train/CLASS/FILE, DIR/test/CLASS/FILE and optionally DIR/val/CLASS/FILE:
+ *             one subfolder per class (torchvision's ImageFolder), class names
+ *             = the sorted subfolder names of train/; every file a PNG, JPEG,
+ *             PPM or PGM image of any size (clcnn_image_read), fitted to the
+ *             load options' image size (clcnn_image_fit). Images are ordered by
+ *             file name across the classes (ties in class order), so files
+ *             numbered in a data set's original order keep it. Decoded once,
+ *             in parallel, into uint8 memory.
  * Every malformed file is rejected with CLCNN_ERR_FORMAT (CLCNN_ERR_IO when it
  * cannot be read at all) and a message naming the file, the byte offset (of the
  * decompressed data for a .gz file) and what was expected there.
@@ -49,12 +57,14 @@ typedef enum clcnn_data_format {
     CLCNN_DATA_AUTO = 0, /* detect from the files in the folder */
     CLCNN_DATA_CIFAR10,
     CLCNN_DATA_CIFAR100,
-    CLCNN_DATA_IDX
+    CLCNN_DATA_IDX,
+    CLCNN_DATA_FOLDER
 } clcnn_data_format;
 
 typedef enum clcnn_data_split {
     CLCNN_SPLIT_TRAIN = 0,
-    CLCNN_SPLIT_TEST
+    CLCNN_SPLIT_TEST,
+    CLCNN_SPLIT_VAL   /* an image folder's val/ (no other format has one) */
 } clcnn_data_split;
 
 typedef struct clcnn_load_options {
@@ -62,12 +72,23 @@ typedef struct clcnn_load_options {
     int pad;                  /* zero pixels added on each side at load time
                                  (2 turns 28x28 MNIST into 32x32); 0 for none */
     int max_images;           /* keep only the first max_images (file order); 0 keeps all */
+    /* Image folders only (zero-initialize the rest of the struct for others): */
+    int channels, height, width; /* every image fitted to this; 0: 3 x 32 x 32 */
+    int skip_bad;             /* skip unreadable files (each reported to skipped)
+                                 instead of failing on the first */
+    int threads;              /* decoding threads; 0: one per core available */
+    /* Called on the calling thread: progress about 10 times a second and once
+     * at the end (done == total); skipped once per skipped file, in order,
+     * with a message naming the file and the reason. Either may be NULL. */
+    void (*progress)(int done, int total, void *user);
+    void (*skipped)(const char *message, void *user);
+    void *user;
 } clcnn_load_options;
 
-/* Parse "cifar10", "cifar100", "idx" or "auto". */
+/* Parse "cifar10", "cifar100", "idx", "folder" or "auto". */
 clcnn_status clcnn_data_format_parse(const char *name, clcnn_data_format *format);
 
-/* "cifar10", "cifar100", "idx" or "auto". */
+/* "cifar10", "cifar100", "idx", "folder" or "auto". */
 const char *clcnn_data_format_name(clcnn_data_format format);
 
 /* Detect the format of folder dir from the file names present (either split).
@@ -84,6 +105,15 @@ clcnn_status clcnn_dataset_load(const char *dir, clcnn_data_split split,
 clcnn_status clcnn_load_cifar10(const char *dir, clcnn_data_split split, clcnn_dataset *out);
 clcnn_status clcnn_load_cifar100(const char *dir, clcnn_data_split split, clcnn_dataset *out);
 clcnn_status clcnn_load_idx(const char *dir, clcnn_data_split split, clcnn_dataset *out);
+/* options as for clcnn_dataset_load (NULL: defaults). Fails naming the path
+ * and the reason: no train/ class folders, an empty class folder, a class
+ * only in test/ or val/, a file that is no readable image (unless
+ * skip_bad), no image left at all. */
+clcnn_status clcnn_load_folder(const char *dir, clcnn_data_split split,
+                               const clcnn_load_options *options, clcnn_dataset *out);
+
+/* Whether image folder dir has the split's subfolder (train/, test/, val/). */
+int clcnn_folder_has_split(const char *dir, clcnn_data_split split);
 
 /* Release everything ds owns and reset it to empty (safe on an empty dataset). */
 void clcnn_dataset_free(clcnn_dataset *ds);

@@ -182,9 +182,11 @@ clcnn_status clcnn_recipe_load(const char *name_or_path, const clcnn_train_confi
 /* The data sets of a run: the training and test splits of folder dir, their
  * images zero-padded to the model's input size when they are smaller by an
  * even margin (28x28 IDX -> 32x32); any other geometry or channel mismatch is
- * an error naming both shapes, and so is a missing test split. val is left
- * empty: hold images out of train with clcnn_dataset_split_last(), once the
- * training set's size is known. */
+ * an error naming both shapes, and so is a missing test split. An image
+ * folder's images are fitted to the model's input (clcnn_image_fit), and its
+ * val/ split, when present, is loaded into val. Otherwise val is left empty:
+ * hold images out of train with clcnn_dataset_split_last(), once the training
+ * set's size is known. */
 typedef struct clcnn_train_data {
     clcnn_dataset train, val, test;
 } clcnn_train_data;
@@ -192,6 +194,11 @@ typedef struct clcnn_train_data {
 clcnn_status clcnn_train_data_load(const char *dir, clcnn_data_format format,
                                    const clcnn_model_spec *spec, clcnn_train_data *out);
 void clcnn_train_data_free(clcnn_train_data *data);
+
+/* The same with load options (format, skipping bad files, progress; see
+ * clcnn_load_options). An image size left 0 is the model's input size. */
+clcnn_status clcnn_train_data_load_options(const char *dir, const clcnn_load_options *options,
+                                           const clcnn_model_spec *spec, clcnn_train_data *out);
 
 /* Only the test split, fitted to the model as above (for evaluation). */
 clcnn_status clcnn_train_data_load_test(const char *dir, clcnn_data_format format,

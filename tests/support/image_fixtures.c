@@ -194,12 +194,11 @@ int fixture_write_png_folder(const clcnn_dataset *ds, const char *dir, const cha
     size_t size = (size_t)ds->channels * (size_t)ds->height * (size_t)ds->width;
     char path[4096];
     int status = 0;
-    for (int c = 0; c < ds->classes && status == 0; ++c) {
-        snprintf(path, sizeof path, "%s/%s", dir, ds->class_names[c]);
-        status = fixture_mkdir(path);
-    }
     for (int n = 0; n < ds->count && status == 0; ++n) {
         clcnn_image img = {ds->channels, ds->height, ds->width, ds->images + (size_t)n * size};
+        snprintf(path, sizeof path, "%s/%s", dir, ds->class_names[ds->labels[n]]);
+        if (fixture_mkdir(path) != 0)
+            return -1;
         snprintf(path, sizeof path, "%s/%s/%s%05d.png", dir, ds->class_names[ds->labels[n]],
                  prefix, n);
         status = fixture_write_image(path, &img, 0);

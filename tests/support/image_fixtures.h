@@ -30,7 +30,8 @@ int fixture_patch_image_size(const char *path, uint32_t width, uint32_t height);
 int fixture_write_image(const char *path, const clcnn_image *img, int jpeg_quality);
 
 /* Write image n of ds as dir/<class name>/<prefix><n, 5 digits>.png (RGB or
- * gray, 8 bits, CHW in ds), for every n; folders created as needed. */
+ * gray, 8 bits, CHW in ds), for every n; a class folder is made for its first
+ * image (a class without images gets none). */
 int fixture_write_png_folder(const clcnn_dataset *ds, const char *dir, const char *prefix);
 
 #endif
