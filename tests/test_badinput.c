@@ -6,6 +6,7 @@
  * test prints how many malformed inputs it tried. The suite also writes the
  * fuzzers' seed corpus (.ci/fuzz). */
 #include <check.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "badinput_cli.h"
 #include "clcnn/net.h"
 #include "data_fixtures.h"
+#include "image_fixtures.h"
 
 static void setup(void) { bi_setup("badinput"); }
 
@@ -421,6 +423,40 @@ START_TEST(writes_the_fuzz_seed_corpus)
     };
     for (size_t i = 0; i < sizeof images / sizeof images[0]; i++)
         seed("pnm", images[i].name, images[i].bytes, images[i].size, NULL);
+    /* PNG: every color type, 16 bits, a palette, interlaced; JPEG: gray,
+     * color, progressive (small: the fuzzer mutates every byte) */
+    uint16_t samples[12 * 9 * 4];
+    uint8_t bytes[12 * 9 * 3];
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+        samples[i] = (uint16_t)(i * 2741u);
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (uint8_t)(128 + 100 * ((i / 3) % 12 < 6) - (int)(i % 40));
+    static const struct {
+        const char *name;
+        int color_type, bit_depth, interlace;
+    } pngs[] = {{"gray.png", PNG_COLOR_TYPE_GRAY, 8, 0},
+                {"gray2.png", PNG_COLOR_TYPE_GRAY, 2, 0},
+                {"rgb.png", PNG_COLOR_TYPE_RGB, 8, 1},
+                {"rgba16.png", PNG_COLOR_TYPE_RGBA, 16, 0},
+                {"ga.png", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0},
+                {"palette.png", PNG_COLOR_TYPE_PALETTE, 4, 0}};
+    const uint8_t palette[3 * 16] = {0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 99, 199};
+    for (size_t i = 0; i < sizeof pngs / sizeof *pngs; i++) {
+        uint16_t mask = (uint16_t)((1u << pngs[i].bit_depth) - 1);
+        uint16_t masked[sizeof samples / sizeof *samples];
+        for (size_t j = 0; j < sizeof samples / sizeof *samples; j++)
+            masked[j] = samples[j] & mask;
+        const char *file = bi_path("seed-image");
+        ck_assert_int_eq(fixture_write_png(file, 12, 9, pngs[i].color_type, pngs[i].bit_depth,
+                                           masked, palette, 16, pngs[i].interlace), 0);
+        seed("png", pngs[i].name, "", 0, file);
+    }
+    for (int kind = 0; kind < 3; kind++) {
+        const char *file = bi_path("seed-image");
+        ck_assert_int_eq(fixture_write_jpeg(file, 12, 9, kind ? 3 : 1, bytes, 90, kind == 2), 0);
+        static const char *const names[3] = {"gray.jpg", "rgb.jpg", "progressive.jpg"};
+        seed("jpeg", names[kind], "", 0, file);
+    }
 }
 END_TEST
 

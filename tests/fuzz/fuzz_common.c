@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *fuzz_folder(void)
@@ -35,3 +36,21 @@ void fuzz_write(const char *name, const uint8_t *data, size_t size)
 }
 
 void fuzz_remove(const char *name) { unlink(fuzz_path(name)); }
+
+int fuzz_decode_image(clcnn_status (*decode)(const char *, const data_buffer *, clcnn_image *),
+                      const char *name, const uint8_t *data, size_t size)
+{
+    data_buffer file = {(uint8_t *)data, size, 0};
+    clcnn_image img, small;
+    if (decode(name, &file, &img) != CLCNN_OK) {
+        if (!strstr(clcnn_last_error(), name))
+            __builtin_trap(); /* a failure must name the file */
+        return 0;
+    }
+    if (clcnn_image_fit(&img, 3, 32, 32, &small) == CLCNN_OK)
+        clcnn_image_free(&small);
+    if (clcnn_image_fit(&img, 1, 28, 28, &small) == CLCNN_OK)
+        clcnn_image_free(&small);
+    clcnn_image_free(&img);
+    return 0;
+}
