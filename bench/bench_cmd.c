@@ -33,7 +33,7 @@ static void help(void)
            "Figures are medians of --iters runs after --warmup untimed ones, with min and\n"
            "max. Progress goes to stderr, the tables to stdout.\n\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
-           "                 else the first GPU, else device 0)\n"
+           "                 else the best one: see clcnn devices)\n"
            "  --model M      a preset (see below) or a model file (default cifar)\n"
            "  --batch N      images per step (default %d)\n"
            "  --iters N      timed runs of each measurement (default %d)\n"

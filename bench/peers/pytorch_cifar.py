@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The `cifar` or `resnet20` preset of clcnn in PyTorch on the CPU: training-step
-and evaluation throughput, to set beside `clcnn bench [--model resnet20]`.
+"""The `cifar` or `resnet20` preset of clcnn in PyTorch on the CPU (or, with
+--device cuda, on an NVIDIA GPU through CUDA and cuDNN): training-step and
+evaluation throughput, to set beside `clcnn bench [--model resnet20]`.
 
 cifar (models/cifar.txt): three 5x5 convolutions (32, 64, 128 filters, pad 2,
 no bias), each followed by batchnorm, ReLU and 2x2 max pooling; fc 256 (no
@@ -11,7 +12,8 @@ shortcut at the start of stages 2 and 3), global average pooling, fc 10. A train
 trainer does: a synthetic uint8 batch normalized to float, forward, softmax
 cross-entropy, backward, Adam (lr 1e-3). Evaluation: the same batch in eval
 mode without gradients. Figures are images/s, the median (min .. max) of
---iters steps after --warmup untimed ones.
+--iters steps after --warmup untimed ones (each step ends reading the loss back,
+so a GPU step is timed to its end).
 
 Skips with a message and exit status 0 when PyTorch is not installed (Debian:
 apt-get install python3-torch, then run it with /usr/bin/python3).
@@ -33,6 +35,8 @@ def parse_args():
     p.add_argument("--warmup", type=int, default=1, help="untimed steps first (default 1)")
     p.add_argument("--threads", type=int, default=0,
                    help="torch.set_num_threads (default: the CPUs this process may use)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cpu (default) or cuda: the first CUDA GPU, cuDNN autotuned")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     a = p.parse_args()
     if a.batch < 1 or a.iters < 1 or a.warmup < 0 or a.threads < 0:
@@ -101,14 +105,24 @@ def main():
               f"{sys.executable} (Debian: apt-get install python3-torch, then run with "
               "/usr/bin/python3)")
         return 0
+    if a.device == "cuda" and not torch.cuda.is_available():
+        print(f"pytorch_cifar: --device cuda: PyTorch {torch.__version__} sees no CUDA GPU",
+              file=sys.stderr)
+        return 1
     threads = a.threads or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = resnet20_net(nn) if a.model == "resnet20" else cifar_net(nn)
+    device = torch.device(a.device)
+    if a.device == "cuda":
+        torch.backends.cudnn.benchmark = True
+        where = f"CUDA {torch.version.cuda} on {torch.cuda.get_device_name(0)}"
+    else:
+        where = f"CPU, {threads} threads"
+    model = (resnet20_net(nn) if a.model == "resnet20" else cifar_net(nn)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    images = torch.randint(0, 256, (a.batch, 3, 32, 32), dtype=torch.uint8)
-    labels = torch.randint(0, 10, (a.batch,))
+    images = torch.randint(0, 256, (a.batch, 3, 32, 32), dtype=torch.uint8).to(device)
+    labels = torch.randint(0, 10, (a.batch,)).to(device)
     mean = images.float().mean(dim=(0, 2, 3), keepdim=True)
     std = images.float().std(dim=(0, 2, 3), unbiased=False, keepdim=True)
 
@@ -131,12 +145,13 @@ def main():
     model.eval()
     evaluation = images_per_s(timed(eval_batch, a.warmup, a.iters, "eval batch"), a.batch)
 
-    print(f"pytorch {torch.__version__} CPU, {threads} threads, model {a.model}, batch {a.batch}, "
+    print(f"pytorch {torch.__version__} {where}, model {a.model}, batch {a.batch}, "
           f"median (min .. max) of {a.iters} after {a.warmup} warm-up")
     for name, s in (("train images/s", train), ("eval images/s", evaluation)):
         print(f"{name:16} {s['median']:.1f} ({s['min']:.1f} .. {s['max']:.1f})")
     if a.json:
         result = {"peer": "pytorch", "torch_version": torch.__version__, "threads": threads,
+                  "device": a.device,
                   "model": a.model, "batch": a.batch, "iters": a.iters, "warmup": a.warmup}
         for key, s in (("train.images_per_s.pytorch", train),
                        ("eval.images_per_s.pytorch", evaluation)):

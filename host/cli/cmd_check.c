@@ -29,7 +29,7 @@ static void help(void)
            "train` and `clcnn devices` read it.\n\n"
            "options:\n"
            "  --device SPEC   device index or name substring (default: $CLCNN_DEVICE, else\n"
-           "                  the first GPU, else device 0); 'all' checks every device\n"
+           "                  the best device, marked in clcnn devices); 'all': every device\n"
            "  --quick         a quick subset of the shapes (seconds), plus the step\n"
            "  --model M       network of the training step: preset or model file\n"
            "                  (default cifar)\n"

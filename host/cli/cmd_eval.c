@@ -25,7 +25,7 @@ static void help(void)
            "                 bce) of each image and its horizontal mirror (default: the\n"
            "                 checkpoint's recipe; not with svm)\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
-           "                 else the first GPU, else device 0)\n"
+           "                 else the best one: see clcnn devices)\n"
            "  --cpu          evaluate on the CPU reference backend\n",
            DEFAULT_BATCH);
 }

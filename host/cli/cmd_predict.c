@@ -25,7 +25,7 @@ static void help(void)
            "evaluation mode.\n\n"
            "  --model FILE   the checkpoint written by `clcnn train --save` (required)\n"
            "  --device SPEC  OpenCL device (index or name substring; default: $CLCNN_DEVICE,\n"
-           "                 else the first GPU, else device 0)\n"
+           "                 else the best one: see clcnn devices)\n"
            "  --cpu          run on the CPU reference backend\n"
            "  --logits OUT   also write each image's logits to OUT, JSON Lines:\n"
            "                 {\"file\": PATH, \"logits\": [...]} (written only when every\n"

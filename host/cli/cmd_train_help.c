@@ -73,7 +73,7 @@ void train_help(void)
         "  --seed N           parameters, shuffling, augmentation, dropout (default 1)\n"
         "device:\n"
         "  --device SPEC      OpenCL device: index or name substring from `clcnn devices`\n"
-        "                     (default: $CLCNN_DEVICE, else the first GPU, else device 0)\n"
+        "                     (default: $CLCNN_DEVICE, else the best one: see clcnn devices)\n"
         "  --cpu              train on the CPU reference backend instead\n"
         "  --no-check         skip the quick check against the CPU reference (the op\n"
         "                     table and a training step of this model) that runs the\n"

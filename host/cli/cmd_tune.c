@@ -27,7 +27,7 @@ static void help(void)
            "device applies it (CLCNN_TUNING=0 ignores it). Candidates run in child\n"
            "processes: one that crashes the OpenCL compiler or hangs is skipped.\n\n"
            "  --device SPEC   OpenCL device: index or name substring (default: $CLCNN_DEVICE,\n"
-           "                  else the first GPU, else device 0)\n"
+           "                  else the best one: see clcnn devices)\n"
            "  --model M       preset (cifar, lenet, small, gradcheck) or model file\n"
            "                  (default cifar)\n"
            "  --batch N       images per step (default 128; %d with --quick)\n"
