@@ -1,8 +1,7 @@
 /* Helpers shared by the kernels of the other files. The .cl files are
- * compiled as one program, concatenated in file-name order, so this file's
- * name must sort before every file that uses it (it does: "common" < "dropout",
- * "elementwise", "im2col", "input", "layout", "loss", "norm", "optimizer",
- * "pool"). */
+ * compiled as one program: this file first, then the others in file-name
+ * order (host/cmake/embed_kernels.cmake and host/cl/cl_program.c), so every
+ * file may use what is defined here. */
 
 /* Sum of v over the work-group. Works for any power-of-two local size,
  * including 1. scratch holds get_local_size(0) floats; every work-item of the
@@ -81,6 +80,44 @@ size_t clcnn_walk_index(const clcnn_channel_walk *w, int ch, int c, int p, int r
 int clcnn_walk_length(const clcnn_channel_walk *w, int p, int run)
 {
     return min(run, p - w->r * run);
+}
+
+/* The parameter gradients of a normalization's backward pass for channel ch
+ * = get_group_id(0) of an N x C x P tensor, over its images and positions
+ * (the channel walk): dbeta[ch] = sum dy and dgamma[ch] = sum dy * xhat,
+ * xhat = (x - mean[s]) * invstd[s]. The statistics s are per channel (s =
+ * ch: batch norm, groups 0) or per image and group (s = n*groups + ch/(C/groups):
+ * group norm). Called by every work-item of the group (it has barriers). */
+void clcnn_norm_param_grads(__global const float *dy, __global const float *x,
+                            __global const float *mean, __global const float *invstd, int n,
+                            int c, int p, int groups, int run, __global float *dgamma,
+                            __global float *dbeta, __local float *scratch)
+{
+    int ch = (int)get_group_id(0), cg = groups ? c / groups : 1;
+    float mu = groups ? 0.0f : mean[ch], is = groups ? 0.0f : invstd[ch];
+    float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
+    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
+        size_t first = clcnn_walk_index(&at, ch, c, p, run);
+        if (groups) {
+            int grp = at.n * groups + ch / cg;
+            mu = mean[grp];
+            is = invstd[grp];
+        }
+        float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
+        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
+            float g = dy[first + k];
+            unit_dy += g;
+            unit_dy_xhat += g * ((x[first + k] - mu) * is);
+        }
+        clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
+        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);
+    }
+    sum_dy = clcnn_group_sum(scratch, sum_dy);
+    sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
+    if (get_local_id(0) == 0) {
+        dbeta[ch] = sum_dy;
+        dgamma[ch] = sum_dy_xhat;
+    }
 }
 
 /* Row kernels: a 1-D range over lines x runs, in which each work-item

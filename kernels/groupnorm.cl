@@ -52,35 +52,16 @@ __kernel void gn_forward_kernel(__global const float *x, __global const float *g
 }
 
 /* dgamma[c] = sum dy * xhat and dbeta[c] = sum dy over the images and
- * positions of channel get_group_id(0) (the per-channel walk of common.cl);
- * xhat uses the statistics of each image's group. */
+ * positions of channel get_group_id(0); xhat uses the statistics of each
+ * image's group. */
 __kernel void gn_backward_params_kernel(__global const float *dy, __global const float *x,
                                         __global const float *save_mean,
                                         __global const float *save_invstd, int n, int c, int p,
                                         int groups, int run, __global float *dgamma,
                                         __global float *dbeta, __local float *scratch)
 {
-    int ch = (int)get_group_id(0), lid = (int)get_local_id(0), cg = c / groups;
-    float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
-    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
-        size_t first = clcnn_walk_index(&at, ch, c, p, run);
-        int grp = at.n * groups + ch / cg;
-        float mu = save_mean[grp], is = save_invstd[grp];
-        float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
-            float g = dy[first + k];
-            unit_dy += g;
-            unit_dy_xhat += g * ((x[first + k] - mu) * is);
-        }
-        clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
-        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);
-    }
-    sum_dy = clcnn_group_sum(scratch, sum_dy);
-    sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
-    if (lid == 0) {
-        dbeta[ch] = sum_dy;
-        dgamma[ch] = sum_dy_xhat;
-    }
+    clcnn_norm_param_grads(dy, x, save_mean, save_invstd, n, c, p, groups, run, dgamma, dbeta,
+                           scratch);
 }
 
 /* dx of group get_group_id(0): with dxhat = dy * gamma[c] and means over the

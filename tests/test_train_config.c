@@ -89,6 +89,32 @@ START_TEST(warmup_ramps_linearly_then_runs_the_schedule)
 }
 END_TEST
 
+/* Every optimizer name parses to a kind that names itself back; Nesterov is
+ * momentum with its flag; another word is refused and changes nothing. */
+START_TEST(optimizer_names_parse_and_print_back)
+{
+    static const char *const names[] = {"sgd", "momentum", "nesterov", "rmsprop", "adam"};
+    char list[128];
+    clcnn_optimizer_names(list, sizeof list);
+    ck_assert_str_eq(list, "sgd, momentum, nesterov, rmsprop, adam");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        clcnn_optimizer_step o = {.kind = CLCNN_OPT_ADAM, .nesterov = 1};
+        ck_assert_msg(clcnn_optimizer_parse(names[i], &o), "%s", names[i]);
+        ck_assert_str_eq(clcnn_optimizer_name(&o), names[i]);
+    }
+    clcnn_optimizer_step o = {.kind = CLCNN_OPT_MOMENTUM, .nesterov = 0};
+    ck_assert(clcnn_optimizer_parse("nesterov", &o) && o.kind == CLCNN_OPT_MOMENTUM && o.nesterov);
+    ck_assert(clcnn_optimizer_parse("momentum", &o) && o.nesterov == 0);
+    ck_assert(!clcnn_optimizer_parse("adamw", &o) && o.kind == CLCNN_OPT_MOMENTUM);
+    ck_assert(!clcnn_optimizer_parse("", &o));
+    o.kind = (clcnn_optimizer_kind)9;
+    ck_assert_str_eq(clcnn_optimizer_name(&o), "?");
+    char small[8];
+    clcnn_optimizer_names(small, sizeof small); /* truncated, terminated */
+    ck_assert_str_eq(small, "sgd, mo");
+}
+END_TEST
+
 START_TEST(schedule_parse_accepts_the_three_forms)
 {
     clcnn_lr_schedule s;
@@ -157,6 +183,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, defaults_are_valid_and_documented_values);
     tcase_add_test(tc, validate_rejects_each_bad_field);
+    tcase_add_test(tc, optimizer_names_parse_and_print_back);
     tcase_add_test(tc, schedule_parse_accepts_the_three_forms);
     tcase_add_test(tc, schedule_parse_rejects_malformed);
     tcase_add_test(tc, step_schedule_decays_every_interval);

@@ -150,7 +150,7 @@ clcnn_status clcnn_cl_avgpool_forward(clcnn_backend *be, const clcnn_window *win
 clcnn_status clcnn_cl_avgpool_backward(clcnn_backend *be, const clcnn_window *win,
                                        const clcnn_tensor *dy, clcnn_tensor *dx);
 
-/* cl_ops_norm.c */
+/* cl_ops_batchnorm.c */
 clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_tensor *x,
                                               const clcnn_tensor *gamma,
                                               const clcnn_tensor *beta, float momentum,

@@ -26,9 +26,16 @@ static void source_set_free(source_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The program's order: common.cl (the helpers every other file may use)
+ * first, then by name, as host/cmake/embed_kernels.cmake orders the
+ * embedded set. */
 static int compare_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int x_common = strcmp(x, "common.cl") == 0, y_common = strcmp(y, "common.cl") == 0;
+    if (x_common != y_common)
+        return y_common - x_common;
+    return strcmp(x, y);
 }
 
 static clcnn_status read_text(const char *path, char **text, size_t *length)
@@ -52,7 +59,7 @@ static clcnn_status read_text(const char *path, char **text, size_t *length)
     return CLCNN_OK;
 }
 
-/* Every .cl file in dir, in sorted name order (the same order as the embedded set). */
+/* Every .cl file in dir, in the program's order (compare_names). */
 static clcnn_status load_directory(const char *dir, source_set *out)
 {
     DIR *d = opendir(dir);

@@ -9,17 +9,11 @@
 
 static int parse_optimizer(cli_parser *p, const char *v, clcnn_optimizer_step *o)
 {
-    static const struct { const char *name; clcnn_optimizer_kind kind; int nesterov; } names[] = {
-        {"sgd", CLCNN_OPT_SGD, 0},           {"momentum", CLCNN_OPT_MOMENTUM, 0},
-        {"nesterov", CLCNN_OPT_MOMENTUM, 1}, {"rmsprop", CLCNN_OPT_RMSPROP, 0},
-        {"adam", CLCNN_OPT_ADAM, 0}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(v, names[i].name) == 0) {
-            o->kind = names[i].kind;
-            o->nesterov = names[i].nesterov;
-            return 1;
-        }
-    cli_error(p, "--optimizer: '%s' is not one of sgd, momentum, nesterov, rmsprop, adam", v);
+    if (clcnn_optimizer_parse(v, o))
+        return 1;
+    char names[128];
+    clcnn_optimizer_names(names, sizeof names);
+    cli_error(p, "--optimizer: '%s' is not one of %s", v, names);
     return 0;
 }
 

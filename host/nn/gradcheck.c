@@ -33,10 +33,10 @@ typedef struct checker {
 static clcnn_status summed_loss(checker *c, int first, int with_gradient, double *loss)
 {
     const clcnn_backend_ops *ops = c->be->ops;
-    NN_TRY(nn_net_forward_from(c->net, &c->input, c->batch, 1, FIXED_STEP, first));
-    NN_TRY(ops->fill(c->be, &c->stats, 0.0f));
-    NN_TRY(ops->loss(c->be, c->loss, c->label_smoothing, clcnn_net_output(c->net), &c->labels,
-                     1.0f, with_gradient ? &c->dlogits : NULL, &c->stats));
+    CLCNN_TRY(nn_net_forward_from(c->net, &c->input, c->batch, 1, FIXED_STEP, first));
+    CLCNN_TRY(ops->fill(c->be, &c->stats, 0.0f));
+    CLCNN_TRY(ops->loss(c->be, c->loss, c->label_smoothing, clcnn_net_output(c->net), &c->labels,
+                        1.0f, with_gradient ? &c->dlogits : NULL, &c->stats));
     *loss = ((const double *)clcnn_tensor_host_data(&c->stats))[0];
     return CLCNN_OK;
 }
@@ -171,9 +171,9 @@ static clcnn_status check_tensor(checker *c, int i, int slot, clcnn_gradcheck_re
     for (size_t k = 0; k < count; k += stride, visited++) {
         double orig = value[k], plus, minus;
         value[k] = orig + STEP_H;
-        NN_TRY(summed_loss(c, i, 0, &plus));
+        CLCNN_TRY(summed_loss(c, i, 0, &plus));
         value[k] = orig - STEP_H;
-        NN_TRY(summed_loss(c, i, 0, &minus));
+        CLCNN_TRY(summed_loss(c, i, 0, &minus));
         value[k] = orig;
         double numeric = (plus - minus) / (2.0 * STEP_H);
         if (is_kink(plus, c->loss0, minus))
@@ -184,7 +184,7 @@ static clcnn_status check_tensor(checker *c, int i, int slot, clcnn_gradcheck_re
     /* Layers from i on hold the last perturbed point: recompute them at the
      * true parameters before later layers start from them. */
     double unperturbed;
-    NN_TRY(summed_loss(c, i, 0, &unperturbed));
+    CLCNN_TRY(summed_loss(c, i, 0, &unperturbed));
     add_tensor(res, l->param_names[slot], visited, &t, noise_rms(unperturbed));
     all->diff2 += t.diff2;
     all->sum2 += t.sum2;
@@ -193,14 +193,14 @@ static clcnn_status check_tensor(checker *c, int i, int slot, clcnn_gradcheck_re
 
 static clcnn_status run_check(checker *c, clcnn_gradcheck_result *res)
 {
-    NN_TRY(summed_loss(c, 0, 1, &c->loss0));
+    CLCNN_TRY(summed_loss(c, 0, 1, &c->loss0));
     res->loss = c->loss0 / c->batch;
-    NN_TRY(clcnn_net_backward(c->net, &c->dlogits));
+    CLCNN_TRY(clcnn_net_backward(c->net, &c->dlogits));
     tally all = {0};
     for (int i = 0; i < c->net->n_layers; i++)
         for (int slot = 0; slot < c->net->layers[i].n_params; slot++)
             if (c->net->layers[i].value[slot].backend) /* a layer without bias has no slot 1 */
-                NN_TRY(check_tensor(c, i, slot, res, &all));
+                CLCNN_TRY(check_tensor(c, i, slot, res, &all));
     res->global_rel_err = tally_error(&all);
     return CLCNN_OK;
 }
@@ -208,17 +208,17 @@ static clcnn_status run_check(checker *c, clcnn_gradcheck_result *res)
 static clcnn_status check_with(checker *c, const clcnn_model_spec *spec, uint32_t seed,
                                clcnn_gradcheck_result *res)
 {
-    NN_TRY(clcnn_net_create(c->be, spec, c->batch, seed, &c->net));
+    CLCNN_TRY(clcnn_net_create(c->be, spec, c->batch, seed, &c->net));
     clcnn_shape logits = c->net->layers[c->net->n_layers - 1].out;
     logits.n = c->batch;
-    NN_TRY(clcnn_tensor_alloc(c->be, &c->input, clcnn_shape_make(c->batch, spec->c, spec->h, spec->w),
-                              CLCNN_REAL, "gradcheck input"));
-    NN_TRY(clcnn_tensor_alloc(c->be, &c->labels, clcnn_shape_make(c->batch, 1, 1, 1), CLCNN_I32,
-                              "gradcheck labels"));
-    NN_TRY(clcnn_tensor_alloc(c->be, &c->dlogits, logits, CLCNN_REAL, "gradcheck dlogits"));
-    NN_TRY(clcnn_tensor_alloc(c->be, &c->stats, clcnn_shape_make(1, 2, 1, 1), CLCNN_REAL,
-                              "gradcheck loss"));
-    NN_TRY(make_problem(c, seed));
+    clcnn_shape input = clcnn_shape_make(c->batch, spec->c, spec->h, spec->w);
+    CLCNN_TRY(clcnn_tensor_alloc(c->be, &c->input, input, CLCNN_REAL, "gradcheck input"));
+    CLCNN_TRY(clcnn_tensor_alloc(c->be, &c->labels, clcnn_shape_make(c->batch, 1, 1, 1), CLCNN_I32,
+                                 "gradcheck labels"));
+    CLCNN_TRY(clcnn_tensor_alloc(c->be, &c->dlogits, logits, CLCNN_REAL, "gradcheck dlogits"));
+    CLCNN_TRY(clcnn_tensor_alloc(c->be, &c->stats, clcnn_shape_make(1, 2, 1, 1), CLCNN_REAL,
+                                 "gradcheck loss"));
+    CLCNN_TRY(make_problem(c, seed));
     return run_check(c, res);
 }
 
@@ -242,7 +242,7 @@ clcnn_status clcnn_gradcheck_sampled(const clcnn_model_spec *spec, clcnn_loss_ki
     c.label_smoothing = label_smoothing;
     c.batch = batch;
     c.max_entries = max_entries;
-    NN_TRY(clcnn_backend_ref64_create(&c.be));
+    CLCNN_TRY(clcnn_backend_ref64_create(&c.be));
     clcnn_status st = check_with(&c, spec, seed, result);
     clcnn_tensor_free(&c.input);
     clcnn_tensor_free(&c.labels);

@@ -85,7 +85,7 @@ clcnn_status nn_init_weight(nn_layer *l, const clcnn_net *net)
 
 clcnn_status nn_init_gamma_beta(nn_layer *l, const clcnn_net *net)
 {
-    NN_TRY(net->be->ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
+    CLCNN_TRY(net->be->ops->fill(net->be, &l->value[NN_GAMMA], 1.0f));
     return net->be->ops->fill(net->be, &l->value[NN_BETA], 0.0f);
 }
 
@@ -94,7 +94,7 @@ clcnn_status nn_init_params(clcnn_net *net)
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
         if (l->ops->init)
-            NN_TRY(l->ops->init(l, net));
+            CLCNN_TRY(l->ops->init(l, net));
     }
     return CLCNN_OK;
 }

@@ -51,8 +51,8 @@ clcnn_status nn_layer_add_param(nn_layer *l, clcnn_backend *be, int i, clcnn_sha
                                 const char *what)
 {
     snprintf(l->param_names[i], sizeof l->param_names[i], "%s.%s", l->name, what);
-    NN_TRY(clcnn_tensor_alloc(be, &l->value[i], shape, CLCNN_REAL, l->param_names[i]));
-    NN_TRY(clcnn_tensor_alloc(be, &l->grad[i], shape, CLCNN_REAL, l->param_names[i]));
+    CLCNN_TRY(clcnn_tensor_alloc(be, &l->value[i], shape, CLCNN_REAL, l->param_names[i]));
+    CLCNN_TRY(clcnn_tensor_alloc(be, &l->grad[i], shape, CLCNN_REAL, l->param_names[i]));
     if (l->n_params < i + 1)
         l->n_params = i + 1;
     return CLCNN_OK;
@@ -62,7 +62,7 @@ clcnn_status nn_layer_add_state(nn_layer *l, clcnn_backend *be, int i, clcnn_sha
                                 const char *what)
 {
     snprintf(l->state_names[i], sizeof l->state_names[i], "%s.%s", l->name, what);
-    NN_TRY(clcnn_tensor_alloc(be, &l->state[i], shape, CLCNN_REAL, l->state_names[i]));
+    CLCNN_TRY(clcnn_tensor_alloc(be, &l->state[i], shape, CLCNN_REAL, l->state_names[i]));
     if (l->n_states < i + 1)
         l->n_states = i + 1;
     return CLCNN_OK;

@@ -21,6 +21,7 @@
 #include "clcnn/backend.h"
 #include "clcnn/net.h"
 #include "core/conv_plan.h"
+#include "core/try.h"
 #include "nn/model_spec_internal.h"
 
 /* Scratch shared by all convolutions: the im2col matrix (reused for the
@@ -163,13 +164,5 @@ void nn_layer_release(nn_layer *l);
 
 /* t viewed as a matrix rows x cols (1 x 1 x rows x cols). */
 clcnn_tensor nn_matrix_view(const clcnn_tensor *t, int rows, int cols);
-
-/* Return from the enclosing function on the first failure. */
-#define NN_TRY(expr)                                                                              \
-    do {                                                                                          \
-        clcnn_status nn_try_status_ = (expr);                                                     \
-        if (nn_try_status_ != CLCNN_OK)                                                           \
-            return nn_try_status_;                                                                \
-    } while (0)
 
 #endif

@@ -10,7 +10,7 @@
 static clcnn_status add_parse_positional(const nn_parser *p, clcnn_layer_spec *l, char **pos)
 {
     for (int k = 0; pos[k]; k++)
-        NN_TRY(nn_parse_summand(p, l, pos[k]));
+        CLCNN_TRY(nn_parse_summand(p, l, pos[k]));
     return CLCNN_OK;
 }
 
@@ -23,7 +23,7 @@ static clcnn_status add_forward(nn_layer *l, const nn_step *st, const clcnn_tens
 {
     const clcnn_tensor *acc = x;
     for (int k = 0; k < st->n_summands; k++) {
-        NN_TRY(st->be->ops->add(st->be, acc, &st->summands[k], y));
+        CLCNN_TRY(st->be->ops->add(st->be, acc, &st->summands[k], y));
         acc = y;
     }
     return CLCNN_OK;

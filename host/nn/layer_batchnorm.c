@@ -49,8 +49,8 @@ static int batchnorm_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 /* Gamma 1, beta 0; running mean 0, running variance 1. */
 static clcnn_status batchnorm_init(nn_layer *l, const clcnn_net *net)
 {
-    NN_TRY(nn_init_gamma_beta(l, net));
-    NN_TRY(net->be->ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
+    CLCNN_TRY(nn_init_gamma_beta(l, net));
+    CLCNN_TRY(net->be->ops->fill(net->be, &l->state[NN_RUNNING_MEAN], 0.0f));
     return net->be->ops->fill(net->be, &l->state[NN_RUNNING_VAR], 1.0f);
 }
 
@@ -73,11 +73,11 @@ static clcnn_tensor bn_view(const nn_layer *l, const clcnn_tensor *t)
 static clcnn_status batchnorm_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     clcnn_shape per_unit = clcnn_shape_make(1, bn_units(l), 1, 1);
-    NN_TRY(nn_layer_add_param(l, be, NN_GAMMA, per_unit, "gamma"));
-    NN_TRY(nn_layer_add_param(l, be, NN_BETA, per_unit, "beta"));
-    NN_TRY(nn_layer_add_state(l, be, NN_RUNNING_MEAN, per_unit, "running_mean"));
-    NN_TRY(nn_layer_add_state(l, be, NN_RUNNING_VAR, per_unit, "running_var"));
-    NN_TRY(clcnn_tensor_alloc(be, &l->cache[0], per_unit, CLCNN_REAL, l->name));
+    CLCNN_TRY(nn_layer_add_param(l, be, NN_GAMMA, per_unit, "gamma"));
+    CLCNN_TRY(nn_layer_add_param(l, be, NN_BETA, per_unit, "beta"));
+    CLCNN_TRY(nn_layer_add_state(l, be, NN_RUNNING_MEAN, per_unit, "running_mean"));
+    CLCNN_TRY(nn_layer_add_state(l, be, NN_RUNNING_VAR, per_unit, "running_var"));
+    CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[0], per_unit, CLCNN_REAL, l->name));
     return clcnn_tensor_alloc(be, &l->cache[1], per_unit, CLCNN_REAL, l->name);
 }
 

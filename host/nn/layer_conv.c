@@ -77,26 +77,27 @@ static int conv_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     const clcnn_layer_spec *s = &l->spec;
-    NN_TRY(clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw,
-                             s->ph, s->pw));
+    CLCNN_TRY(clcnn_window_init(&l->win, l->in.c, l->in.h, l->in.w, s->kh, s->kw, s->sh, s->sw,
+                                s->ph, s->pw));
     const clcnn_conv_plan *plan = &l->plan;
     l->plan = clcnn_conv_plan_make(s->outputs, l->in.c, s->kh, s->kw, l->win.oh, l->win.ow,
                                    be->gemm_multiple_mk, be->gemm_multiple_n, be->real_size,
                                    l->col_budget_bytes, batch);
     l->scratch_col = plan->col_per_image * (size_t)plan->chunk;
     l->scratch_cnp = plan->cnp_per_image * (size_t)plan->chunk;
-    NN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
-                              clcnn_shape_make(s->outputs, l->in.c, s->kh, s->kw), "weight"));
+    CLCNN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
+                                 clcnn_shape_make(s->outputs, l->in.c, s->kh, s->kw), "weight"));
     if (s->bias)
-        NN_TRY(nn_layer_add_param(l, be, NN_BIAS, clcnn_shape_make(1, s->outputs, 1, 1), "bias"));
+        CLCNN_TRY(
+            nn_layer_add_param(l, be, NN_BIAS, clcnn_shape_make(1, s->outputs, 1, 1), "bias"));
     if (plan->col_rows > plan->ckk)
-        NN_TRY(clcnn_tensor_alloc(be, &l->cache[WEIGHT_PADDED],
-                                  clcnn_shape_make(1, 1, s->outputs, plan->col_rows), CLCNN_REAL,
-                                  "padded weight"));
+        CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[WEIGHT_PADDED],
+                                     clcnn_shape_make(1, 1, s->outputs, plan->col_rows), CLCNN_REAL,
+                                     "padded weight"));
     if (plan->colt_row_len > plan->ckk)
-        NN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_PADDED],
-                                  clcnn_shape_make(1, 1, s->outputs, plan->colt_row_len),
-                                  CLCNN_REAL, "padded weight gradient"));
+        CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_PADDED],
+                                     clcnn_shape_make(1, 1, s->outputs, plan->colt_row_len),
+                                     CLCNN_REAL, "padded weight gradient"));
     return CLCNN_OK;
 }
 
@@ -129,15 +130,15 @@ static clcnn_status conv_forward(nn_layer *l, const nn_step *st, const clcnn_ten
     const clcnn_backend_ops *ops = st->be->ops;
     int f = l->spec.outputs, rows = l->plan.col_rows, chunk = l->plan.chunk;
     const clcnn_tensor *bias = l->spec.bias ? &l->value[NN_BIAS] : NULL, *wr;
-    NN_TRY(padded_weight(l, st, &wr));
+    CLCNN_TRY(padded_weight(l, st, &wr));
     for (int n0 = 0; n0 < st->n; n0 += chunk) {
         int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
         int cols = nb * l->plan.positions;
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
-        NN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, rows, &col));
-        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_FORWARD, nb, wr, rows, &col, cols, 0.0f, &cnp));
-        NN_TRY(ops->cnp_to_nchw(st->be, &cnp, bias, n0, nb, y));
+        CLCNN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, rows, &col));
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_FORWARD, nb, wr, rows, &col, cols, 0.0f, &cnp));
+        CLCNN_TRY(ops->cnp_to_nchw(st->be, &cnp, bias, n0, nb, y));
     }
     return CLCNN_OK;
 }
@@ -151,7 +152,7 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
     int len = l->plan.colt_row_len, chunk = l->plan.chunk;
     const clcnn_tensor *wr = NULL;
     if (need_dx)
-        NN_TRY(padded_weight(l, st, &wr));
+        CLCNN_TRY(padded_weight(l, st, &wr));
     clcnn_tensor *dwt = len == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
     for (int n0 = 0; n0 < st->n; n0 += chunk) {
         int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
@@ -159,20 +160,20 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, len);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
-        NN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
-        NN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, len, &colt));
-        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb, &cnp, cols, &colt, len,
-                         n0 == 0 ? 0.0f : 1.0f, dwt));
+        CLCNN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
+        CLCNN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, len, &colt));
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb, &cnp, cols, &colt, len,
+                            n0 == 0 ? 0.0f : 1.0f, dwt));
         if (!need_dx)
             continue;
-        NN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_INPUT_GRAD, nb, wr, rows, &cnp, cols, 0.0f,
-                         &col));
-        NN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_INPUT_GRAD, nb, wr, rows, &cnp, cols, 0.0f,
+                            &col));
+        CLCNN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
     if (len > ckk)
-        NN_TRY(ops->copy_columns(st->be, f, ckk, dwt, len, &l->grad[NN_WEIGHT], ckk));
+        CLCNN_TRY(ops->copy_columns(st->be, f, ckk, dwt, len, &l->grad[NN_WEIGHT], ckk));
     if (l->spec.bias)
-        NN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
+        CLCNN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
     return CLCNN_OK;
 }
 

@@ -68,9 +68,9 @@ static clcnn_status groupnorm_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     clcnn_shape per_channel = clcnn_shape_make(1, l->in.c, 1, 1);
     clcnn_shape per_group = clcnn_shape_make(batch, gn_groups(l), 1, 1);
-    NN_TRY(nn_layer_add_param(l, be, NN_GAMMA, per_channel, "gamma"));
-    NN_TRY(nn_layer_add_param(l, be, NN_BETA, per_channel, "beta"));
-    NN_TRY(clcnn_tensor_alloc(be, &l->cache[0], per_group, CLCNN_REAL, l->name));
+    CLCNN_TRY(nn_layer_add_param(l, be, NN_GAMMA, per_channel, "gamma"));
+    CLCNN_TRY(nn_layer_add_param(l, be, NN_BETA, per_channel, "beta"));
+    CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[0], per_group, CLCNN_REAL, l->name));
     return clcnn_tensor_alloc(be, &l->cache[1], per_group, CLCNN_REAL, l->name);
 }
 

@@ -78,7 +78,7 @@ static clcnn_status pool_window(nn_layer *l)
 
 static clcnn_status maxpool_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
-    NN_TRY(pool_window(l));
+    CLCNN_TRY(pool_window(l));
     return clcnn_tensor_alloc(be, &l->cache[0], l->out, CLCNN_I32, l->name);
 }
 

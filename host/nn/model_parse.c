@@ -156,7 +156,7 @@ clcnn_status nn_parse_summand(const nn_parser *p, clcnn_layer_spec *l, const cha
 {
     if (l->n_summands == CLCNN_MAX_SUMMANDS)
         return nn_parse_error(p, "%s: more than %d names", p->keyword, CLCNN_MAX_SUMMANDS);
-    NN_TRY(check_name(p, "a summand", tok));
+    CLCNN_TRY(check_name(p, "a summand", tok));
     for (int k = 0; k < l->n_summands; k++)
         if (strcmp(p->refs->summands[k], tok) == 0)
             return nn_parse_error(p, "%s: '%s' named twice", p->keyword, tok);
@@ -320,9 +320,9 @@ static clcnn_status resolve_names(clcnn_model_spec *spec, const nn_layer_refs *r
                                      clcnn_layer_kind_name(l->kind), l->name,
                                      spec->layers[j].line);
         if (refs[i].from[0])
-            NN_TRY(resolve_name(spec, i, refs[i].from, &l->input));
+            CLCNN_TRY(resolve_name(spec, i, refs[i].from, &l->input));
         for (int k = 0; k < l->n_summands; k++)
-            NN_TRY(resolve_name(spec, i, refs[i].summands[k], &l->summands[k]));
+            CLCNN_TRY(resolve_name(spec, i, refs[i].summands[k], &l->summands[k]));
     }
     return CLCNN_OK;
 }
@@ -361,7 +361,7 @@ clcnn_status clcnn_model_spec_parse(const char *text, const char *source, clcnn_
         p.line = p.line ? p.line : 1;
         return nn_parse_error(&p, "no input line (a model starts with 'input C H W')");
     }
-    NN_TRY(resolve_names(spec, refs));
+    CLCNN_TRY(resolve_names(spec, refs));
     return clcnn_model_spec_shapes(spec, NULL);
 }
 

@@ -119,7 +119,7 @@ clcnn_status clcnn_model_spec_shapes(const clcnn_model_spec *spec, clcnn_shape *
         const nn_layer_ops *kind = nn_layer_ops_for(l->kind);
         if (!kind)
             return nn_spec_error(spec, l->line, "layer %d: unknown kind %d", i + 1, (int)l->kind);
-        NN_TRY(check_sources(spec, i, shapes));
+        CLCNN_TRY(check_sources(spec, i, shapes));
         clcnn_shape in = clcnn_model_spec_input_shape(spec, shapes, i);
         clcnn_shape out = in;
         if (kind->output_shape) {

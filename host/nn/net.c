@@ -34,9 +34,9 @@ static clcnn_status setup_output_pool(clcnn_net *net, const clcnn_shape *shapes)
         for (int i = 0; i < net->n_layers; i++)
             if (net->layers[i].y_slot == s && clcnn_shape_count(shapes[i]) > most)
                 most = clcnn_shape_count(shapes[i]);
-        NN_TRY(clcnn_tensor_alloc(net->be, &net->act_pool[s],
-                                  clcnn_shape_make(net->batch, 1, 1, (int)most), CLCNN_REAL,
-                                  "shared activations"));
+        CLCNN_TRY(clcnn_tensor_alloc(net->be, &net->act_pool[s],
+                                     clcnn_shape_make(net->batch, 1, 1, (int)most), CLCNN_REAL,
+                                     "shared activations"));
     }
     return CLCNN_OK;
 }
@@ -44,7 +44,7 @@ static clcnn_status setup_output_pool(clcnn_net *net, const clcnn_shape *shapes)
 static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
 {
     name_layers(net);
-    NN_TRY(setup_output_pool(net, shapes));
+    CLCNN_TRY(setup_output_pool(net, shapes));
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
         l->in = clcnn_model_spec_input_shape(&net->spec, shapes, i);
@@ -53,7 +53,7 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->out.n = net->batch;
         l->col_budget_bytes = net->col_budget_bytes;
         if (l->y_slot < 0)
-            NN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
+            CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
         else
             l->y = shaped_view(&net->act_pool[l->y_slot], l->out, net->batch);
         clcnn_status st = l->ops->setup(l, net->be, net->batch);
@@ -78,8 +78,8 @@ static clcnn_status setup_scratch(clcnn_net *net)
     if (col > (size_t)1 << 31 || cnp > (size_t)1 << 31)
         return clcnn_fail(CLCNN_ERR_ARG, "network: im2col scratch of %zu elements is too large",
                           col > cnp ? col : cnp);
-    NN_TRY(clcnn_tensor_alloc(net->be, &net->scratch.col, clcnn_shape_make(1, 1, 1, (int)col),
-                              CLCNN_REAL, "im2col"));
+    CLCNN_TRY(clcnn_tensor_alloc(net->be, &net->scratch.col, clcnn_shape_make(1, 1, 1, (int)col),
+                                 CLCNN_REAL, "im2col"));
     return clcnn_tensor_alloc(net->be, &net->scratch.cnp, clcnn_shape_make(1, 1, 1, (int)cnp),
                               CLCNN_REAL, "conv product");
 }
@@ -98,16 +98,16 @@ static clcnn_status setup_grad_buffers(clcnn_net *net)
     if (!net->grad_pool)
         return clcnn_fail(CLCNN_ERR_NOMEM, "network: out of host memory");
     for (int k = 0; k < net->n_grad_buffers; k++)
-        NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_pool[k],
-                                  clcnn_shape_make(1, 1, 1, (int)most), CLCNN_REAL,
-                                  "activation gradient"));
+        CLCNN_TRY(clcnn_tensor_alloc(net->be, &net->grad_pool[k],
+                                     clcnn_shape_make(1, 1, 1, (int)most), CLCNN_REAL,
+                                     "activation gradient"));
     return CLCNN_OK;
 }
 
 static clcnn_status build(clcnn_net *net)
 {
     clcnn_shape shapes[CLCNN_MAX_LAYERS];
-    NN_TRY(clcnn_model_spec_shapes(&net->spec, shapes));
+    CLCNN_TRY(clcnn_model_spec_shapes(&net->spec, shapes));
     net->layers = calloc((size_t)net->n_layers, sizeof *net->layers);
     if (!net->layers)
         return clcnn_fail(CLCNN_ERR_NOMEM, "network: out of host memory");
@@ -117,11 +117,11 @@ static clcnn_status build(clcnn_net *net)
         net->layers[i].index = i;
     }
     nn_plan_outputs(net);
-    NN_TRY(setup_layers(net, shapes));
-    NN_TRY(nn_plan_gradients(net));
-    NN_TRY(setup_scratch(net));
-    NN_TRY(setup_grad_buffers(net));
-    NN_TRY(nn_collect_params(net));
+    CLCNN_TRY(setup_layers(net, shapes));
+    CLCNN_TRY(nn_plan_gradients(net));
+    CLCNN_TRY(setup_scratch(net));
+    CLCNN_TRY(setup_grad_buffers(net));
+    CLCNN_TRY(nn_collect_params(net));
     return nn_init_params(net);
 }
 

@@ -16,8 +16,8 @@ static clcnn_status flatten_gradients(clcnn_net *net)
     if (total > INT_MAX)
         return clcnn_fail(CLCNN_ERR_ARG, "network: %zu gradient elements exceed one tensor",
                           total);
-    NN_TRY(clcnn_tensor_alloc(net->be, &net->grad_flat, clcnn_shape_make(1, 1, 1, (int)total),
-                              CLCNN_REAL, "gradients"));
+    CLCNN_TRY(clcnn_tensor_alloc(net->be, &net->grad_flat, clcnn_shape_make(1, 1, 1, (int)total),
+                                 CLCNN_REAL, "gradients"));
     size_t offset = 0;
     for (int i = 0; i < net->n_params; i++) {
         clcnn_tensor *g = net->params[i].grad;
@@ -25,7 +25,7 @@ static clcnn_status flatten_gradients(clcnn_net *net)
         const char *name = g->name;
         clcnn_tensor_free(g);
         offset = (offset + align - 1) / align * align;
-        NN_TRY(clcnn_tensor_alloc_part(&net->grad_flat, offset, g, shape, name));
+        CLCNN_TRY(clcnn_tensor_alloc_part(&net->grad_flat, offset, g, shape, name));
         offset += g->count;
     }
     return CLCNN_OK;
@@ -104,11 +104,11 @@ clcnn_status clcnn_net_alloc_optimizer_state(clcnn_net *net, int n_state)
         int k = 0;
         param_slot(net, p, &l, &k);
         if (n_state >= 1 && !l->m[k].backend) {
-            NN_TRY(clcnn_tensor_alloc(net->be, &l->m[k], p->value->shape, CLCNN_REAL, p->name));
+            CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->m[k], p->value->shape, CLCNN_REAL, p->name));
             p->m = &l->m[k];
         }
         if (n_state >= 2 && !l->v[k].backend) {
-            NN_TRY(clcnn_tensor_alloc(net->be, &l->v[k], p->value->shape, CLCNN_REAL, p->name));
+            CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->v[k], p->value->shape, CLCNN_REAL, p->name));
             p->v = &l->v[k];
         }
     }
@@ -137,7 +137,7 @@ clcnn_status clcnn_net_get_flat(const clcnn_net *net, float *dst)
 {
     for (int i = 0; i < net->n_params + net->n_states; i++) {
         const clcnn_tensor *t = flat_tensor(net, i);
-        NN_TRY(clcnn_tensor_download(t, 0, t->count, dst));
+        CLCNN_TRY(clcnn_tensor_download(t, 0, t->count, dst));
         dst += t->count;
     }
     return CLCNN_OK;
@@ -147,7 +147,7 @@ clcnn_status clcnn_net_set_flat(clcnn_net *net, const float *src)
 {
     for (int i = 0; i < net->n_params + net->n_states; i++) {
         clcnn_tensor *t = flat_tensor(net, i);
-        NN_TRY(clcnn_tensor_upload(t, 0, t->count, src));
+        CLCNN_TRY(clcnn_tensor_upload(t, 0, t->count, src));
         src += t->count;
     }
     return CLCNN_OK;

@@ -110,10 +110,7 @@ clcnn_status trainer_dist_sync_step(clcnn_trainer *t, clcnn_status local, clcnn_
     d->stop_agreed = extra[SLOT_STOP] > 0;
     if (!isfinite(extra[SLOT_LOSS])) {
         t->comm->failure_shared = 1;
-        return clcnn_fail(CLCNN_ERR_NUMERIC, "training: the loss became %s at iteration %ld "
-                          "(epoch %ld): the learning rate is probably too high",
-                          isnan(extra[SLOT_LOSS]) ? "NaN" : "infinite", t->iteration + 1,
-                          t->epoch + 1);
+        return trainer_fail_loss(extra[SLOT_LOSS], t->iteration + 1, t->epoch + 1);
     }
     /* The ring slot then holds the whole global batch's results, as for one
      * process. */

@@ -91,18 +91,11 @@ static clcnn_status on_off(const recipe_parser *p, const char *v, int *out)
 
 static clcnn_status set_optimizer(const recipe_parser *p, const char *v, clcnn_optimizer_step *o)
 {
-    static const struct { const char *name; clcnn_optimizer_kind kind; int nesterov; } names[] = {
-        {"sgd", CLCNN_OPT_SGD, 0},           {"momentum", CLCNN_OPT_MOMENTUM, 0},
-        {"nesterov", CLCNN_OPT_MOMENTUM, 1}, {"rmsprop", CLCNN_OPT_RMSPROP, 0},
-        {"adam", CLCNN_OPT_ADAM, 0}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(v, names[i].name) == 0) {
-            o->kind = names[i].kind;
-            o->nesterov = names[i].nesterov;
-            return CLCNN_OK;
-        }
-    return recipe_error(p, "optimizer: unknown optimizer '%s' (expected sgd, momentum, "
-                        "nesterov, rmsprop or adam)", v);
+    if (clcnn_optimizer_parse(v, o))
+        return CLCNN_OK;
+    char names[128];
+    clcnn_optimizer_names(names, sizeof names);
+    return recipe_error(p, "optimizer: unknown optimizer '%s' (expected one of %s)", v, names);
 }
 
 /* One "key value" line. */

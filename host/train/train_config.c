@@ -180,15 +180,46 @@ void clcnn_lr_schedule_format(const clcnn_lr_schedule *s, char *buf, size_t size
     snprintf(buf, size, "none");
 }
 
+/* The optimizer names: one row per name, Nesterov momentum a name of its own. */
+static const struct {
+    const char *name;
+    clcnn_optimizer_kind kind;
+    int nesterov;
+} optimizer_names[] = {
+    {"sgd", CLCNN_OPT_SGD, 0},           {"momentum", CLCNN_OPT_MOMENTUM, 0},
+    {"nesterov", CLCNN_OPT_MOMENTUM, 1}, {"rmsprop", CLCNN_OPT_RMSPROP, 0},
+    {"adam", CLCNN_OPT_ADAM, 0}};
+
+enum { N_OPTIMIZER_NAMES = sizeof optimizer_names / sizeof optimizer_names[0] };
+
 const char *clcnn_optimizer_name(const clcnn_optimizer_step *opt)
 {
-    switch (opt->kind) {
-    case CLCNN_OPT_SGD: return "sgd";
-    case CLCNN_OPT_MOMENTUM: return opt->nesterov ? "nesterov" : "momentum";
-    case CLCNN_OPT_RMSPROP: return "rmsprop";
-    case CLCNN_OPT_ADAM: return "adam";
-    }
+    for (int i = 0; i < N_OPTIMIZER_NAMES; i++)
+        if (optimizer_names[i].kind == opt->kind &&
+            (opt->kind != CLCNN_OPT_MOMENTUM || optimizer_names[i].nesterov == (opt->nesterov != 0)))
+            return optimizer_names[i].name;
     return "?";
+}
+
+int clcnn_optimizer_parse(const char *name, clcnn_optimizer_step *opt)
+{
+    for (int i = 0; i < N_OPTIMIZER_NAMES; i++)
+        if (strcmp(name, optimizer_names[i].name) == 0) {
+            opt->kind = optimizer_names[i].kind;
+            opt->nesterov = optimizer_names[i].nesterov;
+            return 1;
+        }
+    return 0;
+}
+
+void clcnn_optimizer_names(char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size)
+        buf[0] = '\0';
+    for (int i = 0; i < N_OPTIMIZER_NAMES && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                                 optimizer_names[i].name);
 }
 
 const char *clcnn_loss_name(clcnn_loss_kind kind)

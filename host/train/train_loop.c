@@ -36,6 +36,14 @@ static clcnn_status ring_resize(clcnn_trainer *t, int size)
     return CLCNN_OK;
 }
 
+clcnn_status trainer_fail_loss(float loss, long iteration, long epoch)
+{
+    return clcnn_fail(CLCNN_ERR_NUMERIC,
+                      "training: the loss became %s at iteration %ld (epoch %ld): the learning "
+                      "rate is probably too high", isnan(loss) ? "NaN" : "infinite", iteration,
+                      epoch);
+}
+
 /* Read back every pending step's (loss sum, correct) into the epoch's
  * statistics; the first download waits for the device. */
 static clcnn_status ring_flush(clcnn_trainer *t)
@@ -48,10 +56,7 @@ static clcnn_status ring_flush(clcnn_trainer *t)
         long iteration = t->ring_first + i + 1;
         if (!isfinite(s[0])) {
             t->ring_pending = 0;
-            return clcnn_fail(CLCNN_ERR_NUMERIC,
-                              "training: the loss became %s at iteration %ld (epoch %ld): the "
-                              "learning rate is probably too high",
-                              isnan(s[0]) ? "NaN" : "infinite", iteration, t->epoch + 1);
+            return trainer_fail_loss(s[0], iteration, t->epoch + 1);
         }
         t->stats.loss_sum += s[0];
         t->stats.correct += s[1];

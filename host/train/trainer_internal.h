@@ -60,6 +60,10 @@ struct clcnn_trainer {
 double trainer_tta_average(clcnn_loss_kind loss, const float *z1, const float *z2, int K,
                            int label, int *predicted);
 
+/* CLCNN_ERR_NUMERIC: the loss (NaN or infinite) at the 1-based iteration and
+ * epoch, with the likely cause. */
+clcnn_status trainer_fail_loss(float loss, long iteration, long epoch);
+
 /* clcnn_trainer_create() for the ranks of comm (NULL: one process). */
 clcnn_status trainer_create(clcnn_backend *backend, const clcnn_model_spec *spec,
                             const clcnn_dataset *train, const clcnn_dataset *val,

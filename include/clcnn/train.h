@@ -119,8 +119,13 @@ clcnn_status clcnn_train_config_validate(const clcnn_train_config *cfg);
 float clcnn_train_lr_at(const clcnn_train_config *cfg, long iteration, long total);
 
 /* "sgd", "momentum", "nesterov" (momentum with the Nesterov flag), "rmsprop",
- * "adam": names for the optimizer kinds. */
+ * "adam": names for the optimizer kinds ("?" for an unknown kind). */
 const char *clcnn_optimizer_name(const clcnn_optimizer_step *opt);
+/* Set opt's kind and Nesterov flag from one of those names: 1, or 0 (opt
+ * unchanged) for any other string. */
+int clcnn_optimizer_parse(const char *name, clcnn_optimizer_step *opt);
+/* The names, comma-separated ("sgd, momentum, ..."), for messages. */
+void clcnn_optimizer_names(char *buf, size_t size);
 /* "softmax", "svm", "bce". */
 const char *clcnn_loss_name(clcnn_loss_kind kind);
 /* The loss kind of "softmax", "svm" or "bce" (CLCNN_ERR_ARG otherwise). */

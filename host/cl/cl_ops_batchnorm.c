@@ -1,4 +1,4 @@
-/* Batch normalization of the "cl" backend (kernels/norm.cl): a per-channel
+/* Batch normalization of the "cl" backend (kernels/batchnorm.cl): a per-channel
  * reduction kernel (one work-group per channel) followed by an element-wise
  * kernel; the reduction writes its per-channel results straight into the
  * caller's tensors, so no scratch memory is needed. */

@@ -86,27 +86,7 @@ __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const
                                         int run, __global float *dgamma, __global float *dbeta,
                                         __local float *scratch)
 {
-    int ch = (int)get_group_id(0);
-    int m_total = n * p, lid = (int)get_local_id(0);
-    float mu = mean[ch], is = invstd[ch];
-    float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
-    for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
-        size_t first = clcnn_walk_index(&at, ch, c, p, run);
-        float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
-            float g = dy[first + k];
-            unit_dy += g;
-            unit_dy_xhat += g * ((x[first + k] - mu) * is);
-        }
-        clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
-        clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);
-    }
-    sum_dy = clcnn_group_sum(scratch, sum_dy);
-    sum_dy_xhat = clcnn_group_sum(scratch, sum_dy_xhat);
-    if (lid == 0) {
-        dbeta[ch] = sum_dy;
-        dgamma[ch] = sum_dy_xhat;
-    }
+    clcnn_norm_param_grads(dy, x, mean, invstd, n, c, p, 0, run, dgamma, dbeta, scratch);
 }
 
 /* dx = gamma * invstd * (dy - dbeta/M - xhat * dgamma/M). */

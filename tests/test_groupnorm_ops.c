@@ -144,7 +144,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("seed_ops");
+    Suite *s = suite_create("groupnorm_ops");
     TCase *edges = tcase_create("edges and steps");
     tcase_set_timeout(edges, 120);
     tcase_add_test(edges, constant_group_gives_beta);
