@@ -28,7 +28,7 @@ static void help(void)
            "processes: one that crashes the OpenCL compiler or hangs is skipped.\n\n"
            "  --device SPEC   OpenCL device: index or name substring (default: $CLCNN_DEVICE,\n"
            "                  else the best one: see clcnn devices)\n"
-           "  --model M       preset (cifar, lenet, small, gradcheck) or model file\n"
+           "  --model M       preset (cifar, lenet, small, resnet20, ...) or model file\n"
            "                  (default cifar)\n"
            "  --batch N       images per step (default 128; %d with --quick)\n"
            "  --shape \"NN MxNxK\"  tune for this GEMM (row-major, NN, NT, TN or TT, as\n"

@@ -414,9 +414,14 @@ clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec
     if (clcnn_model_preset_text(name_or_path))
         return clcnn_model_spec_preset(name_or_path, spec);
     clcnn_status st = clcnn_model_spec_load(name_or_path, spec);
-    if (st == CLCNN_ERR_IO)
-        return clcnn_fail_context(st, "model '%s' is not a preset (see clcnn_model_preset_names: "
-                                      "cifar, lenet, small, gradcheck, seed-cifar, seed-small, "
-                                      "seed-lenet), and as a file: ", name_or_path);
-    return st;
+    if (st != CLCNN_ERR_IO)
+        return st;
+    char presets[512] = "";
+    const char *const *names = clcnn_model_preset_names();
+    for (int i = 0; names[i]; i++) {
+        size_t len = strlen(presets);
+        snprintf(presets + len, sizeof presets - len, "%s%s", i ? ", " : "", names[i]);
+    }
+    return clcnn_fail_context(st, "model '%s' is not a preset (%s), and as a file: ",
+                              name_or_path, presets);
 }
