@@ -39,6 +39,9 @@ jobs=$(nproc)
 mkdir -p "$work" "$(dirname "$log")"
 : >"$log"
 exec > >(tee -a "$log") 2>&1
+tee_pid=$!
+# The log is whole when the script exits: close the pipe, wait for tee.
+trap 'exec >&- 2>&-; wait "$tee_pid"' EXIT
 echo "clcnn GPU validation, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), log $log"
 
 failed=()
