@@ -17,6 +17,7 @@
 #include "clcnn/net.h"
 #include "data_fixtures.h"
 #include "image_fixtures.h"
+#include "test_files.h"
 
 static void setup(void) { bi_setup("badinput"); }
 
@@ -27,7 +28,7 @@ START_TEST(malformed_cifar_files)
     size_t size;
     char path[4600];
     snprintf(path, sizeof path, "%s/data_batch_1.bin", bi.cifar_dir);
-    uint8_t *good = bi_read_all(path, &size);
+    uint8_t *good = test_read_file(path, &size);
     ck_assert_int_eq(size, 24 * CIFAR10_RECORD);
     uint8_t *bad = malloc(size + 1);
     const char *dir;
@@ -89,10 +90,10 @@ START_TEST(corrupt_gzip_is_rejected)
     size_t size, gz_size;
     char path[4600];
     snprintf(path, sizeof path, "%s/data_batch_1.bin", bi.cifar_dir);
-    uint8_t *plain = bi_read_all(path, &size);
+    uint8_t *plain = test_read_file(path, &size);
     const char *dir = bi_cifar_with("cifar-gz", "data_batch_1.bin", plain, size, 1);
     snprintf(path, sizeof path, "%s/data_batch_1.bin.gz", dir);
-    uint8_t *gz = bi_read_all(path, &gz_size);
+    uint8_t *gz = test_read_file(path, &gz_size);
 
     /* without its 8-byte CRC/length trailer every record still inflates:
      * only zlib's end-of-stream check can tell */
@@ -130,7 +131,7 @@ START_TEST(malformed_cifar100_files)
     char path[4600];
     size_t size;
     snprintf(path, sizeof path, "%s/train.bin", dir);
-    uint8_t *good = bi_read_all(path, &size);
+    uint8_t *good = test_read_file(path, &size);
     ck_assert_int_eq(size, 16 * 3074);
     good[3074] = 20; /* coarse label of record 1 */
     bi_write_all(path, good, size, 0);
@@ -172,9 +173,9 @@ START_TEST(malformed_idx_files)
         /* the plain fixture is the reference; .gz variants replace it */
         char plain[4600];
         snprintf(plain, sizeof plain, "%s/train-images-idx3-ubyte", dir);
-        uint8_t *img = bi_read_all(plain, &isize);
+        uint8_t *img = test_read_file(plain, &isize);
         snprintf(plain, sizeof plain, "%s/train-labels-idx1-ubyte", dir);
-        uint8_t *lab = bi_read_all(plain, &lsize);
+        uint8_t *lab = test_read_file(plain, &lsize);
         if (gzip) {
             snprintf(plain, sizeof plain, "%s/train-images-idx3-ubyte", dir);
             unlink(plain);
@@ -280,7 +281,7 @@ START_TEST(bad_data_folders)
     ck_assert_int_eq(fixture_write_cifar10(both, 1, 8, 8, 1, 0), 0);
     char path[4600];
     snprintf(path, sizeof path, "%s/train.bin", both);
-    bi_write_text(path, "x");
+    test_write_text(path, "x");
     bi_train_fails_cleanly(1, "two-formats: files of several data formats", "--data %s --iters 1",
                            both);
     bi_train_fails_cleanly(1, "missing IDX images file", "--data %s --format idx --iters 1",
@@ -356,7 +357,7 @@ static void seed(const char *target, const char *name, const void *prefix, size_
     ck_assert_int_eq(fixture_mkdir(folder), 0);
     snprintf(path, sizeof path, "%s/%s", folder, name);
     size_t size = 0;
-    uint8_t *body = file ? bi_read_all(file, &size) : NULL;
+    uint8_t *body = file ? test_read_file(file, &size) : NULL;
     uint8_t *bytes = malloc(prefix_size + size + 1);
     memcpy(bytes, prefix, prefix_size);
     if (body)
@@ -391,7 +392,7 @@ START_TEST(writes_the_fuzz_seed_corpus)
         snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte%s", dir, gz);
         snprintf(labels, sizeof labels, "%s/t10k-labels-idx1-ubyte%s", dir, gz);
         size_t images_size;
-        uint8_t *images = bi_read_all(path, &images_size);
+        uint8_t *images = test_read_file(path, &images_size);
         uint8_t head[5] = {(uint8_t)(gzip ? 3 : 0), (uint8_t)images_size,
                            (uint8_t)(images_size >> 8), (uint8_t)(images_size >> 16),
                            (uint8_t)(images_size >> 24)};
@@ -409,7 +410,7 @@ START_TEST(writes_the_fuzz_seed_corpus)
         const char *text = clcnn_model_preset_text(*p);
         seed("model", *p, text, strlen(text), NULL);
     }
-    seed("model", "small-file", bi_model_text, strlen(bi_model_text), NULL);
+    seed("model", "small-file", test_small_model, strlen(test_small_model), NULL);
     seed("checkpoint", "good.ckpt", "", 0, bi.good_ckpt);
     seed("pnm", "p6.ppm", "", 0, bi.image_path);
     static const struct {
@@ -479,9 +480,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -13,6 +13,7 @@
 
 #include "badinput_cli.h"
 #include "clcnn/net.h"
+#include "test_files.h"
 
 static void setup(void) { bi_setup("badinput-files"); }
 
@@ -62,7 +63,7 @@ START_TEST(malformed_model_files)
     };
     const char *path = bi_path("bad-model.txt");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bi_write_text(path, cases[i].text);
+        test_write_text(path, cases[i].text);
         bi_train_fails_cleanly(1, cases[i].needles, "--data %s --model %s --iters 1", bi.cifar_dir,
                                path);
     }
@@ -71,7 +72,7 @@ START_TEST(malformed_model_files)
     for (int i = 0; i < CLCNN_MAX_LAYERS; i++)
         strcat(text, "relu\n");
     strcat(text, "fc 10\n");
-    bi_write_text(path, text);
+    test_write_text(path, text);
     bi_train_fails_cleanly(1, "bad-model.txt:", "--data %s --model %s --iters 1", bi.cifar_dir,
                            path);
     bi_write_all(path, "input 3 32 32\n\0fc 10\n", 21, 0);
@@ -105,7 +106,7 @@ static void checkpoint_refused(const char *path, const char *needles)
 START_TEST(malformed_checkpoints)
 {
     size_t size;
-    uint8_t *good = bi_read_all(bi.good_ckpt, &size);
+    uint8_t *good = test_read_file(bi.good_ckpt, &size);
     uint8_t *bad = malloc(size + 16);
     const char *path = bi_path("bad.ckpt");
 #define MUTATE(stmt, length, needles)                                                              \
@@ -297,9 +298,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -12,6 +12,7 @@
 #include "badinput_cli.h"
 #include "data_fixtures.h"
 #include "image_fixtures.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 static void setup(void) { bi_setup("badinput-images"); }
@@ -52,7 +53,7 @@ START_TEST(bad_image_folders)
     const char *dir = good_folder("folder");
     size_t size;
     snprintf(path, sizeof path, "%s/train/c1/00005.png", dir);
-    uint8_t *png = bi_read_all(path, &size);
+    uint8_t *png = test_read_file(path, &size);
 
     /* a truncated PNG, a corrupt one (compressed data overwritten) */
     put(dir, "train/c1/00005.png", png, size / 2);
@@ -72,7 +73,7 @@ START_TEST(bad_image_folders)
     snprintf(path, sizeof path, "%s/test/c2/photo.jpg", dir);
     ck_assert_int_eq(fixture_write_jpeg(path, 32, 32, 3, rgb, 90, 0), 0);
     size_t jsize;
-    uint8_t *jpeg = bi_read_all(path, &jsize);
+    uint8_t *jpeg = test_read_file(path, &jsize);
     put(dir, "test/c2/photo.jpg", jpeg, jsize - 40);
     bi_train_fails_cleanly(1, "test/c2/photo.jpg: not a readable JPEG image", TRAIN_ARGS, dir);
     bi_expect(bi_clcnn("eval --cpu --model %s --data %s", bi.good_ckpt, dir), 1,
@@ -149,7 +150,7 @@ START_TEST(bad_images_for_predict)
     const char *jpg = bi_path("bad.jpg");
     ck_assert_int_eq(fixture_write_jpeg(jpg, 16, 16, 3, rgb, 90, 0), 0);
     size_t size;
-    uint8_t *jpeg = bi_read_all(jpg, &size);
+    uint8_t *jpeg = test_read_file(jpg, &size);
     bi_write_all(jpg, jpeg, size / 2, 0);
     bi_expect(bi_clcnn("predict --cpu --model %s %s %s", bi.good_ckpt, bi.image_path, jpg), 1,
               "bad.jpg: not a readable JPEG image|image.ppm:");
@@ -185,9 +186,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

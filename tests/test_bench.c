@@ -10,6 +10,7 @@
 #include "cl/cl_tune.h"
 #include "clcnn/device.h"
 #include "test_env.h"
+#include "test_files.h"
 
 static char out[1 << 16];
 static char json[1 << 18];
@@ -202,9 +203,5 @@ static Suite *bench_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(bench_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(bench_suite());
 }

@@ -16,6 +16,7 @@
 #include "clcnn/device.h"
 #include "data_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 
 static char cache_dir[4096];
 static char last_warning[2048];
@@ -254,9 +255,5 @@ int main(void)
     tcase_add_test(tc, concurrent_processes_leave_valid_cache);
     tcase_add_test(tc, empty_cache_dir_disables_the_cache);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "clcnn/op_cases.h"
 #include "data_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 static char out[262144];
@@ -373,9 +374,5 @@ int main(void)
     tcase_add_test(lib, every_op_has_a_descriptor_and_cases);
     tcase_add_test(lib, op_run_bytes_count_reads_and_writes);
     suite_add_tcase(s, lib);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

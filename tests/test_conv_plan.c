@@ -10,6 +10,7 @@
 #include "core/conv_plan.h"
 #include "nn/net_internal.h"
 #include "test_env.h"
+#include "test_files.h"
 
 /* A conv layer of the cifar preset on the OpenCL backend's GEMM multiples. */
 static clcnn_conv_plan cl_plan(int filters, int c, int size, size_t budget, int batch)
@@ -133,9 +134,5 @@ int main(void)
     tcase_add_test(tc, tune_shapes_come_from_the_plan);
     tcase_add_test(tc, network_conv_layers_run_the_plan);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

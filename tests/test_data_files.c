@@ -12,6 +12,7 @@
 #include "clcnn/data.h"
 #include "data_asserts.h"
 #include "data_fixtures.h"
+#include "test_files.h"
 
 #define SEED 7u
 
@@ -379,9 +380,5 @@ static Suite *data_files_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(data_files_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(data_files_suite());
 }

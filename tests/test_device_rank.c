@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clcnn/device.h"
+#include "test_files.h"
 
 static clcnn_device_info list[4];
 
@@ -130,9 +131,5 @@ int main(void)
     tcase_add_test(tc, failed_check_is_never_the_default);
     tcase_add_test(tc, spec_and_environment_override_the_ranking);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

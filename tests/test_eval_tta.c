@@ -9,6 +9,7 @@
 
 #include "clcnn/device.h"
 #include "clcnn/train.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 #define OK(expr) ck_assert_msg((expr) == CLCNN_OK, "%s: %s", #expr, clcnn_last_error())
@@ -192,9 +193,5 @@ int main(void)
     tcase_add_test(tc, svm_is_refused);
     tcase_add_test(tc, opencl_equals_reference);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include "clcnn/train.h"
 #include "test_env.h"
 #include "train_fixtures.h"
+#include "test_files.h"
 
 static const char *const model_text = "input 3 8 8\n"
                                       "conv 4 3 pad=1\n"
@@ -131,9 +132,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

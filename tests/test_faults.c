@@ -19,17 +19,11 @@
 #include "clcnn/train.h"
 #include "data_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 static char out[65536];
 static char data_dir[2048], model_path[2048], deep_path[2048];
-
-/* Small and fast: about 1 KB of parameters. */
-static const char *const model_text = "input 3 32 32\n"
-                                      "conv 4 3 stride=2 pad=1\n"
-                                      "relu\n"
-                                      "maxpool 2\n"
-                                      "fc 10\n";
 
 /* Linear layers only: plain SGD at a high rate makes the loss overflow within
  * a few steps. */
@@ -39,22 +33,14 @@ static const char *const deep_text = "input 3 32 32\n"
                                      "fc 256\n"
                                      "fc 10\n";
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 static void setup(void)
 {
     snprintf(data_dir, sizeof data_dir, "%s", test_tmp_path("faults-cifar"));
     ck_assert_int_eq(train_fixture_write_cifar10(data_dir, 64, 16, 8), 0);
     snprintf(model_path, sizeof model_path, "%s", test_tmp_path("faults-model.txt"));
-    write_text(model_path, model_text);
+    test_write_text(model_path, test_small_model);
     snprintf(deep_path, sizeof deep_path, "%s", test_tmp_path("faults-deep.txt"));
-    write_text(deep_path, deep_text);
+    test_write_text(deep_path, deep_text);
 }
 
 /* Run "[ENV] clcnn ARGS" (printf-style); output in out, exit status returned. */
@@ -66,21 +52,6 @@ static int run(const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     return test_run(line, out, sizeof out);
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *bytes = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(bytes);
-    ck_assert_int_eq(fread(bytes, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return bytes;
 }
 
 /* 1 when an OpenCL device exists (else the test is skipped, saying so). */
@@ -121,7 +92,7 @@ START_TEST(every_opencl_object_is_released)
     clcnn_dataset train;
     train_fixture_dataset(&train, 32, 3, 32, 10, 4);
     clcnn_model_spec spec;
-    ck_assert_int_eq(clcnn_model_spec_parse(model_text, "faults-model", &spec), CLCNN_OK);
+    ck_assert_int_eq(clcnn_model_spec_parse(test_small_model, "faults-model", &spec), CLCNN_OK);
     clcnn_backend *be = NULL;
     ck_assert_msg(clcnn_backend_cl_create(NULL, &be) == CLCNN_OK, "%s", clcnn_last_error());
     ck_assert_int_eq(clcnn_cl_objects_live(CLCNN_CL_OBJ_CONTEXT), 1);
@@ -214,13 +185,13 @@ START_TEST(device_memory_cap_keeps_the_checkpoint)
     ck_assert_msg(run("%s train --cpu --quiet --data %s --model small --epochs 1 --batch 16 "
                       "--val 0 --save %s", CLCNN_EXE, data_dir, ckpt) == 0, "%s", out);
     size_t before_size, after_size;
-    uint8_t *before = read_all(ckpt, &before_size);
+    uint8_t *before = test_read_file(ckpt, &before_size);
     int status = run("CLCNN_MAX_DEVICE_MB=1 %s train --no-check --resume %s --epochs 2 --save %s",
                      CLCNN_EXE, ckpt, ckpt);
     ck_assert_msg(status == 1, "exit %d: %s", status, out);
     ck_assert_msg(strstr(out, "allocating tensor ") && strstr(out, " bytes)") &&
                       strstr(out, "out of device memory"), "%s", out);
-    uint8_t *after = read_all(ckpt, &after_size);
+    uint8_t *after = test_read_file(ckpt, &after_size);
     ck_assert_msg(after_size == before_size && memcmp(before, after, before_size) == 0,
                   "the checkpoint changed");
     free(before);
@@ -267,13 +238,13 @@ START_TEST(nan_loss_stops_and_keeps_the_last_good_checkpoint)
     /* a fresh run that diverges before its first save leaves an existing
      * checkpoint byte for byte as it was */
     size_t before_size, after_size;
-    uint8_t *before = read_all(ckpt, &before_size);
+    uint8_t *before = test_read_file(ckpt, &before_size);
     status = run("%s train --cpu --data %s --model %s --optimizer sgd --lr 10 --lr-decay none "
                  "--l2 0 --batch 8 --val 0 --epochs 50 --save %s", CLCNN_EXE, data_dir, deep_path,
                  ckpt);
     ck_assert_msg(status == 1, "exit %d: %s", status, out);
     ck_assert_int_lt(failing_iteration(), 8);
-    uint8_t *after = read_all(ckpt, &after_size);
+    uint8_t *after = test_read_file(ckpt, &after_size);
     ck_assert(after_size == before_size && memcmp(before, after, before_size) == 0);
     free(before);
     free(after);
@@ -327,9 +298,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -16,16 +16,11 @@
 
 #include "clcnn/train.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 static char out[65536];
 static char data_dir[2048], big_dir[2048], model_path[2048], wide_path[2048];
-
-static const char *const model_text = "input 3 32 32\n"
-                                      "conv 4 3 stride=2 pad=1\n"
-                                      "relu\n"
-                                      "maxpool 2\n"
-                                      "fc 10\n";
 
 /* 0.8 M parameters: a 6 MB checkpoint with its momentum, so that kills often
  * land while one is being written. */
@@ -34,14 +29,6 @@ static const char *const wide_text = "input 3 32 32\n"
                                      "relu\n"
                                      "fc 10\n";
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 static void setup(void)
 {
     snprintf(data_dir, sizeof data_dir, "%s", test_tmp_path("signals-cifar"));
@@ -49,9 +36,9 @@ static void setup(void)
     snprintf(big_dir, sizeof big_dir, "%s", test_tmp_path("signals-cifar-256"));
     ck_assert_int_eq(train_fixture_write_cifar10(big_dir, 256, 16, 9), 0);
     snprintf(model_path, sizeof model_path, "%s", test_tmp_path("signals-model.txt"));
-    write_text(model_path, model_text);
+    test_write_text(model_path, test_small_model);
     snprintf(wide_path, sizeof wide_path, "%s", test_tmp_path("signals-wide.txt"));
-    write_text(wide_path, wide_text);
+    test_write_text(wide_path, wide_text);
 }
 
 static void sleep_ms(long ms)
@@ -247,9 +234,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -15,6 +15,7 @@
 #include "clcnn/device.h"
 #include "clcnn/net.h"
 #include "clcnn/op_cases.h"
+#include "test_files.h"
 
 #define OK(expr) ck_assert_msg((expr) == CLCNN_OK, "%s: %s", #expr, clcnn_last_error())
 
@@ -152,9 +153,5 @@ int main(void)
     tcase_add_loop_test(edges, training_step_matches_the_reference, 0,
                         (int)(sizeof step_nets / sizeof step_nets[0]));
     suite_add_tcase(s, edges);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -20,6 +20,7 @@
 #include "data_fixtures.h"
 #include "image_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 #define SAMPLE_DIR CLCNN_SOURCE_DIR "/../shared/data/cifar10-sample"
@@ -297,9 +298,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -15,6 +15,7 @@
 #include "data_asserts.h"
 #include "data_fixtures.h"
 #include "image_fixtures.h"
+#include "test_files.h"
 
 /* JPEG at quality 95 on smooth content (gradients plus a soft pattern, as
  * photos are), libjpeg-turbo 2.1.5 measured mean 0.38 / max 2 (gray) and
@@ -337,9 +338,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -12,6 +12,7 @@
 #include "clcnn/check.h"
 #include "clcnn/device.h"
 #include "clcnn/op_cases.h"
+#include "test_files.h"
 
 static clcnn_backend *dev, *ref;
 
@@ -121,9 +122,5 @@ int main(void)
     tcase_add_test(alloc, training_step_splits_im2col_to_fit_the_allocation_limit);
     tcase_add_test(alloc, a_tensor_over_the_allocation_limit_is_refused_by_name);
     suite_add_tcase(s, alloc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

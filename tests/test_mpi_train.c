@@ -14,6 +14,7 @@
 
 #include "clcnn/distributed.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 /* Under AddressSanitizer the CPU reference runs ten times slower: a third of
@@ -103,15 +104,9 @@ static void expect_losses_follow_reference(const char *path, int first, int last
 /* A file of floats (CLCNN_RANK_PARAMS_DIR); *n floats, malloc'ed. */
 static float *read_params(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s was not written", path);
-    fseek(f, 0, SEEK_END);
-    long bytes = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    float *p = malloc((size_t)bytes + 1);
-    ck_assert_ptr_nonnull(p);
-    *n = fread(p, sizeof(float), (size_t)bytes / sizeof(float), f);
-    fclose(f);
+    size_t bytes = 0;
+    float *p = (float *)test_read_file(path, &bytes);
+    *n = bytes / sizeof(float);
     return p;
 }
 
@@ -330,9 +325,5 @@ static Suite *mpi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mpi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(mpi_suite());
 }

@@ -10,6 +10,7 @@
 #include "clcnn/device.h"
 #include "clcnn/net.h"
 #include "test_env.h"
+#include "test_files.h"
 
 /* every layer type, biases on and off (not before batchnorm, where a bias
  * has a zero gradient and both sides would compare rounding noise) */
@@ -227,9 +228,5 @@ int main(void)
     tcase_add_test(tc, flat_gradients_on_ref);
     tcase_add_test(tc, flat_gradients_on_cl);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

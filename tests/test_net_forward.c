@@ -9,6 +9,7 @@
 
 #include "clcnn/net.h"
 #include "test_env.h"
+#include "test_files.h"
 
 /* conv with bias, batchnorm, relu, pool, fc, dropout: every kind of state */
 static const char *mixed_text = "input 3 12 12\n"
@@ -399,9 +400,5 @@ int main(void)
     tcase_add_test(tc, dropout_masks_follow_the_step);
     tcase_add_test(tc, rejects_bad_calls);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

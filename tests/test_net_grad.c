@@ -8,6 +8,7 @@
 
 #include "clcnn/net.h"
 #include "test_env.h"
+#include "test_files.h"
 
 /* The target of the task (the notebook reached 2.2e-9 and 3.9e-10 with its
  * norm over all entries). */
@@ -125,9 +126,5 @@ int main(void)
     tcase_add_test(layers, each_loss_on_a_small_net);
     tcase_add_test(layers, rejects_bad_arguments);
     suite_add_tcase(s, layers);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clcnn/net.h"
+#include "test_files.h"
 
 static void parse(const char *text, clcnn_model_spec *spec)
 {
@@ -145,9 +146,5 @@ int main(void)
     tcase_add_test(tc, sources_shapes_and_format);
     tcase_add_test(tc, residual_gradients_in_double_precision);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "clcnn/net.h"
 #include "test_env.h"
+#include "test_files.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -382,9 +383,5 @@ int main(void)
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, file_errors_name_the_file);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clcnn/device.h"
+#include "test_files.h"
 
 static clcnn_backend *be;
 
@@ -250,9 +251,5 @@ int main(void)
     tcase_add_loop_test(tc, both_backends_refuse_with_the_same_message, 0, N_CALLS);
     tcase_add_test(tc, cl_refuses_a_tensor_its_kernels_cannot_index);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

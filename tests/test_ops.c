@@ -18,6 +18,7 @@
 
 #include "clcnn/device.h"
 #include "clcnn/op_cases.h"
+#include "test_files.h"
 
 static clcnn_backend *cl, *ref;
 
@@ -389,9 +390,5 @@ static Suite *ops_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(ops_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(ops_suite());
 }

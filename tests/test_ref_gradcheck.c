@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "clcnn/backend.h"
+#include "test_files.h"
 
 #define STEP 1e-5
 #define MAX_REL_ERROR 1e-7
@@ -426,9 +427,5 @@ static Suite *ref_gradcheck_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(ref_gradcheck_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(ref_gradcheck_suite());
 }

@@ -8,45 +8,8 @@
 #include <stdlib.h>
 
 #include "clcnn/backend.h"
-
-/* Known answers are exact in double; float rounds a few times: 2e-6 relative
- * (about 16 float ulps) bounds every case here. */
-#define TOL 2e-6
-
-static clcnn_backend *be;
-
-static void create_backend(int which)
-{
-    clcnn_status st = which == 0 ? clcnn_backend_ref_create(&be) : clcnn_backend_ref64_create(&be);
-    ck_assert_int_eq(st, CLCNN_OK);
-}
-
-static clcnn_tensor make(clcnn_shape shape, clcnn_dtype dtype, const void *values)
-{
-    clcnn_tensor t;
-    ck_assert_int_eq(clcnn_tensor_alloc(be, &t, shape, dtype, "test"), CLCNN_OK);
-    if (values)
-        ck_assert_int_eq(clcnn_tensor_upload(&t, 0, t.count, values), CLCNN_OK);
-    return t;
-}
-
-static clcnn_tensor make_real(int n, int c, int h, int w, const float *values)
-{
-    return make(clcnn_shape_make(n, c, h, w), CLCNN_REAL, values);
-}
-
-static void expect_real(const clcnn_tensor *t, const double *expected)
-{
-    float got[16];
-    ck_assert_uint_le(t->count, 16);
-    ck_assert_int_eq(clcnn_tensor_download(t, 0, t->count, got), CLCNN_OK);
-    for (size_t i = 0; i < t->count; i++) {
-        double tol = TOL * fmax(1.0, fabs(expected[i]));
-        if (!(fabs(got[i] - expected[i]) <= tol))
-            ck_abort_msg("%s: element %zu is %.9g, expected %.9g", be->name, i, got[i],
-                         expected[i]);
-    }
-}
+#include "ref_fixtures.h"
+#include "test_files.h"
 
 static void free_all(clcnn_tensor *tensors, int count)
 {
@@ -64,34 +27,36 @@ static void free_all(clcnn_tensor *tensors, int count)
  * mean 0.4 and 0.2; var 0.9 + 0.1*20/3 = 1.5666... and 0.9 + 0 = 0.9. */
 START_TEST(batchnorm_train_known_answer)
 {
-    create_backend(_i);
+    ref_create(_i);
     clcnn_tensor t[9];
-    t[0] = make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2});
-    t[1] = make_real(1, 2, 1, 1, (const float[]){2, 3});  /* gamma */
-    t[2] = make_real(1, 2, 1, 1, (const float[]){1, -1}); /* beta */
-    t[3] = make_real(1, 2, 1, 1, (const float[]){0, 0});  /* running mean */
-    t[4] = make_real(1, 2, 1, 1, (const float[]){1, 1});  /* running var */
-    t[5] = make_real(1, 2, 1, 1, NULL);                   /* save mean */
-    t[6] = make_real(1, 2, 1, 1, NULL);                   /* save invstd */
-    t[7] = make_real(2, 2, 1, 2, NULL);                   /* y */
-    t[8] = make_real(2, 2, 1, 2, NULL);                   /* eval y */
-    ck_assert_int_eq(be->ops->batchnorm_forward_train(be, &t[0], &t[1], &t[2], 0.1f, 4.0f, &t[3],
+    t[0] = ref_make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2});
+    t[1] = ref_make_real(1, 2, 1, 1, (const float[]){2, 3});  /* gamma */
+    t[2] = ref_make_real(1, 2, 1, 1, (const float[]){1, -1}); /* beta */
+    t[3] = ref_make_real(1, 2, 1, 1, (const float[]){0, 0});  /* running mean */
+    t[4] = ref_make_real(1, 2, 1, 1, (const float[]){1, 1});  /* running var */
+    t[5] = ref_make_real(1, 2, 1, 1, NULL);                   /* save mean */
+    t[6] = ref_make_real(1, 2, 1, 1, NULL);                   /* save invstd */
+    t[7] = ref_make_real(2, 2, 1, 2, NULL);                   /* y */
+    t[8] = ref_make_real(2, 2, 1, 2, NULL);                   /* eval y */
+    ck_assert_int_eq(ref_be->ops->batchnorm_forward_train(ref_be, &t[0], &t[1], &t[2], 0.1f, 4.0f,
+                                                          &t[3],
                                                       &t[4], &t[5], &t[6], &t[7]),
                      CLCNN_OK);
-    expect_real(&t[7], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
-    expect_real(&t[5], (const double[]){4, 2});
-    expect_real(&t[6], (const double[]){1.0 / 3, 0.5});
-    expect_real(&t[3], (const double[]){0.4, 0.2});
-    expect_real(&t[4], (const double[]){0.9 + 0.1 * 20.0 / 3, 0.9});
+    ref_expect_doubles(&t[7], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
+    ref_expect_doubles(&t[5], (const double[]){4, 2});
+    ref_expect_doubles(&t[6], (const double[]){1.0 / 3, 0.5});
+    ref_expect_doubles(&t[3], (const double[]){0.4, 0.2});
+    ref_expect_doubles(&t[4], (const double[]){0.9 + 0.1 * 20.0 / 3, 0.9});
     /* Eval with running mean 4, 2 and running var 5, 0 reproduces the training y. */
     clcnn_tensor_upload(&t[3], 0, 2, (const float[]){4, 2});
     clcnn_tensor_upload(&t[4], 0, 2, (const float[]){5, 0});
-    ck_assert_int_eq(be->ops->batchnorm_forward_eval(be, &t[0], &t[1], &t[2], &t[3], &t[4], 4.0f,
+    ck_assert_int_eq(ref_be->ops->batchnorm_forward_eval(ref_be, &t[0], &t[1], &t[2], &t[3], &t[4],
+                                                         4.0f,
                                                      &t[8]),
                      CLCNN_OK);
-    expect_real(&t[8], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
+    ref_expect_doubles(&t[8], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
     free_all(t, 9);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -102,25 +67,26 @@ END_TEST
  * channel 1: xhat = 0, dbeta = 4, dgamma = 0, dx = gamma*invstd*(1 - 1) = 0. */
 START_TEST(batchnorm_backward_known_answer)
 {
-    create_backend(_i);
+    ref_create(_i);
     clcnn_tensor t[8];
-    t[0] = make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2}); /* x */
-    t[1] = make_real(2, 2, 1, 2, (const float[]){-1, -1.0f / 3, 1, 1, 1.0f / 3, 1, 1, 1});
-    t[2] = make_real(1, 2, 1, 1, (const float[]){2, 3});         /* gamma */
-    t[3] = make_real(1, 2, 1, 1, (const float[]){4, 2});         /* save mean */
-    t[4] = make_real(1, 2, 1, 1, (const float[]){1.0f / 3, 0.5f}); /* save invstd */
-    t[5] = make_real(2, 2, 1, 2, NULL);                          /* dx */
-    t[6] = make_real(1, 2, 1, 1, NULL);                          /* dgamma */
-    t[7] = make_real(1, 2, 1, 1, NULL);                          /* dbeta */
-    ck_assert_int_eq(be->ops->batchnorm_backward(be, &t[1], &t[0], &t[2], &t[3], &t[4], &t[5],
+    t[0] = ref_make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2}); /* x */
+    t[1] = ref_make_real(2, 2, 1, 2, (const float[]){-1, -1.0f / 3, 1, 1, 1.0f / 3, 1, 1, 1});
+    t[2] = ref_make_real(1, 2, 1, 1, (const float[]){2, 3});         /* gamma */
+    t[3] = ref_make_real(1, 2, 1, 1, (const float[]){4, 2});         /* save mean */
+    t[4] = ref_make_real(1, 2, 1, 1, (const float[]){1.0f / 3, 0.5f}); /* save invstd */
+    t[5] = ref_make_real(2, 2, 1, 2, NULL);                          /* dx */
+    t[6] = ref_make_real(1, 2, 1, 1, NULL);                          /* dgamma */
+    t[7] = ref_make_real(1, 2, 1, 1, NULL);                          /* dbeta */
+    ck_assert_int_eq(ref_be->ops->batchnorm_backward(ref_be, &t[1], &t[0], &t[2], &t[3], &t[4],
+                                                     &t[5],
                                                  &t[6], &t[7]),
                      CLCNN_OK);
     const double k = 8.0 / 27;
-    expect_real(&t[5], (const double[]){-k, -k / 3, 0, 0, k / 3, k, 0, 0});
-    expect_real(&t[6], (const double[]){20.0 / 9, 0});
-    expect_real(&t[7], (const double[]){0, 4});
+    ref_expect_doubles(&t[5], (const double[]){-k, -k / 3, 0, 0, k / 3, k, 0, 0});
+    ref_expect_doubles(&t[6], (const double[]){20.0 / 9, 0});
+    ref_expect_doubles(&t[7], (const double[]){0, 4});
     free_all(t, 8);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -132,18 +98,18 @@ static void run_loss_smoothed(clcnn_loss_kind kind, float smoothing, const float
                               double correct, const double *expected_grad)
 {
     clcnn_tensor t[4];
-    t[0] = make_real(2, 3, 1, 1, logits);
-    t[1] = make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, labels);
-    t[2] = make_real(2, 3, 1, 1, NULL);
-    t[3] = make_real(1, 2, 1, 1, (const float[]){1, 1});
-    ck_assert_int_eq(be->ops->loss(be, kind, smoothing, &t[0], &t[1], scale, &t[2], &t[3]),
+    t[0] = ref_make_real(2, 3, 1, 1, logits);
+    t[1] = ref_make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, labels);
+    t[2] = ref_make_real(2, 3, 1, 1, NULL);
+    t[3] = ref_make_real(1, 2, 1, 1, (const float[]){1, 1});
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, kind, smoothing, &t[0], &t[1], scale, &t[2], &t[3]),
                      CLCNN_OK);
-    expect_real(&t[2], expected_grad);
-    expect_real(&t[3], (const double[]){1 + *loss_sum, 1 + correct});
+    ref_expect_doubles(&t[2], expected_grad);
+    ref_expect_doubles(&t[3], (const double[]){1 + *loss_sum, 1 + correct});
     /* Evaluation (no gradient) accumulates the same stats again. */
-    ck_assert_int_eq(be->ops->loss(be, kind, smoothing, &t[0], &t[1], scale, NULL, &t[3]),
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, kind, smoothing, &t[0], &t[1], scale, NULL, &t[3]),
                      CLCNN_OK);
-    expect_real(&t[3], (const double[]){1 + 2 * *loss_sum, 1 + 2 * correct});
+    ref_expect_doubles(&t[3], (const double[]){1 + 2 * *loss_sum, 1 + 2 * correct});
     free_all(t, 4);
 }
 
@@ -160,13 +126,13 @@ static void run_loss(clcnn_loss_kind kind, const float *logits, const int32_t *l
  * 0.5*(p - onehot). */
 START_TEST(softmax_loss_known_answer)
 {
-    create_backend(_i);
+    ref_create(_i);
     const double loss = log(3.0) + log(1.6);
     run_loss(CLCNN_LOSS_SOFTMAX, (const float[]){0, 0, 0, 0, logf(2), logf(5)},
              (const int32_t[]){1, 2}, 0.5f, &loss, 1,
              (const double[]){0.5 / 3, 0.5 * (1.0 / 3 - 1), 0.5 / 3, 0.5 / 8, 0.5 * 2 / 8,
                               0.5 * (5.0 / 8 - 1)});
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -175,7 +141,7 @@ END_TEST
  * -sum t log p, gradient scale * (p - t). */
 START_TEST(softmax_label_smoothing_naive_formula)
 {
-    create_backend(_i);
+    ref_create(_i);
     const float z[6] = {0.5f, -1.25f, 2.0f, 3.0f, 0.25f, -0.75f};
     const int32_t y[2] = {2, 1};
     const double E = 0.1f, scale = 0.5; /* E as the float the op receives */
@@ -194,20 +160,22 @@ START_TEST(softmax_label_smoothing_naive_formula)
     run_loss_smoothed(CLCNN_LOSS_SOFTMAX, 0.1f, z, y, (float)scale, &loss, 1, grad);
     /* Smoothing is for softmax only, and within [0, 1). */
     clcnn_tensor t[4];
-    t[0] = make_real(2, 3, 1, 1, z);
-    t[1] = make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, y);
-    t[2] = make_real(2, 3, 1, 1, NULL);
-    t[3] = make_real(1, 2, 1, 1, NULL);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+    t[0] = ref_make_real(2, 3, 1, 1, z);
+    t[1] = ref_make(clcnn_shape_make(2, 1, 1, 1), CLCNN_I32, y);
+    t[2] = ref_make_real(2, 3, 1, 1, NULL);
+    t[3] = ref_make_real(1, 2, 1, 1, NULL);
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_SVM, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
                      CLCNN_ERR_ARG);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_BCE, 0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
                      CLCNN_ERR_ARG);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, 1.0f, &t[0], &t[1], 1, &t[2], &t[3]),
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_SOFTMAX, 1.0f, &t[0], &t[1], 1, &t[2],
+                                       &t[3]),
                      CLCNN_ERR_ARG);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SOFTMAX, -0.1f, &t[0], &t[1], 1, &t[2], &t[3]),
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_SOFTMAX, -0.1f, &t[0], &t[1], 1, &t[2],
+                                       &t[3]),
                      CLCNN_ERR_ARG);
     free_all(t, 4);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -216,11 +184,11 @@ END_TEST
  * margins -1.5 (no loss) and 0.5, loss 0.5, gradient (-1, 0, 1); right. */
 START_TEST(svm_loss_known_answer)
 {
-    create_backend(_i);
+    ref_create(_i);
     const double loss = 5.5;
     run_loss(CLCNN_LOSS_SVM, (const float[]){1, 2, 3, 3, 0.5f, 2.5f}, (const int32_t[]){0, 0},
              1.0f, &loss, 1, (const double[]){-2, 1, 1, -1, 0, 1});
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -230,12 +198,12 @@ END_TEST
  * gradient (-1/4, 1/4, 1/2); both argmax 0 = label (tie on sample 0). */
 START_TEST(bce_loss_known_answer)
 {
-    create_backend(_i);
+    ref_create(_i);
     const double loss = 3 * log(2.0) + 2 * log(4.0 / 3) + log(2.0);
     run_loss(CLCNN_LOSS_BCE, (const float[]){0, 0, 0, logf(3), -logf(3), 0},
              (const int32_t[]){0, 0}, 1.0f, &loss, 2,
              (const double[]){-0.5, 0.5, 0.5, -0.25, 0.25, 0.5});
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -243,28 +211,31 @@ END_TEST
  * gradient is exactly (1, -1, 0) up to e^-1e4. */
 START_TEST(losses_finite_on_huge_logits)
 {
-    create_backend(_i);
+    ref_create(_i);
     clcnn_tensor t[4];
-    t[0] = make_real(1, 3, 1, 1, (const float[]){1e4f, -1e4f, 0});
-    t[1] = make(clcnn_shape_make(1, 1, 1, 1), CLCNN_I32, (const int32_t[]){1});
-    t[2] = make_real(1, 3, 1, 1, NULL);
-    t[3] = make_real(1, 2, 1, 1, NULL);
+    t[0] = ref_make_real(1, 3, 1, 1, (const float[]){1e4f, -1e4f, 0});
+    t[1] = ref_make(clcnn_shape_make(1, 1, 1, 1), CLCNN_I32, (const int32_t[]){1});
+    t[2] = ref_make_real(1, 3, 1, 1, NULL);
+    t[3] = ref_make_real(1, 2, 1, 1, NULL);
     ck_assert_int_eq(
-        be->ops->loss(be, CLCNN_LOSS_SOFTMAX, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]), CLCNN_OK);
-    expect_real(&t[2], (const double[]){1, -1, 0});
-    expect_real(&t[3], (const double[]){2e4, 0});
+        ref_be->ops->loss(ref_be, CLCNN_LOSS_SOFTMAX, 0.0f, &t[0], &t[1], 1.0f, &t[2],
+                          &t[3]), CLCNN_OK);
+    ref_expect_doubles(&t[2], (const double[]){1, -1, 0});
+    ref_expect_doubles(&t[3], (const double[]){2e4, 0});
     /* BCE: softplus(1e4) - 0 + softplus(-1e4) - (-1e4) + softplus(0) = 2e4 + ln 2. */
-    ck_assert_int_eq(be->ops->fill(be, &t[3], 0), CLCNN_OK);
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_BCE, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+    ck_assert_int_eq(ref_be->ops->fill(ref_be, &t[3], 0), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_BCE, 0.0f, &t[0], &t[1], 1.0f, &t[2],
+                                       &t[3]),
                      CLCNN_OK);
-    expect_real(&t[2], (const double[]){1, -1, 0.5});
-    expect_real(&t[3], (const double[]){2e4 + log(2.0), 0});
+    ref_expect_doubles(&t[2], (const double[]){1, -1, 0.5});
+    ref_expect_doubles(&t[3], (const double[]){2e4 + log(2.0), 0});
     /* A label out of range is an argument error. */
     clcnn_tensor_upload(&t[1], 0, 1, (const int32_t[]){3});
-    ck_assert_int_eq(be->ops->loss(be, CLCNN_LOSS_SVM, 0.0f, &t[0], &t[1], 1.0f, &t[2], &t[3]),
+    ck_assert_int_eq(ref_be->ops->loss(ref_be, CLCNN_LOSS_SVM, 0.0f, &t[0], &t[1], 1.0f, &t[2],
+                                       &t[3]),
                      CLCNN_ERR_ARG);
     free_all(t, 4);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -276,37 +247,37 @@ static void run_step(const clcnn_optimizer_step *hp, const float *m0, const floa
                      const double *w1, const double *m1, const double *v1)
 {
     clcnn_tensor t[4];
-    t[0] = make_real(1, 2, 1, 1, (const float[]){1, -2});
-    t[1] = make_real(1, 2, 1, 1, (const float[]){0.5f, 0.25f});
-    t[2] = make_real(1, 2, 1, 1, m0);
-    t[3] = make_real(1, 2, 1, 1, v0);
-    ck_assert_int_eq(be->ops->optimizer_step(be, hp, &t[0], &t[1], m0 ? &t[2] : NULL,
+    t[0] = ref_make_real(1, 2, 1, 1, (const float[]){1, -2});
+    t[1] = ref_make_real(1, 2, 1, 1, (const float[]){0.5f, 0.25f});
+    t[2] = ref_make_real(1, 2, 1, 1, m0);
+    t[3] = ref_make_real(1, 2, 1, 1, v0);
+    ck_assert_int_eq(ref_be->ops->optimizer_step(ref_be, hp, &t[0], &t[1], m0 ? &t[2] : NULL,
                                              v0 ? &t[3] : NULL),
                      CLCNN_OK);
-    expect_real(&t[0], w1);
+    ref_expect_doubles(&t[0], w1);
     if (m1)
-        expect_real(&t[2], m1);
+        ref_expect_doubles(&t[2], m1);
     if (v1)
-        expect_real(&t[3], v1);
+        ref_expect_doubles(&t[3], v1);
     free_all(t, 4);
 }
 
 START_TEST(sgd_with_l2_and_weight_decay)
 {
-    create_backend(_i);
+    ref_create(_i);
     /* l2 0.1: g' = (0.5 + 0.1, 0.25 - 0.2) = (0.6, 0.05); lr 0.1: w = (0.94, -2.005). */
     clcnn_optimizer_step hp = {.kind = CLCNN_OPT_SGD, .lr = 0.1f, .l2 = 0.1f};
     run_step(&hp, NULL, NULL, (const double[]){0.94, -2.005}, NULL, NULL);
     /* Decoupled decay 0.5 after the plain step: (0.95, -2.025) * (1 - 0.1*0.5). */
     hp = (clcnn_optimizer_step){.kind = CLCNN_OPT_SGD, .lr = 0.1f, .weight_decay = 0.5f};
     run_step(&hp, NULL, NULL, (const double[]){0.95 * 0.95, -2.025 * 0.95}, NULL, NULL);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
 START_TEST(momentum_and_nesterov)
 {
-    create_backend(_i);
+    ref_create(_i);
     /* v = 0.9*(0.2, 0) - 0.1*(0.5, 0.25) = (0.13, -0.025); w += v = (1.13, -2.025). */
     clcnn_optimizer_step hp = {.kind = CLCNN_OPT_MOMENTUM, .lr = 0.1f, .momentum = 0.9f};
     const float m0[2] = {0.2f, 0};
@@ -316,26 +287,26 @@ START_TEST(momentum_and_nesterov)
     hp.nesterov = 1;
     run_step(&hp, m0, NULL, (const double[]){1.067, -2.0475}, (const double[]){0.13, -0.025},
              NULL);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
 START_TEST(rmsprop_step)
 {
-    create_backend(_i);
+    ref_create(_i);
     /* c = 0.1*g^2 = (0.025, 0.00625); g/sqrt(c) = 1/sqrt(0.1) = sqrt(10) for
      * both (eps 0); lr 0.01: w = (1, -2) -+ 0.01*sqrt(10). */
     clcnn_optimizer_step hp = {.kind = CLCNN_OPT_RMSPROP, .lr = 0.01f, .rho = 0.9f, .eps = 0};
     const double s = 0.01 * sqrt(10.0);
     run_step(&hp, (const float[]){0, 0}, NULL, (const double[]){1 - s, -2 - s},
              (const double[]){0.025, 0.00625}, NULL);
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
 START_TEST(adam_bias_correction)
 {
-    create_backend(_i);
+    ref_create(_i);
     /* Step 1 from zero state: m = 0.1 g, v = 0.001 g^2, the corrections give
      * back g and g^2: w -= lr * g / (|g| + eps). */
     clcnn_optimizer_step hp = {.kind = CLCNN_OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f,
@@ -353,7 +324,7 @@ START_TEST(adam_bias_correction)
              (const double[]){1 - 0.01 * (0.35 / 0.75) / (sqrt(0.0925 / 0.4375) + eps),
                               -2 - 0.01 * (0.125 / 0.75) / (sqrt(0.015625 / 0.4375) + eps)},
              (const double[]){0.35, 0.125}, (const double[]){0.0925, 0.015625});
-    clcnn_backend_destroy(be);
+    clcnn_backend_destroy(ref_be);
 }
 END_TEST
 
@@ -384,9 +355,5 @@ static Suite *ref_train_ops_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(ref_train_ops_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return test_run_suite(ref_train_ops_suite());
 }

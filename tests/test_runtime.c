@@ -9,6 +9,7 @@
 #include "cl/cl_runtime.h"
 #include "clcnn/device.h"
 #include "test_env.h"
+#include "test_files.h"
 
 static clcnn_device_info *devices;
 static int device_count;
@@ -256,9 +257,5 @@ int main(void)
     tcase_add_test(tc, devices_command_shows_pocl);
     tcase_add_test(tc, pocl_is_default_beside_oclgrind);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

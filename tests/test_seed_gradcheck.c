@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clcnn/net.h"
+#include "test_files.h"
 
 #define MAX_TENSOR_REL_ERR 1e-7
 
@@ -105,9 +106,5 @@ int main(void)
     tcase_set_timeout(notebook, 300);
     tcase_add_test(notebook, notebook_check_net_softmax_and_svm);
     suite_add_tcase(s, notebook);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

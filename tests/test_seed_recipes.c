@@ -13,6 +13,7 @@
 #include "clcnn/train.h"
 #include "data_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 #define OK(expr) ck_assert_msg((expr) == CLCNN_OK, "%s: %s", #expr, clcnn_last_error())
@@ -339,9 +340,5 @@ int main(void)
     tcase_add_test(cli, flags_override_the_recipe);
     tcase_add_test(cli, a_malformed_recipe_file_fails_with_its_line);
     suite_add_tcase(s, cli);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -15,6 +15,7 @@
 #include "clcnn/train.h"
 #include "image_fixtures.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 static char out[65536];
@@ -421,9 +422,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clcnn/train.h"
+#include "test_files.h"
 
 START_TEST(defaults_are_valid_and_documented_values)
 {
@@ -195,9 +196,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

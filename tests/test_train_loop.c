@@ -11,6 +11,7 @@
 #include "clcnn/device.h"
 #include "clcnn/train.h"
 #include "test_env.h"
+#include "test_files.h"
 #include "train_fixtures.h"
 
 /* Small enough for many runs under AddressSanitizer: 16x16 images, batchnorm
@@ -457,9 +458,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -14,6 +14,7 @@
 #include "cl/cl_tune_worker.h"
 #include "clcnn/op_cases.h"
 #include "test_env.h"
+#include "test_files.h"
 
 /* A fresh, empty cache folder for this test. */
 static void use_fresh_cache(const char *name)
@@ -277,9 +278,5 @@ static Suite *tune_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(tune_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(tune_suite());
 }

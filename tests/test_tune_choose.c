@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cl/cl_tune_choose.h"
+#include "test_files.h"
 
 /* Class NN: a small and a large GEMM; class TN: one medium GEMM. */
 static const clcnn_gemm_shape SHAPES[] = {
@@ -178,9 +179,5 @@ int main(void)
     tcase_add_test(tc, one_path_alone_makes_a_split);
     tcase_add_test(tc, chosen_set_merges_the_two_candidates);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

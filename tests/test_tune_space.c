@@ -8,6 +8,7 @@
 
 #include "cl/cl_tune_space.h"
 #include "cl/cl_tune_worker.h"
+#include "test_files.h"
 
 /* gpu, preferred and native float width, work-group limit, per-dimension
  * limits, local memory, cache */
@@ -185,9 +186,5 @@ int main(void)
     tcase_add_test(tc, neighbours_fit_and_differ_in_one_step);
     tcase_add_test(tc, device_description_is_printed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

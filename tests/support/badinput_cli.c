@@ -18,12 +18,6 @@ char bi_out[65536];
 int bi_tried;
 static char bi_base[2048]; /* every input of the suite lives under it */
 
-const char *const bi_model_text = "input 3 32 32\n"
-                                  "conv 4 3 stride=2 pad=1\n"
-                                  "relu\n"
-                                  "maxpool 2\n"
-                                  "fc 10\n";
-
 const char *bi_path(const char *name)
 {
     static char names[64][64], paths[64][2200];
@@ -36,30 +30,10 @@ const char *bi_path(const char *name)
     return paths[i];
 }
 
-uint8_t *bi_read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *bytes = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(bytes);
-    ck_assert_int_eq(fread(bytes, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return bytes;
-}
-
 void bi_write_all(const char *path, const void *bytes, size_t size, int gzip)
 {
     unlink(path);
     ck_assert_int_eq(fixture_write_file(path, bytes, size, gzip), 0);
-}
-
-void bi_write_text(const char *path, const char *text)
-{
-    bi_write_all(path, text, strlen(text), 0);
 }
 
 int bi_clcnn(const char *fmt, ...)
@@ -97,11 +71,11 @@ void bi_train_fails_cleanly(int want, const char *needles, const char *fmt, ...)
     va_end(ap);
     const char *save = bi_path("sentinel.ckpt"), *log = bi_path("sentinel.jsonl");
     size_t good_size, size;
-    uint8_t *good = bi_read_all(bi.good_ckpt, &good_size);
+    uint8_t *good = test_read_file(bi.good_ckpt, &good_size);
     bi_write_all(save, good, good_size, 0);
     unlink(log);
     bi_expect(bi_clcnn("train --cpu %s --save %s --log %s", args, save, log), want, needles);
-    uint8_t *now = bi_read_all(save, &size);
+    uint8_t *now = test_read_file(save, &size);
     ck_assert_msg(size == good_size && memcmp(now, good, size) == 0,
                   "train %s: the --save checkpoint changed", args);
     free(now);
@@ -123,7 +97,7 @@ void bi_setup(const char *folder)
     bi.cifar_dir = bi_path("cifar");
     ck_assert_int_eq(fixture_write_cifar10(bi.cifar_dir, 1, 24, 8, 5, 0), 0);
     bi.model_path = bi_path("model.txt");
-    bi_write_text(bi.model_path, bi_model_text);
+    test_write_text(bi.model_path, test_small_model);
     bi.image_path = bi_path("image.ppm");
     ck_assert_int_eq(train_fixture_write_ppm(bi.image_path, 12, 9), 0);
     bi.good_ckpt = bi_path("good.ckpt");

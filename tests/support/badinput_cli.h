@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "test_files.h"
+
 /* A string literal's bytes and their count (it may hold NUL bytes). */
 #define BYTES(literal) literal, sizeof literal - 1
 
@@ -16,13 +18,12 @@
 /* The valid inputs made by bi_setup(), under its folder. */
 typedef struct bi_inputs {
     const char *cifar_dir;  /* CIFAR-10: one train file of 24 images, 8 test images */
-    const char *model_path; /* bi_model_text */
+    const char *model_path; /* test_small_model */
     const char *good_ckpt;  /* 2 steps of that model on cifar_dir */
     const char *image_path; /* a 12 x 9 PPM */
 } bi_inputs;
 
 extern bi_inputs bi;
-extern const char *const bi_model_text;
 extern char bi_out[65536]; /* output (stdout + stderr) of the last run */
 extern int bi_tried;       /* malformed inputs tried by the running test */
 
@@ -34,10 +35,9 @@ void bi_setup(const char *folder);
  * (up to 64 names), so a path stays valid. */
 const char *bi_path(const char *name);
 
-/* The whole file (malloc'ed) / write bytes to path (gzip-compressed when set). */
-uint8_t *bi_read_all(const char *path, size_t *size);
+/* Write bytes to path (gzip-compressed when set); whole files are read and
+ * text written with test_files.h. */
 void bi_write_all(const char *path, const void *bytes, size_t size, int gzip);
-void bi_write_text(const char *path, const char *text);
 
 /* Run "clcnn ARGS" (printf-style): output in bi_out, exit status returned. */
 int bi_clcnn(const char *fmt, ...)
