@@ -37,6 +37,13 @@ typedef struct resize_window {
 
 static void resize_plane(const uint8_t *src, int sh, int sw, uint8_t *dst, resize_window win)
 {
+    if (win.rh == sh && win.rw == sw) {
+        /* no resize: the samples below would land exactly on the pixels */
+        for (int y = 0; y < win.dh; ++y)
+            memcpy(dst + (size_t)y * win.dw, src + (size_t)(y + win.top) * sw + win.left,
+                   (size_t)win.dw);
+        return;
+    }
     for (int y = 0; y < win.dh; ++y) {
         int y0, y1;
         double fy;
