@@ -1,5 +1,5 @@
 /* clcnn — data sets on the host: loaders, statistics, shuffling, augmentation,
- * a background batch loader, and PNM images for prediction.
+ * a background batch loader, and images (PNG, JPEG, PPM/PGM) for prediction.
  *
  * Images stay uint8 (0..255) on the host, NCHW; normalization to real numbers
  * happens later, on the backend, with the per-channel mean and std computed here.
