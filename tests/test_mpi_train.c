@@ -110,6 +110,23 @@ static float *read_params(const char *path, size_t *n)
     return p;
 }
 
+/* The two ranks' parameters in dir (CLCNN_RANK_PARAMS_DIR) are identical;
+ * returns their count. */
+static size_t expect_ranks_identical(const char *dir)
+{
+    char path[8192];
+    size_t n0, n1;
+    snprintf(path, sizeof path, "%s/rank0.params", dir);
+    float *p0 = read_params(path, &n0);
+    snprintf(path, sizeof path, "%s/rank1.params", dir);
+    float *p1 = read_params(path, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_msg(memcmp(p0, p1, n0 * sizeof(float)) == 0, "the ranks' parameters differ");
+    free(p0);
+    free(p1);
+    return n0;
+}
+
 static void setup_data(const char *name)
 {
     snprintf(data_dir, sizeof data_dir, "%s", tmp(name));
@@ -143,7 +160,7 @@ START_TEST(two_ranks_follow_one_process_and_stay_identical)
 {
     const char *params = tmp("mpi-params");
     mkdir(params, 0755);
-    char env[8192], args[16384], path[8192];
+    char env[8192], args[16384];
     snprintf(env, sizeof env, "CLCNN_STEP_LOSS_LOG=%s CLCNN_RANK_PARAMS_DIR=%s",
              tmp("mpi-two.jsonl"), params);
     snprintf(args, sizeof args, "%s --cpu --iters %d", common_args, STEPS);
@@ -151,16 +168,39 @@ START_TEST(two_ranks_follow_one_process_and_stay_identical)
     ck_assert_msg(status == 0, "2 ranks: exit %d: %s", status, out);
     expect_losses_follow_reference(tmp("mpi-two.jsonl"), 1, STEPS);
 
-    size_t n0, n1;
-    snprintf(path, sizeof path, "%s/rank0.params", params);
-    float *p0 = read_params(path, &n0);
-    snprintf(path, sizeof path, "%s/rank1.params", params);
-    float *p1 = read_params(path, &n1);
-    ck_assert_uint_eq(n0, n1);
-    ck_assert_uint_gt(n0, 100000); /* the small model's 134890 floats */
-    ck_assert_msg(memcmp(p0, p1, n0 * sizeof(float)) == 0, "the ranks' parameters differ");
-    free(p0);
-    free(p1);
+    ck_assert_uint_gt(expect_ranks_identical(params), 100000); /* small's 134890 floats */
+}
+END_TEST
+
+/* A graph (an identity shortcut, global pooling; no batchnorm, whose batch
+ * statistics would differ per rank) trains on two ranks as in one process,
+ * the ranks identical. */
+START_TEST(a_graph_trains_on_two_ranks_as_in_one_process)
+{
+    const char *model = tmp("mpi-graph.txt");
+    FILE *f = fopen(model, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("input 3 32 32\nconv 8 3 pad=1 stride=2\nrelu name=a\nconv 8 3 pad=1\nrelu\n"
+          "conv 8 3 pad=1\nadd a\nrelu\navgpool global\nfc 10\n", f);
+    fclose(f);
+    char params[4096], env[8192], args[16384];
+    snprintf(params, sizeof params, "%s", tmp("mpi-graph-params"));
+    mkdir(params, 0755);
+    double one[STEPS + 1], two[STEPS + 1];
+    snprintf(args, sizeof args, "train --data %s --model %s --batch 64 --lr 0.01 --lr-decay none "
+             "--val 0 --seed 3 --quiet --cpu --iters %d", data_dir, model, STEPS);
+    snprintf(env, sizeof env, "CLCNN_STEP_LOSS_LOG=%s", tmp("mpi-graph-one.jsonl"));
+    ck_assert_msg(clcnn(1, env, args) == 0, "one process: %s", out);
+    snprintf(env, sizeof env, "CLCNN_STEP_LOSS_LOG=%s CLCNN_RANK_PARAMS_DIR=%s",
+             tmp("mpi-graph-two.jsonl"), params);
+    ck_assert_msg(clcnn(2, env, args) == 0, "2 ranks: %s", out);
+    ck_assert_int_eq(read_losses(tmp("mpi-graph-one.jsonl"), 1, STEPS, one), STEPS);
+    ck_assert_int_eq(read_losses(tmp("mpi-graph-two.jsonl"), 1, STEPS, two), STEPS);
+    for (int i = 1; i <= STEPS; i++)
+        ck_assert_msg(fabs(two[i] - one[i]) <= LOSS_TOL * fabs(one[i]),
+                      "iteration %d: 2 ranks %.7g, one process %.7g", i, two[i], one[i]);
+    ck_assert_msg(one[STEPS] < one[1], "loss %g -> %g", one[1], one[STEPS]);
+    expect_ranks_identical(params);
 }
 END_TEST
 
@@ -310,6 +350,7 @@ static Suite *mpi_suite(void)
     tcase_add_unchecked_fixture(tc, setup_reference, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, two_ranks_follow_one_process_and_stay_identical);
+    tcase_add_test(tc, a_graph_trains_on_two_ranks_as_in_one_process);
     tcase_add_test(tc, three_ranks_share_an_uneven_batch);
     tcase_add_test(tc, two_rank_checkpoint_resumes_on_one_process);
     tcase_add_test(tc, a_bad_device_on_one_rank_stops_both);
