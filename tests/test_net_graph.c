@@ -137,6 +137,27 @@ START_TEST(residual_gradients_in_double_precision)
 }
 END_TEST
 
+/* The last layer an add whose summands meet again: each fc output gets the
+ * logits' gradient twice, first by sharing the caller's dlogits (which must
+ * never be written) and then summed into a buffer of its own. */
+START_TEST(gradients_meet_at_the_logits)
+{
+    clcnn_model_spec spec;
+    parse("input 2 4 4\n"
+          "conv 3 3 pad=1 name=c\n"
+          "relu\n"
+          "fc 10 name=f1\n"
+          "fc 10 from=c name=f2\n"
+          "add f1\n"
+          "add f2 f1\n",
+          &spec);
+    clcnn_gradcheck_result r;
+    ck_assert_msg(clcnn_gradcheck(&spec, CLCNN_LOSS_SOFTMAX, 0.0f, 4, 2, &r) == CLCNN_OK, "%s",
+                  clcnn_last_error());
+    ck_assert_msg(r.max_rel_err <= 1e-7, "%s %g", r.worst_tensor, r.max_rel_err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net_graph");
@@ -145,6 +166,7 @@ int main(void)
     tcase_add_test(tc, resnet_presets_have_the_papers_parameter_count);
     tcase_add_test(tc, sources_shapes_and_format);
     tcase_add_test(tc, residual_gradients_in_double_precision);
+    tcase_add_test(tc, gradients_meet_at_the_logits);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
