@@ -207,34 +207,85 @@ START_TEST(devices_command_shows_pocl)
 }
 END_TEST
 
-/* Oclgrind registered beside PoCL through a vendors folder of this run only
- * (OCL_ICD_VENDORS): its simulator calls itself a GPU, yet PoCL is the
- * default. Where Debian's oclgrind is not installed there is nothing to rank. */
+/* Runs `clcnn ARGS` with PoCL and the ICDs listed ("name:library" each)
+ * registered through a vendors folder of this run only (OCL_ICD_VENDORS);
+ * returns its exit status, its output in out. */
+static int clcnn_beside_pocl(const char *folder, const char *const *icds, int count,
+                             const char *env, const char *args, char *out, size_t size)
+{
+    char vendors[4096], command[16384];
+    snprintf(vendors, sizeof vendors, "%s", test_tmp_path(folder));
+    snprintf(command, sizeof command, "mkdir -p %s && cp /etc/OpenCL/vendors/pocl.icd %s/",
+             vendors, vendors);
+    ck_assert_int_eq(test_run(command, out, size), 0);
+    for (int i = 0; i < count; i++) {
+        const char *colon = strchr(icds[i], ':');
+        snprintf(command, sizeof command, "echo %s > %s/%.*s.icd", colon + 1, vendors,
+                 (int)(colon - icds[i]), icds[i]);
+        ck_assert_int_eq(test_run(command, out, size), 0);
+    }
+    snprintf(command, sizeof command, "env -u RUSTICL_ENABLE POCL_DEVICES=pthread "
+             "OCL_ICD_VENDORS=%s %s " CLCNN_EXE " %s", vendors, env, args);
+    return test_run(command, out, (unsigned long)size);
+}
+
+/* The first of paths that exists, or NULL. */
+static const char *first_present(const char *const *paths, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (access(paths[i], R_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+/* Oclgrind's simulator calls itself a GPU, yet PoCL is the default. Where
+ * Debian's oclgrind is not installed there is nothing to rank. */
 START_TEST(pocl_is_default_beside_oclgrind)
 {
     const char *candidates[] = {"/usr/lib/oclgrind/liboclgrind-rt-icd.so",
                                 "/usr/lib/x86_64-linux-gnu/oclgrind/liboclgrind-rt-icd.so"};
-    const char *oclgrind = NULL;
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
-        if (access(candidates[i], R_OK) == 0)
-            oclgrind = candidates[i];
+    const char *oclgrind = first_present(candidates, 2);
     if (!oclgrind) {
         printf("oclgrind is not installed: PoCL beside Oclgrind not tried\n");
         return;
     }
-    char vendors[4096], command[16384], out[16384];
-    snprintf(vendors, sizeof vendors, "%s", test_tmp_path("vendors-pocl-oclgrind"));
-    snprintf(command, sizeof command,
-             "mkdir -p %s && cp /etc/OpenCL/vendors/pocl.icd %s/ && echo %s > %s/oclgrind.icd",
-             vendors, vendors, oclgrind, vendors);
-    ck_assert_int_eq(test_run(command, out, sizeof out), 0);
-    snprintf(command, sizeof command, "POCL_DEVICES=pthread OCL_ICD_VENDORS=%s " CLCNN_EXE " devices",
-             vendors);
-    ck_assert_int_eq(test_run(command, out, sizeof out), 0);
+    char icd[4200], out[16384];
+    snprintf(icd, sizeof icd, "oclgrind:%s", oclgrind);
+    const char *icds[] = {icd};
+    ck_assert_int_eq(clcnn_beside_pocl("vendors-pocl-oclgrind", icds, 1, "", "devices", out,
+                                       sizeof out), 0);
     ck_assert_msg(strstr(out, "Oclgrind Simulator") != NULL, "Oclgrind not listed:\n%s", out);
     expect_pthread_default(out);
     ck_assert_msg(strstr(out, "default: a hardware device, before a software device") != NULL,
                   "no reason given:\n%s", out);
+}
+END_TEST
+
+/* Mesa's Clover lists no device without a GPU, nor rusticl without
+ * RUSTICL_ENABLE: platforms with no device are skipped, by listing and by
+ * every command that opens a device. */
+START_TEST(platforms_without_devices_are_skipped)
+{
+    const char *clover_paths[] = {"/usr/lib/x86_64-linux-gnu/libMesaOpenCL.so.1"};
+    const char *rusticl_paths[] = {"/usr/lib/x86_64-linux-gnu/libRusticlOpenCL.so.1"};
+    const char *clover = first_present(clover_paths, 1);
+    const char *rusticl = first_present(rusticl_paths, 1);
+    if (!clover || !rusticl) {
+        printf("mesa-opencl-icd is not installed: platforms without devices not tried\n");
+        return;
+    }
+    char clover_icd[4200], rusticl_icd[4200], out[65536];
+    snprintf(clover_icd, sizeof clover_icd, "mesa:%s", clover);
+    snprintf(rusticl_icd, sizeof rusticl_icd, "rusticl:%s", rusticl);
+    const char *icds[] = {clover_icd, rusticl_icd};
+    ck_assert_int_eq(clcnn_beside_pocl("vendors-pocl-mesa", icds, 2, "", "devices", out,
+                                       sizeof out), 0);
+    expect_pthread_default(out);
+    ck_assert_msg(strstr(out, "default: the only device") != NULL, "%s", out);
+    int status = clcnn_beside_pocl("vendors-pocl-mesa", icds, 2, "CLCNN_CACHE_DIR=",
+                                   "check --quick --model small --batch 2", out, sizeof out);
+    ck_assert_msg(status == 0, "clcnn check beside Mesa's empty platforms: exit %d\n%s", status,
+                  out);
 }
 END_TEST
 
@@ -256,6 +307,7 @@ int main(void)
     tcase_add_test(tc, kernel_argument_lists_are_counted_and_checked);
     tcase_add_test(tc, devices_command_shows_pocl);
     tcase_add_test(tc, pocl_is_default_beside_oclgrind);
+    tcase_add_test(tc, platforms_without_devices_are_skipped);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
