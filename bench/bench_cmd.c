@@ -44,10 +44,7 @@ static void help(void)
            "  --no-ref       time the OpenCL device only\n\n"
            "Exit status: 0 done, 1 a device or op failed, 2 bad flags.\n",
            DEFAULT_BATCH, DEFAULT_ITERS, DEFAULT_WARMUP);
-    printf("\npresets:");
-    for (const char *const *name = clcnn_model_preset_names(); *name; name++)
-        printf(" %s", *name);
-    printf("\n");
+    cli_print_presets();
 }
 
 /* 1: go on, 0: stop with *status (help shown, or a bad flag). */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clcnn/net.h"
 #include "clcnn/train.h"
 #include "image_fixtures.h"
 #include "test_env.h"
@@ -105,6 +106,19 @@ START_TEST(help_is_printed_for_every_command)
     ck_assert(strstr(out, "--model") && strstr(out, "--data"));
     ck_assert_int_eq(clcnn("predict --help"), 0);
     ck_assert(strstr(out, "top") || strstr(out, "most probable"));
+    /* every command that takes --model lists the presets from the table */
+    static const char *const commands[] = {"train --help", "tune --help", "bench --help"};
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+        ck_assert_int_eq(clcnn(commands[c]), 0);
+        const char *list = strstr(out, "\npresets: ");
+        ck_assert_msg(list != NULL, "%s: no presets line", commands[c]);
+        for (const char *const *name = clcnn_model_preset_names(); *name; name++) {
+            char word[64];
+            snprintf(word, sizeof word, " %s", *name);
+            ck_assert_msg(strstr(list, word) != NULL, "%s lacks the preset %s", commands[c],
+                          *name);
+        }
+    }
 }
 END_TEST
 

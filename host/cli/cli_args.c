@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clcnn/device.h"
+#include "clcnn/net.h"
 
 void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv)
 {
@@ -196,4 +197,17 @@ void cli_backend_describe(const clcnn_backend *be, char *buf, unsigned long size
         snprintf(buf, size, "OpenCL device %d: %s (%s)", d->index, d->name, d->platform);
     else
         snprintf(buf, size, "CPU reference backend (%s, --cpu)", be->name);
+}
+
+void cli_print_presets(void)
+{
+    int column = printf("\npresets:") - 1;
+    const char *const *names = clcnn_model_preset_names();
+    for (int i = 0; names[i]; i++) {
+        int last = names[i + 1] == NULL, width = (int)strlen(names[i]) + !last;
+        if (column + 1 + width > 80)
+            column = printf("\n ") - 2;
+        column += printf(" %s%s", names[i], last ? "" : ",");
+    }
+    printf("\n");
 }

@@ -67,4 +67,8 @@ int cli_open_backend(const char *cmd, int cpu, const char *device, clcnn_backend
 /* A one-line description of the backend: "OpenCL: NAME (PLATFORM)" or "CPU reference". */
 void cli_backend_describe(const clcnn_backend *be, char *buf, unsigned long size);
 
+/* "presets: NAME, NAME, ..." from the preset table, wrapped to 80 columns:
+ * the --help of the commands that take --model. */
+void cli_print_presets(void);
+
 #endif

@@ -1,6 +1,7 @@
 /* The text of `clcnn train --help`. */
 #include <stdio.h>
 
+#include "cli/cli_args.h"
 #include "cli/cmd_train.h"
 
 void train_help(void)
@@ -24,10 +25,9 @@ void train_help(void)
         "                     a preset's input becomes N x N (default: the model's input)\n"
         "  --skip-bad         image folders: skip files that cannot be read, naming each\n"
         "                     and counting them, instead of stopping at the first\n"
-        "  --model M          preset (cifar, lenet, small, gradcheck, resnet20, resnet8,\n"
-        "                     gradcheck-residual; the notebooks' recipes seed-cifar,\n"
-        "                     seed-small, seed-lenet) or model file; default\n"
-        "                     cifar for CIFAR and image folders, lenet for IDX. A\n"
+        "  --model M          a preset (see below; seed-*: the notebooks' recipes) or a\n"
+        "                     model file; default cifar for CIFAR and image folders,\n"
+        "                     lenet for IDX. A\n"
         "                     preset's last layer is resized to the data set's class\n"
         "                     count. Smaller CIFAR/IDX images are zero-padded to the\n"
         "                     model's input (28x28 -> 32x32).\n"
@@ -106,4 +106,5 @@ void train_help(void)
         "exit with status 130/143; a second signal exits at once. Exit status 2: bad\n"
         "options; 1: any other failure (a NaN loss names its iteration).\n",
         DEFAULT_DATA_DIR, CIFAR_VAL, IDX_VAL, CIFAR_EPOCHS, IDX_EPOCHS, CIFAR_CROP_PAD);
+    cli_print_presets();
 }

@@ -28,8 +28,7 @@ static void help(void)
            "processes: one that crashes the OpenCL compiler or hangs is skipped.\n\n"
            "  --device SPEC   OpenCL device: index or name substring (default: $CLCNN_DEVICE,\n"
            "                  else the best one: see clcnn devices)\n"
-           "  --model M       preset (cifar, lenet, small, resnet20, ...) or model file\n"
-           "                  (default cifar)\n"
+           "  --model M       a preset (see below) or a model file (default cifar)\n"
            "  --batch N       images per step (default 128; %d with --quick)\n"
            "  --shape \"NN MxNxK\"  tune for this GEMM (row-major, NN, NT, TN or TT, as\n"
            "                  printed below) instead of the model's; repeatable; the file\n"
@@ -41,6 +40,7 @@ static void help(void)
            "  --timeout S     give up on a candidate after S seconds (default 120)\n",
            QUICK_BATCH, CLCNN_TUNE_QUICK_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S * 1.25,
            CLCNN_TUNE_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S);
+    cli_print_presets();
 }
 
 /* "NN 64x32768x800" as `clcnn tune` prints shapes; 0 (with a message) when

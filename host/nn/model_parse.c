@@ -416,12 +416,8 @@ clcnn_status clcnn_model_spec_resolve(const char *name_or_path, clcnn_model_spec
     clcnn_status st = clcnn_model_spec_load(name_or_path, spec);
     if (st != CLCNN_ERR_IO)
         return st;
-    char presets[512] = "";
-    const char *const *names = clcnn_model_preset_names();
-    for (int i = 0; names[i]; i++) {
-        size_t len = strlen(presets);
-        snprintf(presets + len, sizeof presets - len, "%s%s", i ? ", " : "", names[i]);
-    }
+    char presets[512];
+    clcnn_model_preset_list(presets, sizeof presets);
     return clcnn_fail_context(st, "model '%s' is not a preset (%s), and as a file: ",
                               name_or_path, presets);
 }

@@ -49,16 +49,23 @@ const char *clcnn_model_preset_text(const char *name)
     return NULL;
 }
 
+void clcnn_model_preset_list(char *buf, size_t size)
+{
+    if (size)
+        buf[0] = '\0';
+    const char *const *all = clcnn_model_preset_names();
+    for (int i = 0; all[i]; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? ", " : "", all[i]);
+    }
+}
+
 clcnn_status clcnn_model_spec_preset(const char *name, clcnn_model_spec *spec)
 {
     const char *text = clcnn_model_preset_text(name);
     if (!text) {
-        char list[512] = "";
-        const char *const *all = clcnn_model_preset_names();
-        for (int i = 0; all[i]; i++) {
-            size_t used = strlen(list);
-            snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", all[i]);
-        }
+        char list[512];
+        clcnn_model_preset_list(list, sizeof list);
         return clcnn_fail(CLCNN_ERR_ARG, "model preset '%s': unknown (presets: %s)", name, list);
     }
     return clcnn_model_spec_parse(text, name, spec);

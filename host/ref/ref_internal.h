@@ -1,10 +1,10 @@
 /* The CPU reference backends "ref" (float) and "ref64" (double): shared parts.
  *
  * The ops are written once, over a scalar type `real`, in the ref_*.inc files;
- * ref_f32.c and ref_f64.c include them with real = float and real = double and
- * each ends with its own ops table (ref_ops_table.inc). Storage management
- * does not depend on the scalar type and lives in ref_backend.c; the argument
- * checks are every backend's (core/op_args.h).
+ * ref_f32.c and ref_f64.c include them (ref_all.inc) with real = float and
+ * real = double, and ref_all.inc ends with the ops table REF_OPS names for
+ * each. Storage management does not depend on the scalar type and lives in
+ * ref_backend.c; the argument checks are every backend's (core/op_args.h).
  *
  * Every op checks its arguments before touching memory (an out-of-range access
  * on the host would be undefined behaviour, not an error code), then counts

@@ -137,6 +137,8 @@ const char *clcnn_model_preset_text(const char *name);
 
 /* NULL-terminated list of the preset names. */
 const char *const *clcnn_model_preset_names(void);
+/* The preset names, comma-separated, into buf (for messages and --help). */
+void clcnn_model_preset_list(char *buf, size_t size);
 
 /* Parse a built-in preset (CLCNN_ERR_ARG for an unknown name). */
 clcnn_status clcnn_model_spec_preset(const char *name, clcnn_model_spec *spec);
