@@ -132,8 +132,9 @@ START_TEST(seeds_fit_and_use_the_preferred_width)
                 for (int t = 0; t < s; t++)
                     ck_assert(memcmp(&seeds[s], &seeds[t], sizeof seeds[s]) != 0);
             }
-            /* GPUs stage tiles in local memory, CPUs do not */
-            ck_assert_int_eq(staged, dev->gpu);
+            /* GPUs and CPUs both get sets that stage tiles in local memory
+             * (on CPUs, one: CLBlast's tuner's kind) */
+            ck_assert(staged);
             if (quick)
                 ck_assert_int_le(n, 6);
         }

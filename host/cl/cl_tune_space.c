@@ -6,7 +6,8 @@
  * block is sized so that its accumulators fill about half the vector
  * registers (32 of them where the preferred width is 16, as AVX-512 has, 16
  * otherwise, as AVX/AVX2 and SSE have): enough independent multiply-adds to
- * hide their latency, room left for the A and B vectors.
+ * hide their latency, room left for the A and B vectors; and one set of the
+ * kind CLBlast's own tuner finds on PoCL (local-memory staging, 8 x 8).
  * GPUs: 64 to 256 work-items per group (within the device's limit), A and B
  * staged in local memory (within its size) or not, 64 and 128 tiles.
  * Either way the refinement (tune_space_neighbours) walks from there. */
@@ -191,10 +192,19 @@ static int xgemm_pool(const clcnn_tune_device *dev, scored *pool)
                         int mc = cpu_groups[g][0], nc = cpu_groups[g][1];
                         tune_xgemm x = {mc * mwi, nc * nwi, 32, mc, nc, mc, nc, 2, v,
                                         nwi < v ? nwi : v, 0, 0};
-                        pool[n] = (scored){wi * 100 + g * 10 + log2_distance(acc * 2, target),
-                                           x, {0}};
+                        pool[n] = (scored){wi * 100 + g * 10 +
+                                               2 * log2_distance(acc * 2, target), x, {0}};
                         n += tune_xgemm_fits(dev, &x);
                     }
+            if (wi == 0 && n < POOL) {
+                /* Second: CLBlast's own tuner's kind of set, 8 x 8 work-items
+                 * staging 64 x 64 tiles in local memory with 4-wide vectors,
+                 * which it finds best for conv shapes on PoCL. */
+                int vs = v < 4 ? v : 4;
+                tune_xgemm x = {64, 64, 32, 8, 8, 8, 8, 2, vs, vs, 1, 1};
+                pool[n] = (scored){1, x, {0}};
+                n += tune_xgemm_fits(dev, &x);
+            }
             continue;
         }
         for (int g = 0; g < 4; g++)
