@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +200,56 @@ START_TEST(mixed_files_are_fitted_and_ordered)
 }
 END_TEST
 
+/* The decoded-image cache: written by a load, mapped by the next one with
+ * the same pixels; rebuilt when a file's time changes, a file goes, or the
+ * cache's bytes are damaged. */
+START_TEST(image_cache_is_mapped_and_rebuilt)
+{
+    const char *dir = fresh_dir("folder-cache");
+    clcnn_dataset ds, got;
+    train_fixture_dataset(&ds, 40, 3, 32, 4, 21);
+    write_split(&ds, dir, "train", "");
+    clcnn_load_options opt = {.format = CLCNN_DATA_FOLDER, .cache = 1};
+    char cache[4600], path[4600];
+    snprintf(cache, sizeof cache, "%s/.clcnn-cache-train-3x32x32", dir);
+    ck_assert_int_eq(clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &got), CLCNN_OK);
+    ck_assert_ptr_null(got.mapping); /* decoded, then written */
+    assert_same_dataset(&got, &ds);
+    clcnn_dataset_free(&got);
+    ck_assert_int_eq(access(cache, F_OK), 0);
+    for (int change = 0; change < 4; ++change) {
+        ck_assert_int_eq(clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &got), CLCNN_OK);
+        ck_assert_msg(got.mapping != NULL, "change %d: the cache was not used", change);
+        assert_same_dataset(&got, &ds);
+        clcnn_dataset_free(&got);
+        if (change == 0) { /* a file's time */
+            snprintf(path, sizeof path, "%s/train/%s/00007.png", dir,
+                     ds.class_names[ds.labels[7]]);
+            struct timespec times[2] = {{0, UTIME_OMIT}, {12345, 0}};
+            ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+        } else if (change == 1) { /* the cache's last byte */
+            FILE *f = fopen(cache, "r+b");
+            fseek(f, -1, SEEK_END);
+            int last = fgetc(f);
+            fseek(f, -1, SEEK_END);
+            fputc(last ^ 1, f);
+            fclose(f);
+        } else if (change == 2) { /* a file removed: 39 images */
+            snprintf(path, sizeof path, "%s/train/%s/00039.png", dir,
+                     ds.class_names[ds.labels[39]]);
+            ck_assert_int_eq(unlink(path), 0);
+            ds.count = 39;
+        }
+        ck_assert_int_eq(clcnn_dataset_load(dir, CLCNN_SPLIT_TRAIN, &opt, &got), CLCNN_OK);
+        ck_assert_msg(change == 3 || got.mapping == NULL, "change %d: a stale cache was used",
+                      change);
+        assert_same_dataset(&got, &ds);
+        clcnn_dataset_free(&got);
+    }
+    clcnn_dataset_free(&ds);
+}
+END_TEST
+
 /* ------------------------------------------------------------- the tool */
 
 /* The test accuracy printed by `clcnn train` ("test: loss L  accuracy A%"). */
@@ -290,6 +341,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, png_folder_reads_back_exactly_in_name_order);
     tcase_add_test(tc, mixed_files_are_fitted_and_ordered);
+    tcase_add_test(tc, image_cache_is_mapped_and_rebuilt);
     tcase_add_test(tc, trains_on_a_folder_with_val_and_image_size);
     tcase_add_test(tc, cifar10_sample_as_png_trains_like_the_binary);
     suite_add_tcase(s, tc);

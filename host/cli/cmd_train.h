@@ -29,6 +29,7 @@ typedef struct train_args {
     int has_epochs, has_iters, has_val, augment; /* augment: -1 default, 0 off, 1 on */
     int image_size;          /* --image-size (image folders); 0: the model's input */
     int skip_bad;            /* --skip-bad */
+    int image_cache;         /* --image-cache */
     int recipe_length;       /* the model's [train] section sets epochs or iterations */
     long eval_every, save_every;
     /* where each recipe flag given starts in argv: with --resume, each is

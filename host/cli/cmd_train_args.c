@@ -102,6 +102,8 @@ int train_parse_args(int argc, char **argv, train_args *a)
             cli_int(&p, "--image-size", v, CLCNN_IMAGE_MIN_SIDE, 4096, &a->image_size);
         } else if (cli_flag(&p, "--skip-bad")) {
             a->skip_bad = 1;
+        } else if (cli_flag(&p, "--image-cache")) {
+            a->image_cache = 1;
         } else if (cli_option(&p, "--model", &v)) {
             a->model = v;
         } else if (cli_option(&p, "--epochs", &v)) {

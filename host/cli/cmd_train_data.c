@@ -56,6 +56,7 @@ static int load_splits(const train_args *a, train_plan *plan, clcnn_train_data *
 {
     load_report report = {!a->quiet && isatty(STDERR_FILENO), 0};
     clcnn_load_options opt = {.format = plan->format, .skip_bad = a->skip_bad,
+                              .cache = a->image_cache,
                               .progress = on_progress, .skipped = on_skipped, .user = &report};
     double start = now();
     if (clcnn_train_data_load_options(plan->data_dir, &opt, &plan->spec, data) != CLCNN_OK)
@@ -66,7 +67,8 @@ static int load_splits(const train_args *a, train_plan *plan, clcnn_train_data *
         fprintf(stderr, "clcnn train: --skip-bad: skipped %d unreadable file%s (named above)\n",
                 report.skipped, report.skipped == 1 ? "" : "s");
     if (!a->quiet)
-        printf("decoded %d images to %dx%dx%d in %.2f s\n",
+        printf("%s %d images to %dx%dx%d in %.2f s\n",
+               data->train.mapping ? "mapped the image cache:" : "decoded",
                data->train.count + data->val.count + data->test.count, plan->spec.c,
                plan->spec.h, plan->spec.w, now() - start);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define CLASS_NAME_MAX 128
 
@@ -16,8 +17,12 @@ void clcnn_dataset_free(clcnn_dataset *ds)
         for (int i = 0; i < ds->classes; ++i)
             free(ds->class_names[i]);
     free(ds->class_names);
-    free(ds->images);
-    free(ds->labels);
+    if (ds->mapping) {
+        munmap(ds->mapping, ds->mapping_size);
+    } else {
+        free(ds->images);
+        free(ds->labels);
+    }
     memset(ds, 0, sizeof *ds);
 }
 
@@ -111,6 +116,8 @@ clcnn_status clcnn_dataset_pad(clcnn_dataset *ds, int pad)
         return clcnn_fail(CLCNN_ERR_ARG, "dataset pad: %d pixels is out of range 0..1024", pad);
     if (pad == 0)
         return CLCNN_OK;
+    if (ds->mapping)
+        return clcnn_fail(CLCNN_ERR_ARG, "dataset pad: the images are a mapped cache file");
     clcnn_dataset padded;
     int h = ds->height + 2 * pad, w = ds->width + 2 * pad;
     clcnn_status st = dataset_alloc(&padded, ds->count, ds->channels, h, w, ds->classes);

@@ -28,4 +28,15 @@ void folder_list_free(folder_list *list);
 /* "train", "test" or "val". */
 const char *folder_split_name(clcnn_data_split split);
 
+/* The decoded-image cache (folder_cache.c). open: map dir's cache of the
+ * split into out (count, geometry, labels, images; not the class names) and
+ * return 1 when it is there and still matches list and the size; else 0. */
+int folder_cache_open(const char *dir, clcnn_data_split split, const folder_list *list, int c,
+                      int h, int w, clcnn_dataset *out);
+
+/* Write ds (the split of list, decoded) as dir's cache, atomically; silently
+ * nothing when it cannot. */
+void folder_cache_write(const char *dir, clcnn_data_split split, const folder_list *list,
+                        const clcnn_dataset *ds);
+
 #endif

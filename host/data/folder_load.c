@@ -1,7 +1,8 @@
 /* Loading an image-folder data set: every listed file decoded and fitted to
  * the requested size once, by a pool of threads (one per core), straight
- * into the data set's uint8 memory. The calling thread only reports
- * progress; the result does not depend on the threads' timing. */
+ * into the data set's uint8 memory, or mapped from its cache (folder_cache.c).
+ * The calling thread only reports progress; the result does not depend on
+ * the threads' timing. */
 #include "data/dataset_internal.h"
 #include "data/folder.h"
 
@@ -125,6 +126,19 @@ static clcnn_status settle_failures(decode_job *job, const clcnn_load_options *o
     return CLCNN_OK;
 }
 
+/* The class names of a data set mapped from the cache; progress says done. */
+static clcnn_status load_class_names(clcnn_dataset *out, const folder_list *list,
+                                     const clcnn_load_options *opt)
+{
+    out->classes = list->classes;
+    out->class_names = calloc((size_t)list->classes, sizeof *out->class_names);
+    if (!out->class_names)
+        return clcnn_fail(CLCNN_ERR_NOMEM, "loading a cached image folder: out of memory");
+    if (opt->progress)
+        opt->progress(list->count, list->count, opt->user);
+    return dataset_set_class_names(out, (const char *const *)list->class_names);
+}
+
 clcnn_status clcnn_load_folder(const char *dir, clcnn_data_split split,
                                const clcnn_load_options *options, clcnn_dataset *out)
 {
@@ -141,6 +155,13 @@ clcnn_status clcnn_load_folder(const char *dir, clcnn_data_split split,
     clcnn_status st = folder_list_split(dir, split, &list);
     if (st != CLCNN_OK)
         return st;
+    if (opt->cache && folder_cache_open(dir, split, &list, c, h, w, out)) {
+        st = load_class_names(out, &list, opt);
+        folder_list_free(&list);
+        if (st != CLCNN_OK)
+            clcnn_dataset_free(out);
+        return st;
+    }
     st = dataset_alloc(out, list.count, c, h, w, list.classes);
     if (st == CLCNN_OK)
         st = dataset_set_class_names(out, (const char *const *)list.class_names);
@@ -157,6 +178,8 @@ clcnn_status clcnn_load_folder(const char *dir, clcnn_data_split split,
         snprintf(split_path, sizeof split_path, "%s/%s", dir, folder_split_name(split));
         st = settle_failures(&job, opt, split_path);
     }
+    if (st == CLCNN_OK && opt->cache && out->count == list.count)
+        folder_cache_write(dir, split, &list, out); /* only a set that skipped nothing */
     for (int i = 0; job.errors && i < list.count; ++i)
         free(job.errors[i]);
     free(job.errors);

@@ -51,6 +51,9 @@ typedef struct clcnn_dataset {
     uint8_t *images;     /* count * channels * height * width bytes, NCHW */
     int32_t *labels;     /* count labels */
     char **class_names;  /* classes strings */
+    void *mapping;       /* set when images and labels live in a memory-mapped image
+                            cache file (private: writes stay in memory) */
+    size_t mapping_size;
 } clcnn_dataset;
 
 typedef enum clcnn_data_format {
@@ -77,6 +80,11 @@ typedef struct clcnn_load_options {
     int skip_bad;             /* skip unreadable files (each reported to skipped)
                                  instead of failing on the first */
     int threads;              /* decoding threads; 0: one per core available */
+    int cache;                /* keep the decoded images in DIR/.clcnn-cache-SPLIT-CxHxW:
+                                 written after a load that skipped nothing, then
+                                 memory-mapped instead of decoding while its
+                                 fingerprint (every file's name, size and time,
+                                 the classes, the size) and checksum still hold */
     /* Called on the calling thread: progress about 10 times a second and once
      * at the end (done == total); skipped once per skipped file, in order,
      * with a message naming the file and the reason. Either may be NULL. */
