@@ -143,7 +143,7 @@ typedef struct clcnn_tune_options {
     const char *device;       /* device spec (clcnn/device.h) */
     const clcnn_gemm_shape *shapes; /* what to tune for */
     int shape_count;
-    int quick;                /* fewer seeds, fewer timing runs, a short budget */
+    int quick;                /* fewer seeds and timing runs, a short budget, 16 candidates */
     int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
     double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
     /* Progress lines ("candidate 3/24: ..."), may be NULL. */

@@ -28,6 +28,9 @@
 
 #define MAX_CANDIDATES 160
 #define MAX_NEIGHBOURS 48
+/* --quick stops after this many candidates when the budget lasts longer (on
+ * an idle machine: the seeds and the first neighbours of the best). */
+#define QUICK_CANDIDATES 16
 #define DEFAULT_TIMEOUT_S 120.0
 /* A candidate still running when the budget ends may take this share of the
  * budget more, then it is abandoned: on a loaded machine one candidate can
@@ -368,8 +371,9 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
     if (!s)
         return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
     s->opts = opts;
-    s->cap = opts->max_candidates > 0 && opts->max_candidates < MAX_CANDIDATES
-                 ? opts->max_candidates : MAX_CANDIDATES;
+    s->cap = opts->quick ? QUICK_CANDIDATES : MAX_CANDIDATES;
+    if (opts->max_candidates > 0 && opts->max_candidates < s->cap)
+        s->cap = opts->max_candidates;
     double budget = opts->budget_s > 0 ? opts->budget_s
                     : opts->quick ? CLCNN_TUNE_QUICK_BUDGET_S : CLCNN_TUNE_BUDGET_S;
     s->deadline = clcnn_now_seconds() + budget;

@@ -133,23 +133,47 @@ void tune_space_widths(const clcnn_tune_device *dev, int widths[3], int *count)
     *count = n;
 }
 
-/* A seed and how likely it is to win (lower first). */
+/* A seed, how likely it is to win within its group (lower first), the
+ * group (a vector width, or a kind of set) and its place in the pool. */
 typedef struct scored {
-    int score;
+    int score, group, order;
     tune_xgemm x;
     tune_direct d;
 } scored;
 
-static int by_score(const void *a, const void *b)
+static int compare_ints(int a, int b)
 {
-    int sa = ((const scored *)a)->score, sb = ((const scored *)b)->score;
-    return (sa > sb) - (sa < sb);
+    return (a > b) - (a < b);
 }
 
-/* Sort by score and drop repeats (different routes to the same set). */
+static int by_score(const void *a, const void *b)
+{
+    const scored *p = a, *q = b;
+    int c = compare_ints(p->score, q->score);
+    return c ? c : compare_ints(p->order, q->order);
+}
+
+/* Then the groups take turns: the best of each group, then the second of
+ * each... (score holds the rank within the group by then). */
+static int by_turn(const void *a, const void *b)
+{
+    const scored *p = a, *q = b;
+    int c = compare_ints(p->score, q->score);
+    c = c ? c : compare_ints(p->group, q->group);
+    return c ? c : compare_ints(p->order, q->order);
+}
+
+/* Sort (groups taking turns) and drop repeats (different routes to the same
+ * set). */
 static int sorted_unique(scored *pool, int n)
 {
+    for (int i = 0; i < n; i++)
+        pool[i].order = i;
     qsort(pool, (size_t)n, sizeof *pool, by_score);
+    int rank[8] = {0};
+    for (int i = 0; i < n; i++)
+        pool[i].score = rank[pool[i].group & 7]++;
+    qsort(pool, (size_t)n, sizeof *pool, by_turn);
     int kept = 0;
     for (int i = 0; i < n; i++) {
         int seen = 0;
@@ -176,13 +200,15 @@ static int xgemm_pool(const clcnn_tune_device *dev, scored *pool)
 {
     int widths[3], nw, n = 0;
     tune_space_widths(dev, widths, &nw);
-    int regs = widths[0] >= 16 ? 32 : 16;
+    /* The register file in floats: 32 registers where the preferred width
+     * is 16 (AVX-512), 16 otherwise (AVX/AVX2, SSE); the accumulators take
+     * about half, whatever the width a set uses. */
+    int regs = widths[0] >= 16 ? 32 : 16, target = regs * widths[0] / 2;
     static const int cpu_groups[][2] = {{4, 4}, {8, 8}, {2, 4}};
     static const int gpu_groups[][2] = {{16, 16}, {8, 8}, {16, 8}, {8, 4}};
     for (int wi = 0; wi < nw; wi++) {
         int v = widths[wi];
         if (!dev->gpu) {
-            int target = regs * v / 2; /* accumulator floats: half the registers */
             for (int g = 0; g < 3; g++)
                 for (int mwi = v; mwi <= 2 * v; mwi *= 2)
                     for (int nwi = 4; nwi <= 16; nwi *= 2) {
@@ -192,17 +218,19 @@ static int xgemm_pool(const clcnn_tune_device *dev, scored *pool)
                         int mc = cpu_groups[g][0], nc = cpu_groups[g][1];
                         tune_xgemm x = {mc * mwi, nc * nwi, 32, mc, nc, mc, nc, 2, v,
                                         nwi < v ? nwi : v, 0, 0};
-                        pool[n] = (scored){wi * 100 + g * 10 +
-                                               2 * log2_distance(acc * 2, target), x, {0}};
+                        /* blocks at least as long along M, the vectorized
+                         * dimension of A and C, first */
+                        pool[n] = (scored){g * 10 + 2 * log2_distance(acc * 2, target) +
+                                               (mwi < nwi), wi, 0, x, {0}};
                         n += tune_xgemm_fits(dev, &x);
                     }
             if (wi == 0 && n < POOL) {
-                /* Second: CLBlast's own tuner's kind of set, 8 x 8 work-items
-                 * staging 64 x 64 tiles in local memory with 4-wide vectors,
-                 * which it finds best for conv shapes on PoCL. */
+                /* A group of its own: CLBlast's own tuner's kind of set, 8 x 8
+                 * work-items staging 64 x 64 tiles in local memory with 4-wide
+                 * vectors, which it finds best for conv shapes on PoCL. */
                 int vs = v < 4 ? v : 4;
                 tune_xgemm x = {64, 64, 32, 8, 8, 8, 8, 2, vs, vs, 1, 1};
-                pool[n] = (scored){1, x, {0}};
+                pool[n] = (scored){0, 3, 0, x, {0}};
                 n += tune_xgemm_fits(dev, &x);
             }
             continue;
@@ -212,7 +240,7 @@ static int xgemm_pool(const clcnn_tune_device *dev, scored *pool)
                 for (int staged = 1; staged >= 0 && n < POOL; staged--) {
                     int mc = gpu_groups[g][0], nc = gpu_groups[g][1];
                     tune_xgemm x = {tile, tile, 32, mc, nc, mc, nc, 2, v, v, staged, staged};
-                    pool[n] = (scored){wi * 100 + g * 10 + (tile == 128) * 2 + !staged, x, {0}};
+                    pool[n] = (scored){g * 10 + (tile == 128) * 2 + !staged, wi, 0, x, {0}};
                     n += tune_xgemm_fits(dev, &x);
                 }
     }
@@ -237,7 +265,7 @@ static int direct_pool(const clcnn_tune_device *dev, scored *pool)
                 int cap = dev->gpu ? 2 : widths[wi]; /* coalesced GPU loads: narrow */
                 w = floor_pow2_width(w < cap ? w : cap);
                 tune_direct d = {wgd, mc, nc, nc, mc, 2, w, w, 1, 1};
-                pool[n] = (scored){g * 10 + (wgd == 32) * 4 + wi, {0}, d};
+                pool[n] = (scored){g * 10 + (wgd == 32) * 4 + wi, 0, 0, {0}, d};
                 n += tune_direct_fits(dev, &d);
             }
     return n;

@@ -33,8 +33,8 @@ static void help(void)
            "  --shape \"NN MxNxK\"  tune for this GEMM (row-major, NN, NT, TN or TT, as\n"
            "                  printed below) instead of the model's; repeatable; the file\n"
            "                  stored then serves these shapes\n"
-           "  --quick         fewer first candidates and timing runs, a %.0f s budget\n"
-           "                  (at most %.0f s of search)\n"
+           "  --quick         fewer first candidates and timing runs, at most 16\n"
+           "                  candidates and a %.0f s budget (at most %.0f s of search)\n"
            "  --budget S      start no candidate after S seconds (default %.0f; %.0f with\n"
            "                  --quick); the one running then may take a quarter more\n"
            "  --timeout S     give up on a candidate after S seconds (default 120)\n",
