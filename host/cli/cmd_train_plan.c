@@ -59,14 +59,16 @@ int train_plan_resume(const train_args *a, train_plan *plan)
                 "input\n", a->image_size, k->spec.h, k->spec.w);
         return 2;
     }
-    /* a preset's last layer was fitted to the data set's classes (cmd_train_data.c) */
-    clcnn_layer_spec *last = &given.layers[given.n_layers - 1];
-    const clcnn_layer_spec *trained = &k->spec.layers[k->spec.n_layers - 1];
-    if (a->model && clcnn_model_preset_text(a->model) && given.n_layers == k->spec.n_layers &&
-        last->kind == CLCNN_LAYER_FC && trained->kind == CLCNN_LAYER_FC)
-        last->outputs = trained->outputs;
-    if (a->model && clcnn_checkpoint_check_spec(k, &given) != CLCNN_OK)
-        return train_fail("--resume: ");
+    if (a->model) {
+        /* a preset's last layer was fitted to the data set's classes (cmd_train_data.c) */
+        clcnn_layer_spec *last = &given.layers[given.n_layers - 1];
+        const clcnn_layer_spec *trained = &k->spec.layers[k->spec.n_layers - 1];
+        if (clcnn_model_preset_text(a->model) && given.n_layers == k->spec.n_layers &&
+            last->kind == CLCNN_LAYER_FC && trained->kind == CLCNN_LAYER_FC)
+            last->outputs = trained->outputs;
+        if (clcnn_checkpoint_check_spec(k, &given) != CLCNN_OK)
+            return train_fail("--resume: ");
+    }
     const char *dir = a->data_dir ? a->data_dir : k->data_dir;
     if (!dir[0]) {
         fprintf(stderr, "clcnn train: --resume %s: the checkpoint names no data folder: give "
