@@ -52,7 +52,8 @@ typedef struct clcnn_dataset {
     int32_t *labels;     /* count labels */
     char **class_names;  /* classes strings */
     void *mapping;       /* set when images and labels live in a memory-mapped image
-                            cache file (private: writes stay in memory) */
+                            cache file (private: writes stay in memory); NULL in a
+                            data set built by hand (zero the whole struct first) */
     size_t mapping_size;
 } clcnn_dataset;
 

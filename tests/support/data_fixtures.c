@@ -194,6 +194,7 @@ int fixture_write_idx(const char *dir, int train_count, int test_count, int rows
 void fixture_numbered_dataset(clcnn_dataset *ds, int count, int c, int h, int w, int classes)
 {
     size_t image = (size_t)c * (size_t)h * (size_t)w;
+    memset(ds, 0, sizeof *ds); /* no mapping: clcnn_dataset_free frees, never unmaps */
     ds->count = count;
     ds->channels = c;
     ds->height = h;
