@@ -36,6 +36,18 @@ def parse_shape(text):
             f"'{text}': expected a shape like 'NT 64x800x32768' (m x n x k)")
 
 
+def loaded_blas():
+    """The BLAS library this process has mapped (NumPy loads it at import):
+    Debian's libblas.so.3 is an alternative, netlib's reference BLAS unless
+    libopenblas0-pthread (or another) is installed."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    except OSError:
+        return None
+    return ", ".join(sorted(p for p in paths if p.startswith("/"))) or None
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("shapes", nargs="?", default=CIFAR_B128,
@@ -51,7 +63,13 @@ def main():
         print("blas_gemm: NumPy is not installed (apt-get install python3-numpy); skipped")
         return 0
     rng = np.random.default_rng(1)
-    print(f"numpy {np.__version__}, float32, median (min .. max) of {a.iters} after 1 warm-up")
+    blas = loaded_blas()
+    print(f"numpy {np.__version__}, BLAS {blas or 'unknown'}, float32, "
+          f"median (min .. max) of {a.iters} after 1 warm-up", flush=True)
+    if blas and "openblas" not in blas.lower():
+        print("blas_gemm: warning: this is not OpenBLAS (netlib's reference BLAS is 10-30x "
+              "slower); apt-get install libopenblas0-pthread for the peer the README quotes",
+              file=sys.stderr)
     for ops, m, n, k in shapes:
         # Stored as the layer stores them: a transposed operand is the
         # transpose of a packed matrix, which NumPy hands to sgemm as such.
