@@ -312,7 +312,7 @@ static clcnn_device_info fake_device(const char *driver)
     return d;
 }
 
-START_TEST(records_are_kept_per_device_and_driver)
+START_TEST(records_are_kept_per_device_driver_and_shape)
 {
     snprintf(cache_dir, sizeof cache_dir, "%s", test_tmp_path("check-records"));
     fixture_remove_tree(cache_dir);
@@ -346,6 +346,16 @@ START_TEST(records_are_kept_per_device_and_driver)
     ck_assert_int_eq(r.quick, 0);
     ck_assert_str_eq(r.failed, "");
 
+    clcnn_device_info gpu_shaped = d1; /* the same device in the GPU kernel shape */
+    gpu_shaped.gpu_shape = 1;
+    clcnn_check_record_load(&gpu_shaped, &r);
+    ck_assert_int_eq(r.state, CLCNN_CHECK_NEVER);
+    ck_assert_int_eq(clcnn_check_record_failed(&gpu_shaped), 0);
+    clcnn_check_record_save(&gpu_shaped, 1, &(clcnn_check_report){.results = results + 1,
+                                                                 .count = 1, .failures = 1});
+    ck_assert_int_eq(clcnn_check_record_failed(&gpu_shaped), 1); /* the ranking's lookup */
+    ck_assert_int_eq(clcnn_check_record_failed(&d1), 0);         /* the CPU shape's pass stays */
+
     setenv("CLCNN_KERNEL_DIR", "/elsewhere", 1); /* other kernels: kept apart */
     clcnn_check_record_load(&d1, &r);
     ck_assert_int_eq(r.state, CLCNN_CHECK_NEVER);
@@ -370,7 +380,7 @@ int main(void)
     TCase *lib = tcase_create("library");
     tcase_set_timeout(lib, 60);
     tcase_add_test(lib, reference_against_itself_is_exact);
-    tcase_add_test(lib, records_are_kept_per_device_and_driver);
+    tcase_add_test(lib, records_are_kept_per_device_driver_and_shape);
     tcase_add_test(lib, every_op_has_a_descriptor_and_cases);
     tcase_add_test(lib, op_run_bytes_count_reads_and_writes);
     suite_add_tcase(s, lib);

@@ -12,13 +12,16 @@
 #define RECORD_HEADER "clcnn check record 1\n"
 
 /* What a recorded outcome is valid for. CLCNN_KERNEL_DIR (development) loads
- * other kernel sources than the embedded ones: its outcome is kept apart. */
+ * other kernel sources than the embedded ones: its outcome is kept apart. The
+ * kernel shape (gpu_shape, CLCNN_DEVICE_SHAPE) picks other kernels and GEMM
+ * paths on the same device, so each shape has its own outcome too. */
 static void record_key(const clcnn_device_info *d, char *key, size_t size)
 {
     const char *kernels = getenv("CLCNN_KERNEL_DIR");
     snprintf(key, size, RECORD_HEADER "device=%s\nvendor=%s\ndriver=%s\nplatform=%s\nclcnn=%s\n"
-             "kernels=%s\n", d->name, d->vendor, d->driver_version, d->platform, CLCNN_VERSION,
-             kernels && *kernels ? kernels : "embedded");
+             "kernels=%s\nshape=%s\n", d->name, d->vendor, d->driver_version, d->platform,
+             CLCNN_VERSION, kernels && *kernels ? kernels : "embedded",
+             d->gpu_shape ? "gpu" : "cpu");
 }
 
 /* The record's file, or 0 when caching is disabled. */

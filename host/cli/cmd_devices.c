@@ -23,9 +23,9 @@ static void help(void)
            "software device (Oclgrind, llvmpipe); then the most compute units x clock;\n"
            "then the first listed. 'check' is the outcome of the last\n"
            "`clcnn check` (or the check `clcnn train` runs on a device's first use) for\n"
-           "this device, driver and clcnn version: passed, FAILED naming the first failed\n"
-           "op, or never. 'tuned' tells whether `clcnn tune` has stored GEMM parameters\n"
-           "for this device, driver and CLBlast version.\n");
+           "this device, driver, kernel shape and clcnn version: passed, FAILED naming\n"
+           "the first failed op, or never. 'tuned' tells whether `clcnn tune` has stored\n"
+           "GEMM parameters for this device, driver and CLBlast version.\n");
 }
 
 static void print_check(const clcnn_device_info *d)

@@ -92,8 +92,8 @@ int train_plan_fresh(const train_args *a, train_plan *plan);
 int train_load_data(const train_args *a, train_plan *plan, clcnn_train_data *data);
 
 /* The quick check against the CPU reference, its training step on spec (the
- * model about to be trained), run the first time this device, driver and
- * clcnn version meet (clcnn/check.h); the exit status. */
+ * model about to be trained), run the first time this device, driver, kernel
+ * shape and clcnn version meet (clcnn/check.h); the exit status. */
 int train_check_device(clcnn_backend *be, const clcnn_model_spec *spec, int quiet);
 
 /* Create the trainer (restored with --resume), train, test, save, on the

@@ -97,9 +97,9 @@ typedef struct clcnn_check_record {
     long long time;                        /* when it ran (seconds since the epoch) */
 } clcnn_check_record;
 
-/* The outcome recorded for device (name, vendor, driver and platform, plus
- * the clcnn version and CLCNN_KERNEL_DIR when set). NEVER when nothing is
- * recorded, caching is disabled, or the record cannot be read. */
+/* The outcome recorded for device (name, vendor, driver, platform and kernel
+ * shape, plus the clcnn version and CLCNN_KERNEL_DIR when set). NEVER when
+ * nothing is recorded, caching is disabled, or the record cannot be read. */
 void clcnn_check_record_load(const clcnn_device_info *device, clcnn_check_record *out);
 
 /* 1 when the outcome recorded for device is FAILED (the tool hands this to
