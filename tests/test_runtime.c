@@ -264,7 +264,7 @@ END_TEST
 /* Mesa's Clover lists no device without a GPU, nor rusticl without
  * RUSTICL_ENABLE: platforms with no device are skipped, by listing and by
  * every command that opens a device. */
-START_TEST(platforms_without_devices_are_skipped)
+START_TEST(platforms_without_devices_are_named)
 {
     const char *clover_paths[] = {"/usr/lib/x86_64-linux-gnu/libMesaOpenCL.so.1"};
     const char *rusticl_paths[] = {"/usr/lib/x86_64-linux-gnu/libRusticlOpenCL.so.1"};
@@ -282,6 +282,8 @@ START_TEST(platforms_without_devices_are_skipped)
                                        sizeof out), 0);
     expect_pthread_default(out);
     ck_assert_msg(strstr(out, "default: the only device") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, ": Clover: no device\n") != NULL, "Clover not named:\n%s", out);
+    ck_assert_msg(strstr(out, ": rusticl: no device\n") != NULL, "rusticl not named:\n%s", out);
     int status = clcnn_beside_pocl("vendors-pocl-mesa", icds, 2, "CLCNN_CACHE_DIR=",
                                    "check --quick --model small --batch 2", out, sizeof out);
     ck_assert_msg(status == 0, "clcnn check beside Mesa's empty platforms: exit %d\n%s", status,
@@ -307,7 +309,7 @@ int main(void)
     tcase_add_test(tc, kernel_argument_lists_are_counted_and_checked);
     tcase_add_test(tc, devices_command_shows_pocl);
     tcase_add_test(tc, pocl_is_default_beside_oclgrind);
-    tcase_add_test(tc, platforms_without_devices_are_skipped);
+    tcase_add_test(tc, platforms_without_devices_are_named);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -72,10 +72,12 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     d->max_work_group_size = group;
 }
 
-/* Walks every device of every platform; calls visit for each (stops on non-zero). */
+/* Walks every device of every platform; calls visit for each (stops on
+ * non-zero), and empty, when given, for each platform that lists no device. */
 typedef int (*device_visitor)(cl_platform_id, cl_device_id, const clcnn_device_info *, void *);
 
-static clcnn_status for_each_device(device_visitor visit, void *ctx)
+static clcnn_status for_each_device(device_visitor visit, clcnn_empty_platform_fn empty,
+                                    void *ctx)
 {
     cl_uint platform_count = 0;
     cl_int err = clGetPlatformIDs(0, NULL, &platform_count);
@@ -98,8 +100,11 @@ static clcnn_status for_each_device(device_visitor visit, void *ctx)
                           NULL);
         cl_uint device_count = 0;
         if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, NULL, &device_count) !=
-                CL_SUCCESS || device_count == 0)
+                CL_SUCCESS || device_count == 0) {
+            if (empty)
+                empty((int)p, platform_name, ctx);
             continue;
+        }
         cl_device_id *devices = calloc(device_count, sizeof *devices);
         if (!devices)
             break;
@@ -149,7 +154,7 @@ clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count)
         return clcnn_fail(CLCNN_ERR_ARG, "CLCNN_DEVICE_SHAPE=%s: expected gpu or cpu (or unset: "
                           "each device's own type)", getenv("CLCNN_DEVICE_SHAPE"));
     device_list list = {0};
-    clcnn_status st = for_each_device(collect, &list);
+    clcnn_status st = for_each_device(collect, NULL, &list);
     if (st == CLCNN_OK && list.failed)
         st = clcnn_fail(CLCNN_ERR_NOMEM, "listing OpenCL devices: out of memory");
     if (st != CLCNN_OK) {
@@ -159,6 +164,17 @@ clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count)
     *out = list.items;
     *count = list.count;
     return CLCNN_OK;
+}
+
+static int visit_none(cl_platform_id p, cl_device_id d, const clcnn_device_info *info, void *ctx)
+{
+    (void)p, (void)d, (void)info, (void)ctx;
+    return 0;
+}
+
+clcnn_status clcnn_platforms_without_devices(clcnn_empty_platform_fn visit, void *ctx)
+{
+    return for_each_device(visit_none, visit, ctx);
 }
 
 int clcnn_cl_contains_ignoring_case(const char *haystack, const char *needle)
@@ -256,7 +272,7 @@ clcnn_status clcnn_cl_find_device(const char *spec, cl_platform_id *platform, cl
     if (st != CLCNN_OK)
         return st;
     device_lookup lookup = {.wanted = index};
-    st = for_each_device(find_by_index, &lookup);
+    st = for_each_device(find_by_index, NULL, &lookup);
     if (st != CLCNN_OK)
         return st;
     if (!lookup.found)

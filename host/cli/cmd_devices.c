@@ -1,4 +1,5 @@
 /* clcnn devices: every OpenCL platform and device, the default marked. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ static void help(void)
            "version, and the kernel shape clcnn takes there: GPU (one element per\n"
            "work-item, work-groups of 256, CLBlast's own transposes) or CPU; a device\n"
            "takes its type's unless CLCNN_DEVICE_SHAPE=gpu or =cpu says otherwise.\n"
+           "A platform that lists no device (Mesa's Clover; rusticl without\n"
+           "RUSTICL_ENABLE) gets one line: 'platform N: NAME: no device'.\n"
            "'*' marks the device used when no --device / CLCNN_DEVICE is given, the best\n"
            "one, and 'default:' says why it won. Best: a device whose last check failed\n"
            "comes after all others; then a discrete GPU, an integrated GPU (memory\n"
@@ -48,6 +51,30 @@ static void print_check(const clcnn_device_info *d)
                when);
 }
 
+/* The platforms that list no device, in platform order (a machine has a few:
+ * more than EMPTY_MAX go unnamed). */
+#define EMPTY_MAX 16
+typedef struct empty_platforms {
+    int count, next, index[EMPTY_MAX];
+    char name[EMPTY_MAX][256];
+} empty_platforms;
+
+static void note_empty(int platform_index, const char *name, void *ctx)
+{
+    empty_platforms *e = ctx;
+    if (e->count == EMPTY_MAX)
+        return;
+    e->index[e->count] = platform_index;
+    snprintf(e->name[e->count++], sizeof e->name[0], "%s", name);
+}
+
+/* Names the empty platforms not yet printed whose index is below `before`. */
+static void print_empty_before(empty_platforms *e, int before)
+{
+    for (; e->next < e->count && e->index[e->next] < before; e->next++)
+        printf("platform %d: %s: no device\n", e->index[e->next], e->name[e->next]);
+}
+
 int cmd_devices(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -64,7 +91,14 @@ int cmd_devices(int argc, char **argv)
         fprintf(stderr, "clcnn devices: %s\n", clcnn_last_error());
         return 1;
     }
+    empty_platforms empty = {0};
+    if (clcnn_platforms_without_devices(note_empty, &empty) != CLCNN_OK) {
+        fprintf(stderr, "clcnn devices: %s\n", clcnn_last_error());
+        free(devices);
+        return 1;
+    }
     if (count == 0) {
+        print_empty_before(&empty, INT_MAX);
         printf("no OpenCL device found (install an OpenCL driver, e.g. Debian's pocl-opencl-icd)\n");
         free(devices);
         return 1;
@@ -77,6 +111,7 @@ int cmd_devices(int argc, char **argv)
         const clcnn_device_info *d = &devices[i];
         if (d->platform_index != platform) {
             platform = d->platform_index;
+            print_empty_before(&empty, platform);
             printf("platform %d: %s\n", platform, d->platform);
         }
         printf(" %c %d: %s\n", i == chosen ? '*' : ' ', d->index, d->name);
@@ -94,6 +129,7 @@ int cmd_devices(int argc, char **argv)
         print_check(d);
         printf("      tuned: %s\n", clcnn_device_is_tuned(d) ? "yes" : "no");
     }
+    print_empty_before(&empty, INT_MAX);
     free(devices);
     return 0;
 }

@@ -49,6 +49,12 @@ typedef struct clcnn_device_info {
  * No platform at all is not an error: *count = 0. */
 clcnn_status clcnn_devices_list(clcnn_device_info **out, int *count);
 
+/* Calls visit with the index and name of each platform that lists no device
+ * (Mesa's Clover, rusticl without RUSTICL_ENABLE), which clcnn_devices_list
+ * leaves out, so that `clcnn devices` can say it was found. */
+typedef void (*clcnn_empty_platform_fn)(int platform_index, const char *name, void *ctx);
+clcnn_status clcnn_platforms_without_devices(clcnn_empty_platform_fn visit, void *ctx);
+
 /* Resolve spec (see above) to an index in the list. */
 clcnn_status clcnn_device_select(const char *spec, const clcnn_device_info *devices, int count,
                                  int *index);
