@@ -34,7 +34,7 @@ static int sync_folder(const char *path)
 clcnn_status clcnn_cache_write_atomic(const char *path, const void *data, unsigned long size)
 {
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s" CLCNN_ATOMIC_TEMP_SUFFIX "XXXXXX", path) >= (int)sizeof tmp)
         return clcnn_fail(CLCNN_ERR_IO, "writing %.200s...: path too long", path);
     /* A unique temporary name: concurrent writers (threads or processes) each
      * rename a complete file of their own; the last rename wins. */

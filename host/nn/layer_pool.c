@@ -124,7 +124,7 @@ const nn_layer_ops nn_maxpool_ops = {
     .keyword = "maxpool",
     .prefix = "maxpool",
     POOL_STATEMENT,
-    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* the argmax, or nothing, suffices */
+    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* backward needs only the argmax */
     .setup = maxpool_setup,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
@@ -134,7 +134,7 @@ const nn_layer_ops nn_avgpool_ops = {
     .keyword = "avgpool",
     .prefix = "avgpool",
     POOL_STATEMENT,
-    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* the argmax, or nothing, suffices */
+    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* backward needs only dy */
     .setup = avgpool_setup,
     .forward = avgpool_forward,
     .backward = avgpool_backward,

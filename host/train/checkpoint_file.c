@@ -18,10 +18,6 @@
 #define MAX_NAME 1024
 #define MAX_CLASSES 100000
 #define MAX_FLOATS ((size_t)1 << 34) /* 64 GiB of floats: a corrupt count, not a model */
-/* A checkpoint is written by clcnn_cache_write_atomic to PATH.tmp.XXXXXX
- * (mkstemp's six letters and digits), then renamed over PATH. */
-#define TEMP_SUFFIX ".tmp."
-#define TEMP_LETTERS 6
 
 /* ------------------------------------------------------------------ writing */
 
@@ -92,12 +88,12 @@ static clcnn_status write_atomically(const char *path, const uint8_t *data, size
     return st == CLCNN_OK ? st : clcnn_fail_context(st, "saving the checkpoint: ");
 }
 
-/* name is base + TEMP_SUFFIX + TEMP_LETTERS letters or digits. */
+/* name is base + CLCNN_ATOMIC_TEMP_SUFFIX + CLCNN_ATOMIC_TEMP_LETTERS letters or digits. */
 static int is_temp_of(const char *name, const char *base)
 {
-    size_t n = strlen(base), k = strlen(TEMP_SUFFIX);
-    if (strncmp(name, base, n) != 0 || strncmp(name + n, TEMP_SUFFIX, k) != 0 ||
-        strlen(name + n + k) != TEMP_LETTERS)
+    size_t n = strlen(base), k = strlen(CLCNN_ATOMIC_TEMP_SUFFIX);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, CLCNN_ATOMIC_TEMP_SUFFIX, k) != 0 ||
+        strlen(name + n + k) != CLCNN_ATOMIC_TEMP_LETTERS)
         return 0;
     for (const char *c = name + n + k; *c; c++)
         if (!isalnum((unsigned char)*c))

@@ -31,6 +31,11 @@ clcnn_status clcnn_cache_make_dirs(const char *path);
  * failure, the temporary file removed. */
 clcnn_status clcnn_cache_write_atomic(const char *path, const void *data, unsigned long size);
 
+/* The temporary file's name: path, this suffix, then mkstemp's six letters
+ * or digits (what a writer killed mid-write leaves behind). */
+#define CLCNN_ATOMIC_TEMP_SUFFIX ".tmp."
+#define CLCNN_ATOMIC_TEMP_LETTERS 6
+
 /* 64-bit FNV-1a of data, continued from h (start with CLCNN_FNV_OFFSET): names
  * cache entries after their keys. */
 #define CLCNN_FNV_OFFSET 1469598103934665603ull
