@@ -9,6 +9,7 @@
 #include "bench.h"
 #include "clcnn/device.h"
 #include "core/conv_plan.h"
+#include "nn/fusion.h"
 
 bench_row *bench_rows_add(bench_rows *rows)
 {
@@ -103,6 +104,10 @@ typedef struct plan_layer {
     char name[24];
     clcnn_shape in, out;
     int first;            /* the first layer: backward computes no input gradient */
+    int fused_into;       /* an activation run by that layer's op (nn/fusion.h), or -1 */
+    char fused_into_name[24];
+    clcnn_activation act; /* the activation this layer's op applies */
+    char act_name[24];
 } plan_layer;
 
 static int has_params(clcnn_layer_kind kind)
@@ -211,13 +216,6 @@ static void plan_fc(const plan_layer *L, int backward, bench_row *row)
     add_case(row, gemm_case(0, n, in, out));
 }
 
-static int activation_of(clcnn_layer_kind kind)
-{
-    return kind == CLCNN_LAYER_LEAKY_RELU ? CLCNN_ACT_LEAKY_RELU
-           : kind == CLCNN_LAYER_SIGMOID  ? CLCNN_ACT_SIGMOID
-                                          : CLCNN_ACT_RELU;
-}
-
 /* One layer's forward or backward row. */
 static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backward,
                                    bench_row *row)
@@ -227,6 +225,11 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
     clcnn_shape in = L->in;
     char shape[64];
     snprintf(shape, sizeof shape, "N%d C%d %dx%d", in.n, in.c, in.h, in.w);
+    if (L->fused_into >= 0) {
+        snprintf(row->label, sizeof row->label, "%s %s (fused into %s)", L->name, dir,
+                 L->fused_into_name);
+        return CLCNN_OK;
+    }
     int windowed = l->kind == CLCNN_LAYER_CONV || l->kind == CLCNN_LAYER_MAXPOOL ||
                    l->kind == CLCNN_LAYER_AVGPOOL;
     if (windowed && !square_window(l, in)) {
@@ -265,9 +268,12 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
         clcnn_shape s = in;
         if (l->per_activation)
             s = clcnn_shape_make(in.n, in.c * in.h * in.w, 1, 1);
-        snprintf(row->label, sizeof row->label, "%s %s (%s%s)", L->name, dir, shape,
+        char fused[32] = "";
+        if (L->act != CLCNN_ACT_NONE)
+            snprintf(fused, sizeof fused, "+%s", L->act_name);
+        snprintf(row->label, sizeof row->label, "%s%s %s (%s%s)", L->name, fused, dir, shape,
                  l->per_activation ? ", per activation" : "");
-        add_case(row, op_case(backward ? CLCNN_OP_BN_BWD : CLCNN_OP_BN_TRAIN, 0, 0, s));
+        add_case(row, op_case(backward ? CLCNN_OP_BN_BWD : CLCNN_OP_BN_TRAIN, L->act, 0, s));
         return CLCNN_OK;
     }
     case CLCNN_LAYER_GROUPNORM:
@@ -288,7 +294,7 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
     case CLCNN_LAYER_SIGMOID:
         snprintf(row->label, sizeof row->label, "%s %s (%s)", L->name, dir, shape);
         add_case(row, op_case(backward ? CLCNN_OP_ACT_BWD : CLCNN_OP_ACT_FWD,
-                              activation_of(l->kind), 0, in));
+                              nn_kind_activation(l->kind), 0, in));
         return CLCNN_OK;
     case CLCNN_LAYER_KIND_COUNT: break;
     }
@@ -338,6 +344,17 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
         L->out = shapes[i];
         L->out.n = batch;
         L->first = clcnn_model_spec_source(spec, i, 0) < 0; /* no input gradient */
+        float alpha;
+        L->act = nn_fused_activation(spec, i, &alpha);
+        L->fused_into = nn_fused_into(spec, i);
+    }
+    for (int i = 0; i < spec->n_layers; i++) {
+        plan_layer *L = &layers[i];
+        if (L->fused_into >= 0) {
+            snprintf(L->fused_into_name, sizeof L->fused_into_name, "%s",
+                     layers[L->fused_into].name);
+            snprintf(layers[L->fused_into].act_name, sizeof L->act_name, "%s", L->name);
+        }
     }
     bench_row *row = bench_rows_add(out);
     if (!row)

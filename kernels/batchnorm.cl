@@ -46,11 +46,11 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, int 
     }
 }
 
-/* y = gamma * (x - mean) * invstd + beta, per channel. */
+/* y = act(gamma * (x - mean) * invstd + beta), per channel. */
 __kernel void bn_normalize_kernel(__global const float *x, __global const float *gamma,
                                   __global const float *beta, __global const float *mean,
-                                  __global const float *invstd, __global float *y, int planes,
-                                  int c, int p, int run)
+                                  __global const float *invstd, int act, float alpha,
+                                  __global float *y, int planes, int c, int p, int run)
 {
     int plane, begin, end;
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
@@ -59,14 +59,14 @@ __kernel void bn_normalize_kernel(__global const float *x, __global const float 
     float g = gamma[ch], b = beta[ch], mu = mean[ch], is = invstd[ch];
     size_t base = (size_t)plane * p;
     for (int q = begin; q < end; ++q)
-        y[base + q] = g * ((x[base + q] - mu) * is) + b;
+        y[base + q] = clcnn_act(act, alpha, g * ((x[base + q] - mu) * is) + b);
 }
 
 /* Inference: the same with the running statistics. */
 __kernel void bn_eval_kernel(__global const float *x, __global const float *gamma,
                              __global const float *beta, __global const float *running_mean,
-                             __global const float *running_var, float eps, __global float *y,
-                             int planes, int c, int p, int run)
+                             __global const float *running_var, float eps, int act, float alpha,
+                             __global float *y, int planes, int c, int p, int run)
 {
     int plane, begin, end;
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
@@ -76,23 +76,27 @@ __kernel void bn_eval_kernel(__global const float *x, __global const float *gamm
     float is = 1.0f / sqrt(running_var[ch] + eps);
     size_t base = (size_t)plane * p;
     for (int q = begin; q < end; ++q)
-        y[base + q] = g * ((x[base + q] - mu) * is) + b;
+        y[base + q] = clcnn_act(act, alpha, g * ((x[base + q] - mu) * is) + b);
 }
 
-/* dbeta = sum dy and dgamma = sum dy * xhat for channel get_group_id(0). */
+/* dbeta = sum dz and dgamma = sum dz * xhat for channel get_group_id(0), dz =
+ * dy * act'(z) (common.cl). */
 __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const float *x,
+                                        __global const float *gamma, __global const float *beta,
                                         __global const float *mean,
-                                        __global const float *invstd, int n, int c, int p,
-                                        int run, __global float *dgamma, __global float *dbeta,
-                                        __local float *scratch)
+                                        __global const float *invstd, int act, float alpha,
+                                        int n, int c, int p, int run, __global float *dgamma,
+                                        __global float *dbeta, __local float *scratch)
 {
-    clcnn_norm_param_grads(dy, x, mean, invstd, n, c, p, 0, run, dgamma, dbeta, scratch);
+    clcnn_norm_param_grads(dy, x, mean, invstd, gamma, beta, act, alpha, n, c, p, 0, run, dgamma,
+                           dbeta, scratch);
 }
 
-/* dx = gamma * invstd * (dy - dbeta/M - xhat * dgamma/M). */
+/* dx = gamma * invstd * (dz - dbeta/M - xhat * dgamma/M). */
 __kernel void bn_backward_dx_kernel(__global const float *dy, __global const float *x,
-                                    __global const float *gamma, __global const float *mean,
-                                    __global const float *invstd, __global const float *dgamma,
+                                    __global const float *gamma, __global const float *beta,
+                                    __global const float *mean, __global const float *invstd,
+                                    int act, float alpha, __global const float *dgamma,
                                     __global const float *dbeta, __global float *dx, int planes,
                                     int c, int p, int m_total, int run)
 {
@@ -100,12 +104,15 @@ __kernel void bn_backward_dx_kernel(__global const float *dy, __global const flo
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    float is = invstd[ch], mu = mean[ch], k = gamma[ch] * is;
+    float is = invstd[ch], mu = mean[ch], gm = gamma[ch], bt = beta[ch], k = gm * is;
     float inv_m = 1.0f / (float)m_total;
-    float mean_dy = dbeta[ch] * inv_m, mean_dy_xhat = dgamma[ch] * inv_m;
+    float mean_dz = dbeta[ch] * inv_m, mean_dz_xhat = dgamma[ch] * inv_m;
     size_t base = (size_t)plane * p;
     for (int q = begin; q < end; ++q) {
         float xhat = (x[base + q] - mu) * is;
-        dx[base + q] = k * (dy[base + q] - mean_dy - xhat * mean_dy_xhat);
+        float dz = dy[base + q];
+        if (act != CLCNN_ACT_NONE)
+            dz *= clcnn_act_slope(act, alpha, gm * xhat + bt);
+        dx[base + q] = k * (dz - mean_dz - xhat * mean_dz_xhat);
     }
 }

@@ -34,6 +34,41 @@ void clcnn_kahan_add(float *sum, float *comp, float v)
     *sum = t;
 }
 
+/* Activation kinds, as clcnn_activation in clcnn/backend.h. */
+#define CLCNN_ACT_NONE 0
+#define CLCNN_ACT_RELU 1
+#define CLCNN_ACT_LEAKY_RELU 2
+#define CLCNN_ACT_SIGMOID 3
+
+/* act(z); CLCNN_ACT_NONE is the identity. */
+float clcnn_act(int kind, float alpha, float z)
+{
+    if (kind == CLCNN_ACT_RELU)
+        return z > 0.0f ? z : 0.0f;
+    if (kind == CLCNN_ACT_LEAKY_RELU)
+        return z > 0.0f ? z : alpha * z;
+    if (kind == CLCNN_ACT_SIGMOID) {
+        float e = exp(-fabs(z)); /* exp of a non-positive argument: no overflow */
+        return z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    }
+    return z;
+}
+
+/* d act(z) / dz, from z: 0 at z = 0 for ReLU, alpha for leaky ReLU (the
+ * normalizations' fused backward). */
+float clcnn_act_slope(int kind, float alpha, float z)
+{
+    if (kind == CLCNN_ACT_RELU)
+        return z > 0.0f ? 1.0f : 0.0f;
+    if (kind == CLCNN_ACT_LEAKY_RELU)
+        return z > 0.0f ? 1.0f : alpha;
+    if (kind == CLCNN_ACT_SIGMOID) {
+        float s = clcnn_act(kind, alpha, z);
+        return s * (1.0f - s);
+    }
+    return 1.0f;
+}
+
 /* A walk over the M = N*P elements of channel ch of an N x C x P tensor for
  * the reductions (one work-group per channel). The channel is cut into
  * units of `run` consecutive elements of a plane (runs = ceil(P / run) units
@@ -84,17 +119,23 @@ int clcnn_walk_length(const clcnn_channel_walk *w, int p, int run)
 
 /* The parameter gradients of a normalization's backward pass for channel ch
  * = get_group_id(0) of an N x C x P tensor, over its images and positions
- * (the channel walk): dbeta[ch] = sum dy and dgamma[ch] = sum dy * xhat,
- * xhat = (x - mean[s]) * invstd[s]. The statistics s are per channel (s =
- * ch: batch norm, groups 0) or per image and group (s = n*groups + ch/(C/groups):
- * group norm). Called by every work-item of the group (it has barriers). */
+ * (the channel walk): dbeta[ch] = sum dz and dgamma[ch] = sum dz * xhat,
+ * xhat = (x - mean[s]) * invstd[s], dz = dy * act'(gamma[ch] * xhat +
+ * beta[ch]) (dz = dy for CLCNN_ACT_NONE: gamma and beta are not read). The
+ * statistics s are per channel (s = ch: batch norm, groups 0) or per image
+ * and group (s = n*groups + ch/(C/groups): group norm). Called by every
+ * work-item of the group (it has barriers). */
 void clcnn_norm_param_grads(__global const float *dy, __global const float *x,
-                            __global const float *mean, __global const float *invstd, int n,
-                            int c, int p, int groups, int run, __global float *dgamma,
-                            __global float *dbeta, __local float *scratch)
+                            __global const float *mean, __global const float *invstd,
+                            __global const float *gamma, __global const float *beta, int act,
+                            float alpha, int n, int c, int p, int groups, int run,
+                            __global float *dgamma, __global float *dbeta,
+                            __local float *scratch)
 {
     int ch = (int)get_group_id(0), cg = groups ? c / groups : 1;
     float mu = groups ? 0.0f : mean[ch], is = groups ? 0.0f : invstd[ch];
+    float g_ch = act != CLCNN_ACT_NONE ? gamma[ch] : 1.0f;
+    float b_ch = act != CLCNN_ACT_NONE ? beta[ch] : 0.0f;
     float sum_dy = 0.0f, comp_dy = 0.0f, sum_dy_xhat = 0.0f, comp_dy_xhat = 0.0f;
     for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
         size_t first = clcnn_walk_index(&at, ch, c, p, run);
@@ -105,9 +146,12 @@ void clcnn_norm_param_grads(__global const float *dy, __global const float *x,
         }
         float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
         for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
+            float xhat = (x[first + k] - mu) * is;
             float g = dy[first + k];
+            if (act != CLCNN_ACT_NONE)
+                g *= clcnn_act_slope(act, alpha, g_ch * xhat + b_ch);
             unit_dy += g;
-            unit_dy_xhat += g * ((x[first + k] - mu) * is);
+            unit_dy_xhat += g * xhat;
         }
         clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
         clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);

@@ -23,27 +23,12 @@ __kernel void scale_kernel(float alpha, __global float *y, int total)
         y[gid] = alpha * y[gid];
 }
 
-/* Activation kinds, as clcnn_activation in clcnn/backend.h. */
-#define CLCNN_ACT_RELU 0
-#define CLCNN_ACT_LEAKY_RELU 1
-#define CLCNN_ACT_SIGMOID 2
-
 __kernel void activation_forward_kernel(int kind, float alpha, __global const float *x,
                                         __global float *y, int total)
 {
     int gid = (int)get_global_id(0);
-    if (gid >= total)
-        return;
-    float v = x[gid];
-    if (kind == CLCNN_ACT_RELU)
-        v = v > 0.0f ? v : 0.0f;
-    else if (kind == CLCNN_ACT_LEAKY_RELU)
-        v = v > 0.0f ? v : alpha * v;
-    else {
-        float e = exp(-fabs(v)); /* exp of a non-positive argument: no overflow */
-        v = v >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    }
-    y[gid] = v;
+    if (gid < total)
+        y[gid] = clcnn_act(kind, alpha, x[gid]);
 }
 
 /* The derivative from the forward output y (x > 0 exactly when y > 0 for

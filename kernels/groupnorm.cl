@@ -60,8 +60,8 @@ __kernel void gn_backward_params_kernel(__global const float *dy, __global const
                                         int groups, int run, __global float *dgamma,
                                         __global float *dbeta, __local float *scratch)
 {
-    clcnn_norm_param_grads(dy, x, save_mean, save_invstd, n, c, p, groups, run, dgamma, dbeta,
-                           scratch);
+    clcnn_norm_param_grads(dy, x, save_mean, save_invstd, dy, dy, CLCNN_ACT_NONE, 0.0f, n, c, p,
+                           groups, run, dgamma, dbeta, scratch); /* no fused activation */
 }
 
 /* dx of group get_group_id(0): with dxhat = dy * gamma[c] and means over the

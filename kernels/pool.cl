@@ -21,11 +21,12 @@ int clcnn_pool_last_cover(int y, int s, int pad, int out)
 
 /* argmax = h*W + w of the window's maximum (first in row-major order on ties;
  * only real pixels compete, padding never wins). A window lying wholly in the
- * padding gets y = 0 and argmax = -1. */
+ * padding gets y = 0 and argmax = -1. keep_argmax 0 (evaluation): argmax is
+ * not written. */
 __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
-                                     __global int *argmax, int planes, int h, int w, int kh,
-                                     int kw, int sh, int sw, int ph, int pw, int oh, int ow,
-                                     int run)
+                                     __global int *argmax, int keep_argmax, int planes, int h,
+                                     int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                                     int oh, int ow, int run)
 {
     int line, begin, end;
     if (!clcnn_row_span(planes * oh, ow, run, &line, &begin, &end))
@@ -48,7 +49,8 @@ __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
                 }
             }
         y[out + ox] = best;
-        argmax[out + ox] = best_at;
+        if (keep_argmax)
+            argmax[out + ox] = best_at;
     }
 }
 

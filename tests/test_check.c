@@ -18,9 +18,10 @@
 static char out[262144];
 static char kernel_dir[4096], cache_dir[4096], data_dir[4096];
 
-/* The ReLU forward line of kernels/elementwise.cl, and a wrong version of it. */
-#define RELU_LINE "v = v > 0.0f ? v : 0.0f;"
-#define BROKEN_RELU_LINE "v = v < 0.0f ? v : 0.0f;"
+/* The ReLU line of clcnn_act in kernels/common.cl (the activation forward
+ * kernel and the batchnorm kernels with a fused ReLU), and a wrong version. */
+#define RELU_LINE "return z > 0.0f ? z : 0.0f;"
+#define BROKEN_RELU_LINE "return z < 0.0f ? z : 0.0f;"
 
 static int clcnn(const char *env, const char *args)
 {
@@ -67,11 +68,11 @@ static void copy_kernels(const char *name)
     use_shared_cache();
 }
 
-/* Replace the ReLU comparison in the copied elementwise.cl. */
+/* Replace the ReLU comparison in the copied common.cl. */
 static void break_relu(void)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/elementwise.cl", kernel_dir);
+    snprintf(path, sizeof path, "%s/common.cl", kernel_dir);
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     static char text[1 << 20];
@@ -79,7 +80,7 @@ static void break_relu(void)
     fclose(f);
     text[n] = '\0';
     char *at = strstr(text, RELU_LINE);
-    ck_assert_msg(at != NULL, "kernels/elementwise.cl no longer holds '%s': update this test",
+    ck_assert_msg(at != NULL, "kernels/common.cl no longer holds '%s': update this test",
                   RELU_LINE);
     memcpy(at, BROKEN_RELU_LINE, strlen(BROKEN_RELU_LINE));
     f = fopen(path, "wb");
@@ -143,8 +144,9 @@ START_TEST(check_fails_on_a_broken_relu_naming_it)
     int status = clcnn(env, "check --quick");
     ck_assert_msg(status == 1, "exit %d, expected 1:\n%s", status, out);
     expect_in_output("FAIL  ");
-    /* the summary line names the failed op and shape first */
-    expect_in_output("checks failed: act_fwd relu N2 C5 7x5; act_bwd relu N2 C5 7x5");
+    /* the summary line names the failed ops and shapes, first to last */
+    expect_in_output("checks failed: bn_train_fwd relu N2 C5 7x5; bn_eval_fwd relu N2 C5 7x5; "
+                     "act_fwd relu N2 C5 7x5; act_bwd relu N2 C5 7x5");
     /* ops that do not use ReLU still pass */
     expect_in_output("PASS  0         <= 1e-06   act_fwd leaky_relu N2 C5 7x5");
 }
@@ -162,10 +164,10 @@ START_TEST(train_refuses_a_failing_device_unless_told)
              data_dir);
     int status = clcnn(env, args);
     ck_assert_msg(status == 1, "exit %d, expected 1:\n%s", status, out);
-    expect_in_output("fails its check against the CPU reference: act_fwd relu N2 C5 7x5");
+    expect_in_output("fails its check against the CPU reference: bn_train_fwd relu N2 C5 7x5");
     expect_in_output("--no-check");
     ck_assert_int_eq(clcnn(env, "devices"), 0);
-    expect_in_output("check: FAILED at act_fwd relu N2 C5 7x5");
+    expect_in_output("check: FAILED at bn_train_fwd relu N2 C5 7x5");
 
     snprintf(args, sizeof args, "train --data %s --model small --iters 1 --batch 8 --val 0 "
              "--no-check", data_dir);

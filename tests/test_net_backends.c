@@ -152,6 +152,13 @@ START_TEST(cl_matches_ref)
 }
 END_TEST
 
+/* v[i] = ((i * mul) mod m) / m - 0.5: inputs that differ from test to test. */
+static void fill_pattern(float *v, size_t n, size_t mul, size_t m)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)((i * mul) % m) / (float)m - 0.5f;
+}
+
 /* With flat_gradients every gradient is a part of one tensor: the step
  * computes the same gradients as with separate tensors, one download of the
  * flat tensor holds each at its aligned offset, and the gaps stay zero. */
@@ -161,10 +168,8 @@ static void check_flat_gradients(int cl)
     ck_assert_int_eq(clcnn_model_spec_parse(net_text, "flat", &spec), CLCNN_OK);
     size_t nx = (size_t)IMAGES * 3 * 16 * 16, nd = (size_t)IMAGES * 10;
     float *x = malloc(nx * sizeof *x), *d = malloc(nd * sizeof *d);
-    for (size_t i = 0; i < nx; i++)
-        x[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
-    for (size_t i = 0; i < nd; i++)
-        d[i] = (float)((i * 13) % 7) / 7.0f - 0.5f;
+    fill_pattern(x, nx, 37, 101);
+    fill_pattern(d, nd, 13, 7);
     side sep;
     side_open(&sep, cl, &spec, x, d);
     ck_assert_ptr_null(clcnn_net_gradients(sep.net));
@@ -207,6 +212,82 @@ static void check_flat_gradients(int cl)
     side_close(&sep);
 }
 
+/* Storage a new network of spec allocates on be. */
+static clcnn_net *create_counted(clcnn_backend *be, const clcnn_model_spec *spec, int unfused,
+                                 uint64_t *bytes)
+{
+    clcnn_net_options opts = {.unfused = unfused};
+    uint64_t before = be->counters.bytes_in_use;
+    clcnn_net *net;
+    ck_assert_msg(clcnn_net_create_ex(be, spec, BATCH, 11, &opts, &net) == CLCNN_OK, "%s",
+                  clcnn_last_error());
+    *bytes = be->counters.bytes_in_use - before;
+    return net;
+}
+
+/* The activations that follow a batchnorm (relu1 after bn1, sigmoid1 after
+ * bn2: nn/fusion.h) run inside its op by default: the step computes what
+ * running every layer on its own computes, and keeps less. The bounds: the
+ * fused ops do the same float operations in the same order, except that the
+ * sigmoid's derivative multiplies dy by s*(1-s) where the unfused
+ * activation_backward computes dy*s*(1-s) left to right; a rounding step
+ * each, which batchnorm's backward may amplify by gamma/std. Loop: ref, cl. */
+#define FUSED_FORWARD_TOL 1e-6
+#define FUSED_GRAD_TOL 1e-5
+
+START_TEST(fused_matches_unfused)
+{
+    clcnn_model_spec spec;
+    ck_assert_int_eq(clcnn_model_spec_parse(net_text, "fusion", &spec), CLCNN_OK);
+    size_t nx = (size_t)IMAGES * 3 * 16 * 16, nd = (size_t)IMAGES * 10;
+    float *x = malloc(nx * sizeof *x), *d = malloc(nd * sizeof *d);
+    fill_pattern(x, nx, 29, 97);
+    fill_pattern(d, nd, 11, 13);
+    side s;
+    side_open(&s, _i, &spec, x, d);
+    uint64_t fused_bytes, unfused_bytes;
+    clcnn_net *nets[2];
+    nets[0] = create_counted(s.be, &spec, 0, &fused_bytes);
+    nets[1] = create_counted(s.be, &spec, 1, &unfused_bytes);
+    ck_assert_msg(fused_bytes < unfused_bytes, "%s: fused %llu bytes, unfused %llu", s.be->name,
+                  (unsigned long long)fused_bytes, (unsigned long long)unfused_bytes);
+    for (int training = 1; training >= 0; training--) {
+        float *y[2];
+        for (int k = 0; k < 2; k++) {
+            ck_assert_msg(clcnn_net_forward(nets[k], &s.input, IMAGES, training, 7) == CLCNN_OK,
+                          "%s", clcnn_last_error());
+            y[k] = download(clcnn_net_output(nets[k]));
+        }
+        double diff = rel_diff(y[0], y[1], nd);
+        ck_assert_msg(diff <= FUSED_FORWARD_TOL, "%s: %s logits differ by %.3e", s.be->name,
+                      training ? "training" : "evaluation", diff);
+        free(y[0]);
+        free(y[1]);
+        if (!training)
+            break;
+        for (int k = 0; k < 2; k++)
+            ck_assert_msg(clcnn_net_backward(nets[k], &s.dlogits) == CLCNN_OK, "%s",
+                          clcnn_last_error());
+        int n;
+        const clcnn_param *pf = clcnn_net_params(nets[0], &n);
+        const clcnn_param *pu = clcnn_net_params(nets[1], &n);
+        for (int i = 0; i < n; i++) {
+            float *gf = download(pf[i].grad), *gu = download(pu[i].grad);
+            diff = rel_diff(gf, gu, pf[i].grad->count);
+            ck_assert_msg(diff <= FUSED_GRAD_TOL, "%s: %s: fused and unfused gradients differ "
+                          "by %.3e", s.be->name, pf[i].name, diff);
+            free(gf);
+            free(gu);
+        }
+    }
+    clcnn_net_destroy(nets[0]);
+    clcnn_net_destroy(nets[1]);
+    side_close(&s);
+    free(x);
+    free(d);
+}
+END_TEST
+
 START_TEST(flat_gradients_on_ref)
 {
     check_flat_gradients(0);
@@ -227,6 +308,7 @@ int main(void)
     tcase_add_test(tc, cl_matches_ref);
     tcase_add_test(tc, flat_gradients_on_ref);
     tcase_add_test(tc, flat_gradients_on_cl);
+    tcase_add_loop_test(tc, fused_matches_unfused, 0, 2);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -76,7 +76,8 @@ static clcnn_status batchnorm_gamma_count(clcnn_tensor *t)
     t[0] = real(2, 3, 2, 2);
     t[1] = real(1, 4, 1, 1); /* 3 channels */
     t[2] = real(1, 3, 1, 1);
-    return be->ops->batchnorm_forward_eval(be, &t[0], &t[1], &t[2], &t[2], &t[2], 1e-5f, &t[0]);
+    return be->ops->batchnorm_forward_eval(be, &t[0], &t[1], &t[2], &t[2], &t[2], 1e-5f,
+                                           CLCNN_ACT_NONE, 0, &t[0]);
 }
 
 static clcnn_status batchnorm_dx_count(clcnn_tensor *t)
@@ -84,8 +85,8 @@ static clcnn_status batchnorm_dx_count(clcnn_tensor *t)
     t[0] = real(2, 3, 2, 2);
     t[1] = real(1, 3, 1, 1);
     t[2] = real(2, 3, 2, 1);
-    return be->ops->batchnorm_backward(be, &t[0], &t[0], &t[1], &t[1], &t[1], &t[2], &t[1],
-                                       &t[1]);
+    return be->ops->batchnorm_backward(be, &t[0], &t[0], &t[1], &t[1], &t[1], &t[1],
+                                       CLCNN_ACT_NONE, 0, &t[2], &t[1], &t[1]);
 }
 
 static clcnn_status groupnorm_groups(clcnn_tensor *t)

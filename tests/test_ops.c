@@ -277,9 +277,10 @@ START_TEST(batchnorm_of_a_constant_channel_gives_beta)
         clcnn_tensor sm = make(be, pc, CLCNN_REAL, NULL), si = make(be, pc, CLCNN_REAL, NULL);
         clcnn_tensor ty = make(be, in, CLCNN_REAL, NULL), tdx = make(be, in, CLCNN_REAL, NULL);
         clcnn_tensor dg = make(be, pc, CLCNN_REAL, NULL), db = make(be, pc, CLCNN_REAL, NULL);
-        OK(be->ops->batchnorm_forward_train(be, &tx, &tg, &tb, 0.1f, eps, &rm, &rv, &sm, &si,
-                                            &ty));
-        OK(be->ops->batchnorm_backward(be, &tdy, &tx, &tg, &sm, &si, &tdx, &dg, &db));
+        OK(be->ops->batchnorm_forward_train(be, &tx, &tg, &tb, 0.1f, eps, CLCNN_ACT_NONE, 0, &rm,
+                                            &rv, &sm, &si, &ty));
+        OK(be->ops->batchnorm_backward(be, &tdy, &tx, &tg, &tb, &sm, &si, CLCNN_ACT_NONE, 0, &tdx,
+                                       &dg, &db));
         outputs[b][0] = download(&ty);
         outputs[b][1] = download(&tdx);
         outputs[b][2] = download(&dg);

@@ -246,11 +246,12 @@ END_TEST
 
 /* ---------------- batch normalization (training statistics) ---------------- */
 static clcnn_tensor *bx, *bgamma, *bbeta, *brm, *brv, *bmean, *binvstd, *by;
+static clcnn_activation bn_act; /* the activation fused into the op */
 
 static void bn_forward(void)
 {
-    ok(be->ops->batchnorm_forward_train(be, bx, bgamma, bbeta, 0.1f, 1e-5f, brm, brv, bmean,
-                                        binvstd, by));
+    ok(be->ops->batchnorm_forward_train(be, bx, bgamma, bbeta, 0.1f, 1e-5f, bn_act, 0.1f, brm,
+                                        brv, bmean, binvstd, by));
 }
 
 static void bn_check(clcnn_shape shape, const char *what)
@@ -268,16 +269,37 @@ static void bn_check(clcnn_shape shape, const char *what)
     clcnn_tensor *dgamma = make(per_channel, CLCNN_REAL, "dgamma");
     clcnn_tensor *dbeta = make(per_channel, CLCNN_REAL, "dbeta");
     bn_forward();
-    ok(be->ops->batchnorm_backward(be, r, bx, bgamma, bmean, binvstd, dx, dgamma, dbeta));
+    ok(be->ops->batchnorm_backward(be, r, bx, bgamma, bbeta, bmean, binvstd, bn_act, 0.1f, dx,
+                                   dgamma, dbeta));
     check_gradient(what, bn_forward, by, r, bx, dx);
     check_gradient(what, bn_forward, by, r, bgamma, dgamma);
     check_gradient(what, bn_forward, by, r, bbeta, dbeta);
 }
 
-START_TEST(batchnorm_spatial_gradients) { bn_check(clcnn_shape_make(4, 3, 3, 2), "bn spatial"); }
+START_TEST(batchnorm_spatial_gradients)
+{
+    bn_act = CLCNN_ACT_NONE;
+    bn_check(clcnn_shape_make(4, 3, 3, 2), "bn spatial");
+}
 END_TEST
 
-START_TEST(batchnorm_per_feature_gradients) { bn_check(clcnn_shape_make(6, 5, 1, 1), "bn 1d"); }
+START_TEST(batchnorm_per_feature_gradients)
+{
+    bn_act = CLCNN_ACT_NONE;
+    bn_check(clcnn_shape_make(6, 5, 1, 1), "bn 1d");
+}
+END_TEST
+
+/* The activation that follows, fused into the op: backward recomputes z
+ * from x for the activation's derivative. Loop index _i: relu, leaky relu,
+ * sigmoid. */
+START_TEST(batchnorm_fused_activation_gradients)
+{
+    const clcnn_activation kinds[3] = {CLCNN_ACT_RELU, CLCNN_ACT_LEAKY_RELU, CLCNN_ACT_SIGMOID};
+    const char *names[3] = {"bn+relu", "bn+leaky relu", "bn+sigmoid"};
+    bn_act = kinds[_i];
+    bn_check(clcnn_shape_make(4, 3, 3, 2), names[_i]);
+}
 END_TEST
 
 /* ---------------- activations and dropout (2 x 3 x 4 x 5) ---------------- */
@@ -372,8 +394,8 @@ static void forward_pair(clcnn_backend *b, float *conv_out, float *bn_out)
     clcnn_tensor *beta = make_random(c6, -1, 1, "beta");
     clcnn_tensor *rm = make(c6, CLCNN_REAL, "rm"), *rv = make(c6, CLCNN_REAL, "rv");
     clcnn_tensor *sm = make(c6, CLCNN_REAL, "sm"), *si = make(c6, CLCNN_REAL, "si");
-    ok(be->ops->batchnorm_forward_train(be, y, gamma, beta, 0.1f, 1e-5f, rm, rv, sm, si,
-                                        y));
+    ok(be->ops->batchnorm_forward_train(be, y, gamma, beta, 0.1f, 1e-5f, CLCNN_ACT_NONE, 0, rm,
+                                        rv, sm, si, y));
     ok(clcnn_tensor_download(y, 0, y->count, bn_out));
 }
 
@@ -414,6 +436,7 @@ static Suite *ref_gradcheck_suite(void)
     tcase_add_test(grad, avgpool_gradient);
     tcase_add_test(grad, batchnorm_spatial_gradients);
     tcase_add_test(grad, batchnorm_per_feature_gradients);
+    tcase_add_loop_test(grad, batchnorm_fused_activation_gradients, 0, 3);
     tcase_add_loop_test(grad, activation_gradients, 0, 3);
     tcase_add_test(grad, dropout_gradient);
     tcase_add_loop_test(grad, loss_gradients, 0, 3);

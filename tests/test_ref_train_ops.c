@@ -39,8 +39,8 @@ START_TEST(batchnorm_train_known_answer)
     t[7] = ref_make_real(2, 2, 1, 2, NULL);                   /* y */
     t[8] = ref_make_real(2, 2, 1, 2, NULL);                   /* eval y */
     ck_assert_int_eq(ref_be->ops->batchnorm_forward_train(ref_be, &t[0], &t[1], &t[2], 0.1f, 4.0f,
-                                                          &t[3],
-                                                      &t[4], &t[5], &t[6], &t[7]),
+                                                          CLCNN_ACT_NONE, 0, &t[3], &t[4],
+                                                          &t[5], &t[6], &t[7]),
                      CLCNN_OK);
     ref_expect_doubles(&t[7], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
     ref_expect_doubles(&t[5], (const double[]){4, 2});
@@ -51,8 +51,7 @@ START_TEST(batchnorm_train_known_answer)
     clcnn_tensor_upload(&t[3], 0, 2, (const float[]){4, 2});
     clcnn_tensor_upload(&t[4], 0, 2, (const float[]){5, 0});
     ck_assert_int_eq(ref_be->ops->batchnorm_forward_eval(ref_be, &t[0], &t[1], &t[2], &t[3], &t[4],
-                                                         4.0f,
-                                                     &t[8]),
+                                                         4.0f, CLCNN_ACT_NONE, 0, &t[8]),
                      CLCNN_OK);
     ref_expect_doubles(&t[8], (const double[]){-1, 1.0 / 3, -1, -1, 5.0 / 3, 3, -1, -1});
     free_all(t, 9);
@@ -68,7 +67,7 @@ END_TEST
 START_TEST(batchnorm_backward_known_answer)
 {
     ref_create(_i);
-    clcnn_tensor t[8];
+    clcnn_tensor t[9];
     t[0] = ref_make_real(2, 2, 1, 2, (const float[]){1, 3, 2, 2, 5, 7, 2, 2}); /* x */
     t[1] = ref_make_real(2, 2, 1, 2, (const float[]){-1, -1.0f / 3, 1, 1, 1.0f / 3, 1, 1, 1});
     t[2] = ref_make_real(1, 2, 1, 1, (const float[]){2, 3});         /* gamma */
@@ -77,15 +76,16 @@ START_TEST(batchnorm_backward_known_answer)
     t[5] = ref_make_real(2, 2, 1, 2, NULL);                          /* dx */
     t[6] = ref_make_real(1, 2, 1, 1, NULL);                          /* dgamma */
     t[7] = ref_make_real(1, 2, 1, 1, NULL);                          /* dbeta */
-    ck_assert_int_eq(ref_be->ops->batchnorm_backward(ref_be, &t[1], &t[0], &t[2], &t[3], &t[4],
-                                                     &t[5],
-                                                 &t[6], &t[7]),
+    t[8] = ref_make_real(1, 2, 1, 1, (const float[]){0, 0});         /* beta (unread) */
+    ck_assert_int_eq(ref_be->ops->batchnorm_backward(ref_be, &t[1], &t[0], &t[2], &t[8], &t[3],
+                                                     &t[4], CLCNN_ACT_NONE, 0, &t[5], &t[6],
+                                                     &t[7]),
                      CLCNN_OK);
     const double k = 8.0 / 27;
     ref_expect_doubles(&t[5], (const double[]){-k, -k / 3, 0, 0, k / 3, k, 0, 0});
     ref_expect_doubles(&t[6], (const double[]){20.0 / 9, 0});
     ref_expect_doubles(&t[7], (const double[]){0, 4});
-    free_all(t, 8);
+    free_all(t, 9);
     clcnn_backend_destroy(ref_be);
 }
 END_TEST

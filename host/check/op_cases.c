@@ -43,8 +43,14 @@
     OP(op, kind, 0, 128, 64, 1, 1, 0), OP(op, kind, 0, 1, 3, 32, 32, 0)
 
 #define BN_CASES(op)                                                                              \
-    OP(op, 0, 0, 1, 1, 1, 1, 0), OP(op, 0, 0, 2, 5, 7, 5, 1), OP(op, 0, 0, 128, 64, 1, 1, 0),     \
-    OP(op, 0, 0, 128, 3, 32, 32, 0), OP(op, 0, 0, 4, 64, 7, 5, 0)
+    OP(op, CLCNN_ACT_NONE, 0, 1, 1, 1, 1, 0), OP(op, CLCNN_ACT_NONE, 0, 2, 5, 7, 5, 1),           \
+    OP(op, CLCNN_ACT_NONE, 0, 128, 64, 1, 1, 0), OP(op, CLCNN_ACT_NONE, 0, 128, 3, 32, 32, 0),    \
+    OP(op, CLCNN_ACT_NONE, 0, 4, 64, 7, 5, 0)
+/* Batchnorm with the activation that follows fused in (act): an odd batch of
+ * images, fc features, and images at the cifar net's first layer. */
+#define BN_ACT_CASES(op, act)                                                                     \
+    OP(op, act, 0, 2, 5, 7, 5, 1), OP(op, act, 0, 128, 64, 1, 1, 0),                              \
+    OP(op, act, 0, 16, 32, 32, 32, 0)
 
 /* Group normalization: layer norm over C,H,W (1 group), groups, instance norm
  * (C groups), layer norm of fc activations, and a 32768-value group. */
@@ -132,11 +138,23 @@ static const clcnn_op_case cases[] = {
     WIN(CLCNN_OP_AVGPOOL_FWD, 7, 7, 0, 2, 5, 7, 7, 1),
     WIN(CLCNN_OP_AVGPOOL_BWD, 7, 7, 0, 2, 5, 7, 7, 1),
     WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, 0),
+    /* evaluation: no argmax */
+    {.op = CLCNN_OP_MAXPOOL_FWD, .flags = CLCNN_OPF_EVAL, .n = 2, .c = 5, .h = 7, .w = 5, .k = 3,
+     .s = 2, .p = 1, .quick = 1},
+    {.op = CLCNN_OP_MAXPOOL_FWD, .flags = CLCNN_OPF_EVAL, .n = 128, .c = 3, .h = 32, .w = 32,
+     .k = 2, .s = 2, .p = 0, .quick = 0},
     WIN(CLCNN_OP_MAXPOOL_BWD, 2, 2, 0, 128, 3, 32, 32, 0),
 
     BN_CASES(CLCNN_OP_BN_TRAIN),
     BN_CASES(CLCNN_OP_BN_EVAL),
     BN_CASES(CLCNN_OP_BN_BWD),
+    BN_ACT_CASES(CLCNN_OP_BN_TRAIN, CLCNN_ACT_RELU),
+    BN_ACT_CASES(CLCNN_OP_BN_EVAL, CLCNN_ACT_RELU),
+    BN_ACT_CASES(CLCNN_OP_BN_BWD, CLCNN_ACT_RELU),
+    BN_ACT_CASES(CLCNN_OP_BN_TRAIN, CLCNN_ACT_LEAKY_RELU),
+    BN_ACT_CASES(CLCNN_OP_BN_BWD, CLCNN_ACT_LEAKY_RELU),
+    BN_ACT_CASES(CLCNN_OP_BN_TRAIN, CLCNN_ACT_SIGMOID),
+    BN_ACT_CASES(CLCNN_OP_BN_BWD, CLCNN_ACT_SIGMOID),
 
     ELEMENT_CASES(CLCNN_OP_ACT_FWD, CLCNN_ACT_RELU),
     ELEMENT_CASES(CLCNN_OP_ACT_BWD, CLCNN_ACT_RELU),
@@ -188,10 +206,11 @@ void clcnn_op_case_name(const clcnn_op_case *cs, char *buf, size_t size)
     char pad[24] = "";
     if (cs->pad_rows > 0)
         snprintf(pad, sizeof pad, " pad%d", cs->pad_rows);
-    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s%s", clcnn_op_name(cs->op),
+    snprintf(buf, size, "%s %s%sN%d C%d %dx%d%s%s%s%s", clcnn_op_name(cs->op),
              desc && desc->kind_label ? desc->kind_label(cs) : "", window, cs->n, cs->c, cs->h,
              cs->w, cs->flags & CLCNN_OPF_CHUNK ? " chunk" : "",
-             cs->flags & CLCNN_OPF_BIAS ? " bias" : "", pad);
+             cs->flags & CLCNN_OPF_BIAS ? " bias" : "", pad,
+             cs->flags & CLCNN_OPF_EVAL ? " eval" : "");
 }
 
 double clcnn_normalized_error(const float *a, const float *b, size_t count)

@@ -19,13 +19,14 @@ static const uint32_t dropout_seed = 1234u, dropout_step = 7u;
 
 static const char *activation_label(const clcnn_op_case *cs)
 {
-    static const char *const names[] = {"relu ", "leaky_relu ", "sigmoid "};
+    /* the normalizations' cases name their fused activation; none: nothing */
+    static const char *const names[] = {"", "relu ", "leaky_relu ", "sigmoid "};
     return (unsigned)cs->kind < sizeof names / sizeof names[0] ? names[cs->kind] : "? ";
 }
 
 /* By activation: sigmoid computes an exp per element. */
 static const double activation_tolerance[] = {
-    [CLCNN_ACT_RELU] = TOL_EXACT, [CLCNN_ACT_LEAKY_RELU] = TOL_EXACT,
+    [CLCNN_ACT_NONE] = TOL_EXACT, [CLCNN_ACT_RELU] = TOL_EXACT, [CLCNN_ACT_LEAKY_RELU] = TOL_EXACT,
     [CLCNN_ACT_SIGMOID] = TOL_ELEMENT};
 
 static clcnn_status exec_act_fwd(clcnn_op_run *run)
@@ -78,7 +79,9 @@ static clcnn_status create_pool(clcnn_op_run *run)
     CLCNN_TRY(op_run_make_int(run, ARGMAX, out, CLCNN_I32, 0));
     REAL(DY, out, -1, 1);
     REAL(DX, in, 0, 0);
-    if (cs->op == CLCNN_OP_MAXPOOL_FWD)
+    if (cs->op == CLCNN_OP_MAXPOOL_FWD && (cs->flags & CLCNN_OPF_EVAL))
+        OUTPUTS(Y);
+    else if (cs->op == CLCNN_OP_MAXPOOL_FWD)
         OUTPUTS(Y, ARGMAX);
     else if (cs->op == CLCNN_OP_AVGPOOL_FWD)
         OUTPUTS(Y);
@@ -93,7 +96,8 @@ static clcnn_status create_pool(clcnn_op_run *run)
 static clcnn_status exec_maxpool_fwd(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
-    return run->be->ops->maxpool_forward(run->be, &run->win, &t[X], &t[Y], &t[ARGMAX]);
+    clcnn_tensor *argmax = run->cs->flags & CLCNN_OPF_EVAL ? NULL : &t[ARGMAX];
+    return run->be->ops->maxpool_forward(run->be, &run->win, &t[X], &t[Y], argmax);
 }
 
 static clcnn_status exec_maxpool_bwd(clcnn_op_run *run)
@@ -114,26 +118,35 @@ static clcnn_status exec_avgpool_bwd(clcnn_op_run *run)
 
 /* ---- batch and group normalization ---- */
 
+/* The activation a batchnorm case fuses (its kind; CLCNN_ACT_NONE: none). */
+static clcnn_activation case_activation(const clcnn_op_run *run)
+{
+    return (clcnn_activation)run->cs->kind;
+}
+
 static clcnn_status exec_bn_train(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
     return run->be->ops->batchnorm_forward_train(run->be, &t[BN_X], &t[BN_GAMMA], &t[BN_BETA],
-                                                 0.1f, 1e-5f, &t[BN_RMEAN], &t[BN_RVAR],
-                                                 &t[BN_SMEAN], &t[BN_SINV], &t[BN_Y]);
+                                                 0.1f, 1e-5f, case_activation(run), leaky_alpha,
+                                                 &t[BN_RMEAN], &t[BN_RVAR], &t[BN_SMEAN],
+                                                 &t[BN_SINV], &t[BN_Y]);
 }
 
 static clcnn_status exec_bn_eval(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
     return run->be->ops->batchnorm_forward_eval(run->be, &t[BN_X], &t[BN_GAMMA], &t[BN_BETA],
-                                                &t[BN_RMEAN], &t[BN_RVAR], 1e-5f, &t[BN_Y]);
+                                                &t[BN_RMEAN], &t[BN_RVAR], 1e-5f,
+                                                case_activation(run), leaky_alpha, &t[BN_Y]);
 }
 
 static clcnn_status exec_bn_bwd(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
     return run->be->ops->batchnorm_backward(run->be, &t[BN_DY], &t[BN_X], &t[BN_GAMMA],
-                                            &t[BN_SMEAN], &t[BN_SINV], &t[BN_DX],
+                                            &t[BN_BETA], &t[BN_SMEAN], &t[BN_SINV],
+                                            case_activation(run), leaky_alpha, &t[BN_DX],
                                             &t[BN_DGAMMA], &t[BN_DBETA]);
 }
 
@@ -296,6 +309,7 @@ static const char *optimizer_label(const clcnn_op_case *cs)
 #define BN_RUNNING (SLOT(BN_RMEAN) | SLOT(BN_RVAR))
 #define BN_SAVED (SLOT(BN_SMEAN) | SLOT(BN_SINV))
 #define BN_BWD_IN (SLOT(BN_DY) | SLOT(BN_X) | SLOT(BN_GAMMA) | BN_SAVED)
+/* batchnorm's backward reads beta too, for its fused activation */
 #define BN_BWD_OUT (SLOT(BN_DX) | SLOT(BN_DGAMMA) | SLOT(BN_DBETA))
 
 const clcnn_op_desc clcnn_op_descs_nn[CLCNN_OP_COUNT] = {
@@ -309,11 +323,14 @@ const clcnn_op_desc clcnn_op_descs_nn[CLCNN_OP_COUNT] = {
                               .reads = SLOT(DY), .writes = SLOT(DX)},
     [CLCNN_OP_BN_TRAIN] = {"bn_train_fwd", create_bn, exec_bn_train, TOL_REDUCE, .reduces = 1,
                            .reads = BN_IN | BN_RUNNING,
-                           .writes = SLOT(BN_Y) | BN_RUNNING | BN_SAVED},
+                           .writes = SLOT(BN_Y) | BN_RUNNING | BN_SAVED,
+                           .kind_label = activation_label},
     [CLCNN_OP_BN_EVAL] = {"bn_eval_fwd", create_bn, exec_bn_eval, TOL_REDUCE,
-                          .reads = BN_IN | BN_RUNNING, .writes = SLOT(BN_Y)},
+                          .reads = BN_IN | BN_RUNNING, .writes = SLOT(BN_Y),
+                          .kind_label = activation_label},
     [CLCNN_OP_BN_BWD] = {"bn_bwd", create_bn, exec_bn_bwd, TOL_REDUCE, .reduces = 1,
-                         .reads = BN_BWD_IN, .writes = BN_BWD_OUT},
+                         .reads = BN_BWD_IN | SLOT(BN_BETA), .writes = BN_BWD_OUT,
+                         .kind_label = activation_label},
     [CLCNN_OP_GN_FWD] = {"gn_fwd", create_gn, exec_gn_fwd, TOL_REDUCE, .reduces = 1,
                          .reads = BN_IN, .writes = SLOT(BN_Y) | BN_SAVED},
     [CLCNN_OP_GN_BWD] = {"gn_bwd", create_gn, exec_gn_bwd, TOL_REDUCE, .reduces = 1,

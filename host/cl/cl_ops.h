@@ -154,7 +154,8 @@ clcnn_status clcnn_cl_avgpool_backward(clcnn_backend *be, const clcnn_window *wi
 clcnn_status clcnn_cl_batchnorm_forward_train(clcnn_backend *be, const clcnn_tensor *x,
                                               const clcnn_tensor *gamma,
                                               const clcnn_tensor *beta, float momentum,
-                                              float eps, clcnn_tensor *running_mean,
+                                              float eps, clcnn_activation act, float alpha,
+                                              clcnn_tensor *running_mean,
                                               clcnn_tensor *running_var,
                                               clcnn_tensor *save_mean,
                                               clcnn_tensor *save_invstd, clcnn_tensor *y);
@@ -162,12 +163,13 @@ clcnn_status clcnn_cl_batchnorm_forward_eval(clcnn_backend *be, const clcnn_tens
                                              const clcnn_tensor *gamma, const clcnn_tensor *beta,
                                              const clcnn_tensor *running_mean,
                                              const clcnn_tensor *running_var, float eps,
-                                             clcnn_tensor *y);
+                                             clcnn_activation act, float alpha, clcnn_tensor *y);
 clcnn_status clcnn_cl_batchnorm_backward(clcnn_backend *be, const clcnn_tensor *dy,
                                          const clcnn_tensor *x, const clcnn_tensor *gamma,
-                                         const clcnn_tensor *save_mean,
-                                         const clcnn_tensor *save_invstd, clcnn_tensor *dx,
-                                         clcnn_tensor *dgamma, clcnn_tensor *dbeta);
+                                         const clcnn_tensor *beta, const clcnn_tensor *save_mean,
+                                         const clcnn_tensor *save_invstd, clcnn_activation act,
+                                         float alpha, clcnn_tensor *dx, clcnn_tensor *dgamma,
+                                         clcnn_tensor *dbeta);
 
 /* cl_ops_groupnorm.c */
 clcnn_status clcnn_cl_groupnorm_forward(clcnn_backend *be, int groups, float eps,

@@ -14,14 +14,17 @@ clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win
 {
     const char *op = "maxpool_forward", *name = "maxpool_forward_kernel";
     CLCNN_TRY(clcnn_op_check_pool(be, op, win, x, y));
-    CLCNN_TRY(clcnn_op_check_count(be, op, argmax, CLCNN_I32, y->count));
+    if (argmax)
+        CLCNN_TRY(clcnn_op_check_count(be, op, argmax, CLCNN_I32, y->count));
     cl_kernel k;
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y), am = clcnn_cl_mem(argmax);
-    int planes = y->shape.n * win->c;
+    /* Without argmax the kernel gets y's buffer in its place and writes none. */
+    cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y), am = clcnn_cl_mem(argmax ? argmax : y);
+    int planes = y->shape.n * win->c, keep_argmax = argmax != NULL;
     int run = cl_row_run(be, win->ow);
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(am),
-                                CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
+                                CLCNN_ARG(keep_argmax), CLCNN_ARG(planes), POOL_ARGS(win),
+                                CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->oh, win->ow, run));
 }
 

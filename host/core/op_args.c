@@ -143,10 +143,27 @@ static clcnn_status check_norm_tensors(const clcnn_backend *be, const char *op,
     return CLCNN_OK;
 }
 
+/* An activation kind and its slope; CLCNN_ACT_NONE only where fused is set. */
+static clcnn_status check_activation_kind(const char *op, clcnn_activation kind, float alpha,
+                                          int fused)
+{
+    if (kind != CLCNN_ACT_RELU && kind != CLCNN_ACT_LEAKY_RELU && kind != CLCNN_ACT_SIGMOID &&
+        !(fused && kind == CLCNN_ACT_NONE))
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: unknown activation %d", op, (int)kind);
+    /* The backward pass tells the sides of 0 apart by the sign of y, which
+     * matches the sign of x only for a non-negative slope. */
+    if (kind == CLCNN_ACT_LEAKY_RELU && !(alpha >= 0.0f))
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: leaky ReLU slope %g must be >= 0", op,
+                          (double)alpha);
+    return CLCNN_OK;
+}
+
 clcnn_status clcnn_op_check_batchnorm(const clcnn_backend *be, const char *op,
-                                      const clcnn_tensor *x, const clcnn_tensor *y,
+                                      clcnn_activation act, float alpha, const clcnn_tensor *x,
+                                      const clcnn_tensor *y,
                                       const clcnn_tensor *const *per_channel, int n_per_channel)
 {
+    CLCNN_TRY(check_activation_kind(op, act, alpha, 1));
     CLCNN_TRY(clcnn_op_check_count(be, op, x, CLCNN_REAL, 0));
     return check_norm_tensors(be, op, x, y, per_channel, n_per_channel);
 }
@@ -194,13 +211,7 @@ clcnn_status clcnn_op_check_activation(const clcnn_backend *be, const char *op,
                                        clcnn_activation kind, float alpha, const clcnn_tensor *a,
                                        const clcnn_tensor *b, const clcnn_tensor *c)
 {
-    if (kind != CLCNN_ACT_RELU && kind != CLCNN_ACT_LEAKY_RELU && kind != CLCNN_ACT_SIGMOID)
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: unknown activation %d", op, (int)kind);
-    /* The backward pass tells the sides of 0 apart by the sign of y, which
-     * matches the sign of x only for a non-negative slope. */
-    if (kind == CLCNN_ACT_LEAKY_RELU && !(alpha >= 0.0f))
-        return clcnn_fail(CLCNN_ERR_ARG, "%s: leaky ReLU slope %g must be >= 0", op,
-                          (double)alpha);
+    CLCNN_TRY(check_activation_kind(op, kind, alpha, 0));
     CLCNN_TRY(clcnn_op_check_count(be, op, a, CLCNN_REAL, 0));
     CLCNN_TRY(clcnn_op_check_count(be, op, b, CLCNN_REAL, a->count));
     return c ? clcnn_op_check_count(be, op, c, CLCNN_REAL, a->count) : CLCNN_OK;

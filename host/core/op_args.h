@@ -52,10 +52,12 @@ clcnn_status clcnn_op_check_pool(const clcnn_backend *be, const char *op,
                                  const clcnn_window *win, const clcnn_tensor *x,
                                  const clcnn_tensor *y);
 
-/* Batch normalization: x, and y when not NULL, of x's count; every
+/* Batch normalization: the fused activation act (CLCNN_ACT_NONE or an
+ * activation's kind and slope), x, and y when not NULL, of x's count; every
  * per_channel tensor has C elements (all REAL). */
 clcnn_status clcnn_op_check_batchnorm(const clcnn_backend *be, const char *op,
-                                      const clcnn_tensor *x, const clcnn_tensor *y,
+                                      clcnn_activation act, float alpha, const clcnn_tensor *x,
+                                      const clcnn_tensor *y,
                                       const clcnn_tensor *const *per_channel, int n_per_channel);
 
 /* Group normalization: as batchnorm, with groups >= 1 dividing C and every

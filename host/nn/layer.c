@@ -80,7 +80,7 @@ void nn_layer_release(nn_layer *l)
         clcnn_tensor_free(&l->state[i]);
     for (int i = 0; i < 2; i++)
         clcnn_tensor_free(&l->cache[i]);
-    if (l->y_slot < 0)
+    if (l->y_slot == NN_Y_OWN)
         clcnn_tensor_free(&l->y);
 }
 

@@ -51,6 +51,9 @@ enum { NN_RUNNING_MEAN = 0, NN_RUNNING_VAR = 1, NN_MAX_STATES = 2 };
 
 typedef struct nn_layer nn_layer;
 
+/* nn_layer.y_slot values other than a pool slot. */
+enum { NN_Y_OWN = -1, NN_Y_FUSED = -2 };
+
 /* Kind flags: AUTO weight initialization (init.c) reads the first two, the
  * network's memory plan (net_plan.c) the others. */
 enum {
@@ -59,15 +62,19 @@ enum {
                                * (normalizations, dropout, add) */
     NN_KIND_NO_X = 4u,        /* backward does not read the input x */
     NN_KIND_NO_Y = 8u,        /* backward does not read the output y */
-    NN_KIND_SUM = 16u         /* the output is the sum of the input and the
+    NN_KIND_SUM = 16u,        /* the output is the sum of the input and the
                                * summands: the network hands dy on to each of
                                * them as their gradient (no backward hook) */
+    NN_KIND_FUSES_ACTIVATION = 32u /* its op can apply the activation layer that
+                                    * follows it (fusion.c) */
 };
 
 typedef struct nn_layer_ops {
     const char *keyword;      /* model-file keyword: "batchnorm" */
     const char *prefix;       /* layer names: "bn" -> bn1, bn1.gamma */
     unsigned flags;           /* NN_KIND_* */
+    clcnn_activation activation; /* an activation layer's function (it may be
+                                  * fused into the layer before); else NONE */
 
     /* ---- the model-file statement ---- */
     /* Positional values (tokens without '='): n_positional of them, or up
@@ -122,10 +129,17 @@ struct nn_layer {
     size_t col_budget_bytes;    /* the network's im2col budget (set before setup) */
     size_t scratch_col;         /* elements of the shared scratch col and cnp the */
     size_t scratch_cnp;         /* layer uses (set by setup; 0: none) */
-    clcnn_tensor y;             /* output, maximum batch: its own, or a view of a
-                                 * pooled buffer (y_slot >= 0; net_plan.c) */
+    clcnn_tensor y;             /* output, maximum batch: its own (y_slot
+                                 * NN_Y_OWN), a view of a pooled buffer
+                                 * (y_slot >= 0; net_plan.c), or, for an
+                                 * activation fused into the layer before
+                                 * (NN_Y_FUSED), that layer's output */
     int y_slot;
     int kept;                   /* the output outlives the forward pass */
+    unsigned flags;             /* NN_KIND_* as this network runs the layer */
+    int fused_into;             /* the layer whose op computes this activation, or -1 */
+    clcnn_activation act;       /* the activation fused into this layer's op */
+    float act_alpha;            /* and its leaky ReLU slope */
 
     int n_params;
     clcnn_tensor value[NN_MAX_PARAMS];

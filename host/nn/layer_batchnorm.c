@@ -3,7 +3,8 @@
  * own statistics, gamma and beta, as the CIFAR notebook does; that is the
  * per-channel op on the N x (C*H*W) x 1 x 1 view of the same memory.
  * Training uses batch statistics and updates the running averages;
- * evaluation uses the running averages. */
+ * evaluation uses the running averages. The activation layer that follows
+ * may run inside the op (fusion.h: l->act). */
 #include <string.h>
 
 #include "nn/net_internal.h"
@@ -88,29 +89,32 @@ static clcnn_status batchnorm_forward(nn_layer *l, const nn_step *st, const clcn
     clcnn_tensor x = bn_view(l, x_in), y = bn_view(l, y_in);
     if (st->training)
         return ops->batchnorm_forward_train(st->be, &x, &l->value[NN_GAMMA], &l->value[NN_BETA],
-                                            l->spec.momentum, l->spec.eps,
+                                            l->spec.momentum, l->spec.eps, l->act, l->act_alpha,
                                             &l->state[NN_RUNNING_MEAN], &l->state[NN_RUNNING_VAR],
                                             &l->cache[0], &l->cache[1], &y);
     return ops->batchnorm_forward_eval(st->be, &x, &l->value[NN_GAMMA], &l->value[NN_BETA],
                                        &l->state[NN_RUNNING_MEAN], &l->state[NN_RUNNING_VAR],
-                                       l->spec.eps, &y);
+                                       l->spec.eps, l->act, l->act_alpha, &y);
 }
 
 static clcnn_status batchnorm_backward(nn_layer *l, const nn_step *st, const clcnn_tensor *x_in,
                                        const clcnn_tensor *y_in, const clcnn_tensor *dy_in,
                                        clcnn_tensor *dx_in, int need_dx)
 {
-    /* The op always produces dx; when it is not needed it lands in scratch. */
+    /* The op always produces dx; when it is not needed it lands in scratch.
+     * With a fused activation dy is the gradient of its output: the op
+     * recomputes z from x, so y is not read (NN_KIND_NO_Y either way). */
     clcnn_tensor x = bn_view(l, x_in), dy = bn_view(l, dy_in), dx = bn_view(l, dx_in);
-    return st->be->ops->batchnorm_backward(st->be, &dy, &x, &l->value[NN_GAMMA], &l->cache[0],
-                                           &l->cache[1], &dx, &l->grad[NN_GAMMA],
+    return st->be->ops->batchnorm_backward(st->be, &dy, &x, &l->value[NN_GAMMA],
+                                           &l->value[NN_BETA], &l->cache[0], &l->cache[1],
+                                           l->act, l->act_alpha, &dx, &l->grad[NN_GAMMA],
                                            &l->grad[NN_BETA]);
 }
 
 const nn_layer_ops nn_batchnorm_ops = {
     .keyword = "batchnorm",
     .prefix = "bn",
-    .flags = NN_KIND_PASS_INIT | NN_KIND_NO_Y,
+    .flags = NN_KIND_PASS_INIT | NN_KIND_NO_Y | NN_KIND_FUSES_ACTIVATION,
     .parse_option = batchnorm_parse_option,
     .param_count = batchnorm_param_count,
     .format = batchnorm_format,

@@ -43,28 +43,19 @@ static int dropout_equal(const clcnn_layer_spec *a, const clcnn_layer_spec *b)
 
 /* ---- the layers ---- */
 
-static clcnn_activation activation_of(const clcnn_layer_spec *s)
-{
-    switch (s->kind) {
-    case CLCNN_LAYER_LEAKY_RELU: return CLCNN_ACT_LEAKY_RELU;
-    case CLCNN_LAYER_SIGMOID: return CLCNN_ACT_SIGMOID;
-    default: return CLCNN_ACT_RELU;
-    }
-}
-
 static clcnn_status no_setup(nn_layer *l, clcnn_backend *be, int batch) { return CLCNN_OK; }
 
 static clcnn_status activation_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                        clcnn_tensor *y)
 {
-    return st->be->ops->activation_forward(st->be, activation_of(&l->spec), l->spec.alpha, x, y);
+    return st->be->ops->activation_forward(st->be, l->ops->activation, l->spec.alpha, x, y);
 }
 
 static clcnn_status activation_backward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                         const clcnn_tensor *y, const clcnn_tensor *dy,
                                         clcnn_tensor *dx, int need_dx)
 {
-    return st->be->ops->activation_backward(st->be, activation_of(&l->spec), l->spec.alpha, y, dy,
+    return st->be->ops->activation_backward(st->be, l->ops->activation, l->spec.alpha, y, dy,
                                             dx);
 }
 
@@ -99,6 +90,7 @@ const nn_layer_ops nn_relu_ops = {
     .keyword = "relu",
     .prefix = "relu",
     .flags = NN_KIND_RELU_LIKE | NN_KIND_NO_X,
+    .activation = CLCNN_ACT_RELU,
     ACTIVATION_LAYER,
 };
 
@@ -106,6 +98,7 @@ const nn_layer_ops nn_leaky_relu_ops = {
     .keyword = "leakyrelu",
     .prefix = "leakyrelu",
     .flags = NN_KIND_RELU_LIKE | NN_KIND_NO_X,
+    .activation = CLCNN_ACT_LEAKY_RELU,
     .parse_option = leaky_relu_parse_option,
     .format = leaky_relu_format,
     .equal = leaky_relu_equal,
@@ -116,6 +109,7 @@ const nn_layer_ops nn_sigmoid_ops = {
     .keyword = "sigmoid",
     .prefix = "sigmoid",
     .flags = NN_KIND_NO_X,
+    .activation = CLCNN_ACT_SIGMOID,
     ACTIVATION_LAYER,
 };
 

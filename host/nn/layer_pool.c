@@ -85,6 +85,8 @@ static clcnn_status maxpool_setup(nn_layer *l, clcnn_backend *be, int batch)
 static clcnn_status maxpool_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
                                     clcnn_tensor *y)
 {
+    if (!st->training) /* backward will not run: no argmax */
+        return st->be->ops->maxpool_forward(st->be, &l->win, x, y, NULL);
     clcnn_tensor argmax = clcnn_tensor_first_images(&l->cache[0], st->n);
     return st->be->ops->maxpool_forward(st->be, &l->win, x, y, &argmax);
 }

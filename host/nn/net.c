@@ -52,8 +52,10 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->out = shapes[i];
         l->out.n = net->batch;
         l->col_budget_bytes = net->col_budget_bytes;
-        if (l->y_slot < 0)
+        if (l->y_slot == NN_Y_OWN)
             CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
+        else if (l->y_slot == NN_Y_FUSED)
+            l->y = net->layers[l->fused_into].y;
         else
             l->y = shaped_view(&net->act_pool[l->y_slot], l->out, net->batch);
         clcnn_status st = l->ops->setup(l, net->be, net->batch);
@@ -116,6 +118,7 @@ static clcnn_status build(clcnn_net *net)
         net->layers[i].ops = nn_layer_ops_for(net->spec.layers[i].kind);
         net->layers[i].index = i;
     }
+    nn_plan_fusions(net);
     nn_plan_outputs(net);
     CLCNN_TRY(setup_layers(net, shapes));
     CLCNN_TRY(nn_plan_gradients(net));
@@ -142,6 +145,7 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
     net->col_budget_bytes = opts && opts->col_budget_bytes ? opts->col_budget_bytes
                                                             : CLCNN_DEFAULT_COL_BUDGET;
     net->flat_gradients = opts && opts->flat_gradients;
+    net->unfused = opts && opts->unfused;
     /* One buffer may not exceed the device's largest allocation. */
     unsigned long long max_alloc = clcnn_backend_max_alloc_bytes(backend);
     if (max_alloc && max_alloc < net->col_budget_bytes)
@@ -217,6 +221,10 @@ clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int 
     clcnn_tensor x = {0};
     for (int i = nn_forward_start(net, first); i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
+        if (l->y_slot == NN_Y_FUSED) { /* computed by the layer it is fused into */
+            x = clcnn_tensor_first_images(&l->y, n);
+            continue;
+        }
         clcnn_tensor summands[CLCNN_MAX_SUMMANDS];
         for (int k = 0; k < l->spec.n_summands; k++)
             summands[k] = source_view(net, input, i, k + 1, n);

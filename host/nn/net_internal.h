@@ -22,6 +22,7 @@ struct clcnn_net {
     uint32_t seed;
     size_t col_budget_bytes;
     int flat_gradients;        /* clcnn_net_options.flat_gradients */
+    int unfused;               /* clcnn_net_options.unfused */
     clcnn_tensor grad_flat;    /* with flat_gradients: every gradient's storage */
 
     int n_layers;
@@ -56,6 +57,9 @@ clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int 
  * and which share the pool (y_slot, before the layers are set up), and how
  * backward routes gradients (after: it needs each layer's parameters). */
 void nn_plan_outputs(clcnn_net *net);
+/* Which activation layers run inside the layer before them (fusion.h):
+ * sets every layer's flags, fused_into and act; first of the plan. */
+void nn_plan_fusions(clcnn_net *net);
 clcnn_status nn_plan_gradients(clcnn_net *net);
 
 /* The first layer a forward from layer first must run: earlier when a layer

@@ -1,5 +1,9 @@
 /* The network's memory plan, made once when it is created.
  *
+ * Fusions (fusion.h): an activation run inside the layer before it has no
+ * op and no buffer; its output is that layer's, and backward hands its dy on
+ * to that layer, as an add layer of one input would.
+ *
  * Activations: a layer's output is kept in a buffer of its own when backward
  * reads it (the layer's own backward reads y, or a consumer's reads it as
  * x), and for the last layer (the logits). Every other output is needed
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/fusion.h"
 #include "nn/net_internal.h"
 
 /* Sources of layer i: its input, then its summands (-1: the network input). */
@@ -27,14 +32,42 @@ static int source(const clcnn_net *net, int i, int k)
     return clcnn_model_spec_source(&net->spec, i, k);
 }
 
+/* ---- fusions ---- */
+
+void nn_plan_fusions(clcnn_net *net)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        l->flags = l->ops->flags;
+        l->act = CLCNN_ACT_NONE;
+        l->fused_into = -1;
+        if (net->unfused)
+            continue;
+        l->act = nn_fused_activation(&net->spec, i, &l->act_alpha);
+        l->fused_into = nn_fused_into(&net->spec, i);
+        if (l->fused_into >= 0) /* the identity on the output of the layer it is fused into */
+            l->flags = NN_KIND_NO_X | NN_KIND_NO_Y | NN_KIND_SUM;
+    }
+}
+
+/* The layer whose output layer j's buffer ends up holding: the activation
+ * fused into j, else j. */
+static int buffer_owner(const clcnn_net *net, int j)
+{
+    for (int i = j + 1; i < net->n_layers; i++)
+        if (net->layers[i].fused_into == j)
+            return i;
+    return j;
+}
+
 /* ---- activations ---- */
 
 static int output_kept(const clcnn_net *net, int j)
 {
-    if (j == net->n_layers - 1 || !(net->layers[j].ops->flags & NN_KIND_NO_Y))
+    if (j == net->n_layers - 1 || !(net->layers[j].flags & NN_KIND_NO_Y))
         return 1;
     for (int i = j + 1; i < net->n_layers; i++)
-        if (source(net, i, 0) == j && !(net->layers[i].ops->flags & NN_KIND_NO_X))
+        if (source(net, i, 0) == j && !(net->layers[i].flags & NN_KIND_NO_X))
             return 1;
     return 0;
 }
@@ -55,8 +88,14 @@ void nn_plan_outputs(clcnn_net *net)
     net->n_act_slots = 0;
     for (int j = 0; j < net->n_layers; j++) {
         nn_layer *l = &net->layers[j];
-        l->kept = output_kept(net, j);
-        l->y_slot = -1;
+        if (l->fused_into >= 0) { /* planned with the layer it is fused into */
+            l->y_slot = NN_Y_FUSED;
+            l->kept = net->layers[l->fused_into].kept;
+            continue;
+        }
+        int owner = buffer_owner(net, j);
+        l->kept = output_kept(net, owner);
+        l->y_slot = NN_Y_OWN;
         if (l->kept)
             continue;
         int s = 0;
@@ -64,7 +103,7 @@ void nn_plan_outputs(clcnn_net *net)
             s++;
         if (s == net->n_act_slots)
             net->n_act_slots++;
-        slot_until[s] = last_use(net, j);
+        slot_until[s] = last_use(net, owner);
         l->y_slot = s;
     }
 }
@@ -173,7 +212,7 @@ clcnn_status nn_plan_gradients(clcnn_net *net)
     w.grad[n - 1] = DLOGITS;
     for (int i = n - 1; i >= 0; i--) {
         int dy = w.grad[i];
-        if (net->layers[i].ops->flags & NN_KIND_SUM)
+        if (net->layers[i].flags & NN_KIND_SUM)
             walk_sum(&w, i, dy);
         else
             walk_layer(&w, i, dy);
@@ -196,5 +235,7 @@ int nn_forward_start(const clcnn_net *net, int first)
                 break;
             }
         }
+    while (start < net->n_layers && net->layers[start].fused_into >= 0)
+        start = net->layers[start].fused_into; /* its output is that layer's */
     return start;
 }

@@ -41,6 +41,7 @@ clcnn_status clcnn_window_init(clcnn_window *win, int c, int h, int w, int kh, i
                                int sw, int ph, int pw);
 
 typedef enum clcnn_activation {
+    CLCNN_ACT_NONE,       /* the identity: a normalization with no activation fused */
     CLCNN_ACT_RELU,
     CLCNN_ACT_LEAKY_RELU, /* slope alpha for x < 0 */
     CLCNN_ACT_SIGMOID
@@ -164,7 +165,8 @@ typedef struct clcnn_backend_ops {
     /* argmax[i] = flat index h*W+w within the input plane of the max of window i;
      * ties go to the first in row-major window order; padding never wins.
      * Decision: a window lying wholly in the padding gets y = 0, argmax = -1,
-     * and backward skips it. */
+     * and backward skips it. argmax may be NULL (evaluation): only y is
+     * written. */
     clcnn_status (*maxpool_forward)(clcnn_backend *be, const clcnn_window *win,
                                     const clcnn_tensor *x, clcnn_tensor *y, clcnn_tensor *argmax);
     /* dx = scatter of dy through argmax (sums where windows overlap). */
@@ -182,30 +184,38 @@ typedef struct clcnn_backend_ops {
      * Training: batch statistics; saves mean and 1/sqrt(var+eps) (biased var)
      * for backward; running = (1-momentum)*running + momentum*batch, with the
      * unbiased variance in running_var (as PyTorch).
+     * The activation that follows is fused in (act, alpha; CLCNN_ACT_NONE: none):
+     * forward writes y = act(z), z = gamma * xhat + beta, and backward takes dy
+     * as the gradient of that y, recomputing z from x (so y need not be kept;
+     * beta is read for it, and ignored without an activation). act and alpha
+     * mean what they mean for activation_forward; the derivative at z = 0 is
+     * the same.
      * Decisions: a channel with a single value (N*H*W = 1) has no unbiased
      * variance and updates running_var with the biased one (0); eps > 0 keeps a
-     * constant channel finite (y = beta). Forward may run in place (x == y),
+     * constant channel finite (y = act(beta)). Forward may run in place (x == y),
      * backward with dx == dy. dgamma and dbeta are overwritten. */
     clcnn_status (*batchnorm_forward_train)(clcnn_backend *be, const clcnn_tensor *x,
                                             const clcnn_tensor *gamma, const clcnn_tensor *beta,
-                                            float momentum, float eps, clcnn_tensor *running_mean,
+                                            float momentum, float eps, clcnn_activation act,
+                                            float alpha, clcnn_tensor *running_mean,
                                             clcnn_tensor *running_var, clcnn_tensor *save_mean,
                                             clcnn_tensor *save_invstd, clcnn_tensor *y);
     clcnn_status (*batchnorm_forward_eval)(clcnn_backend *be, const clcnn_tensor *x,
                                            const clcnn_tensor *gamma, const clcnn_tensor *beta,
                                            const clcnn_tensor *running_mean,
                                            const clcnn_tensor *running_var, float eps,
-                                           clcnn_tensor *y);
+                                           clcnn_activation act, float alpha, clcnn_tensor *y);
     clcnn_status (*batchnorm_backward)(clcnn_backend *be, const clcnn_tensor *dy,
                                        const clcnn_tensor *x, const clcnn_tensor *gamma,
-                                       const clcnn_tensor *save_mean,
-                                       const clcnn_tensor *save_invstd, clcnn_tensor *dx,
-                                       clcnn_tensor *dgamma, clcnn_tensor *dbeta);
+                                       const clcnn_tensor *beta, const clcnn_tensor *save_mean,
+                                       const clcnn_tensor *save_invstd, clcnn_activation act,
+                                       float alpha, clcnn_tensor *dx, clcnn_tensor *dgamma,
+                                       clcnn_tensor *dbeta);
 
     /* ---- activations (backward reads the forward output y; may run in place).
      * Decisions: the derivative at x = 0 is 0 for RELU and alpha for LEAKY_RELU;
      * LEAKY_RELU needs alpha >= 0 (backward tells the sides of 0 apart by y),
-     * else CLCNN_ERR_ARG. ---- */
+     * else CLCNN_ERR_ARG; NONE is CLCNN_ERR_ARG here (the normalizations only). ---- */
     clcnn_status (*activation_forward)(clcnn_backend *be, clcnn_activation kind, float alpha,
                                        const clcnn_tensor *x, clcnn_tensor *y);
     clcnn_status (*activation_backward)(clcnn_backend *be, clcnn_activation kind, float alpha,

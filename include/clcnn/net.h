@@ -210,6 +210,11 @@ typedef struct clcnn_net_options {
      * gradient exchange of distributed training). It must fit the device's
      * largest allocation. */
     int flat_gradients;
+    /* 1: every layer runs its own ops. By default an activation layer that
+     * alone reads a batchnorm layer's output runs inside the batchnorm's op
+     * (one pass over memory instead of three, and its output is not kept);
+     * the results are the same. For comparisons (the bench, the tests). */
+    int unfused;
 } clcnn_net_options;
 
 /* Create a network for spec on backend, for batches of at most batch images,

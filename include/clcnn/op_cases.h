@@ -72,7 +72,8 @@ enum {
     CLCNN_OPF_TRANS_B = 8,  /* gemm: op(B) = B^T */
     CLCNN_OPF_PADDED = 16,  /* gemm: offsets, leading dimensions > columns, beta = 0.5 */
     CLCNN_OPF_NESTEROV = 32, /* optimizer: Nesterov momentum */
-    CLCNN_OPF_IN_PLACE = 64  /* add: into one of its operands (the gradient sum) */
+    CLCNN_OPF_IN_PLACE = 64, /* add: into one of its operands (the gradient sum) */
+    CLCNN_OPF_EVAL = 128     /* maxpool forward: evaluation, without argmax */
 };
 
 /* One case. Each field means one thing; an op reads the fields it needs. */

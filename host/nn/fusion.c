@@ -1,0 +1,42 @@
+/* Which activation layers run inside the layer before them (see fusion.h). */
+#include "nn/fusion.h"
+
+#include "nn/layer.h"
+
+/* How many times the layers after j read j's output (as input or summand). */
+static int readers(const clcnn_model_spec *spec, int j)
+{
+    int count = 0;
+    for (int i = j + 1; i < spec->n_layers; i++)
+        for (int k = 0; k <= spec->layers[i].n_summands; k++)
+            count += clcnn_model_spec_source(spec, i, k) == j;
+    return count;
+}
+
+clcnn_activation nn_kind_activation(clcnn_layer_kind kind)
+{
+    const nn_layer_ops *ops = nn_layer_ops_for(kind);
+    return ops ? ops->activation : CLCNN_ACT_NONE;
+}
+
+int nn_fused_into(const clcnn_model_spec *spec, int i)
+{
+    int j = clcnn_model_spec_source(spec, i, 0);
+    if (nn_kind_activation(spec->layers[i].kind) == CLCNN_ACT_NONE || j < 0)
+        return -1;
+    const nn_layer_ops *before = nn_layer_ops_for(spec->layers[j].kind);
+    if (!(before->flags & NN_KIND_FUSES_ACTIVATION) || readers(spec, j) != 1)
+        return -1;
+    return j;
+}
+
+clcnn_activation nn_fused_activation(const clcnn_model_spec *spec, int j, float *alpha)
+{
+    for (int i = j + 1; i < spec->n_layers; i++)
+        if (nn_fused_into(spec, i) == j) {
+            *alpha = spec->layers[i].alpha;
+            return nn_kind_activation(spec->layers[i].kind);
+        }
+    *alpha = 0.0f;
+    return CLCNN_ACT_NONE;
+}
