@@ -32,6 +32,7 @@ typedef struct bench_options {
     const char *json;    /* --json FILE or NULL */
     int ops, e2e;        /* run the per-op part, the end-to-end part */
     int ref;             /* also time the CPU reference (--no-ref clears it) */
+    int unfused;         /* --unfused: every layer on its own ops */
     clcnn_comm *comm;    /* ranks of `mpirun clcnn bench` sharing each training
                           * batch (NULL: one process) */
 } bench_options;
@@ -104,9 +105,11 @@ void bench_rows_free(bench_rows *rows);
  * parameter. Convolutions are split in chunks as the network does, with
  * im2col scratch limited to col_budget_bytes. Layers whose windows are not
  * square (the op cases have one size for both axes) get a row without cases,
- * labelled "not timed". */
+ * labelled "not timed". An activation that the network runs inside the
+ * batchnorm before it (nn/fusion.h) gets an empty row saying so, unless
+ * unfused (clcnn_net_options.unfused). */
 clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
-                        bench_rows *out);
+                        int unfused, bench_rows *out);
 
 /* ------------------------------------------------------------- bench_ops.c */
 

@@ -41,7 +41,9 @@ static void help(void)
            "  --json FILE    also write every figure to FILE as one JSON object\n"
            "  --ops-only     only the per-op table\n"
            "  --e2e-only     only the end-to-end table\n"
-           "  --no-ref       time the OpenCL device only\n\n"
+           "  --no-ref       time the OpenCL device only\n"
+           "  --unfused      run every layer on its own ops: no activation inside the\n"
+           "                 batchnorm before it (what the fusion saves, by comparison)\n\n"
            "Exit status: 0 done, 1 a device or op failed, 2 bad flags.\n",
            DEFAULT_BATCH, DEFAULT_ITERS, DEFAULT_WARMUP);
     cli_print_presets();
@@ -77,6 +79,8 @@ static int parse_args(int argc, char **argv, bench_options *o, int *status)
             e2e_only = 1;
         } else if (cli_flag(&p, "--no-ref")) {
             o->ref = 0;
+        } else if (cli_flag(&p, "--unfused")) {
+            o->unfused = 1;
         } else {
             cli_unknown(&p);
         }
@@ -151,7 +155,7 @@ static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, 
         budget = (size_t)info.max_alloc_bytes;
     bench_rows plan = {0};
     if (o->ops)
-        st = bench_plan(spec, o->batch, budget, &plan);
+        st = bench_plan(spec, o->batch, budget, o->unfused, &plan);
     if (st == CLCNN_OK && o->ops && r->device_tuned)
         st = time_untuned_gemms(o, &plan, untuned);
     clcnn_backend *cl = NULL, *ref = NULL;

@@ -50,6 +50,7 @@ static clcnn_train_config bench_config(const bench_options *opt)
     cfg.schedule.kind = CLCNN_LR_CONSTANT;
     cfg.loss = CLCNN_LOSS_SOFTMAX;
     cfg.batch = opt->batch;
+    cfg.unfused = opt->unfused;
     cfg.iterations = opt->warmup + opt->iters;
     return cfg;
 }

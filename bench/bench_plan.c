@@ -328,7 +328,7 @@ static void plan_optimizer(const plan_layer *layers, int count, bench_row *row)
 }
 
 clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
-                        bench_rows *out)
+                        int unfused, bench_rows *out)
 {
     clcnn_shape shapes[CLCNN_MAX_LAYERS];
     clcnn_status st = clcnn_model_spec_shapes(spec, shapes);
@@ -345,8 +345,8 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
         L->out.n = batch;
         L->first = clcnn_model_spec_source(spec, i, 0) < 0; /* no input gradient */
         float alpha;
-        L->act = nn_fused_activation(spec, i, &alpha);
-        L->fused_into = nn_fused_into(spec, i);
+        L->act = unfused ? CLCNN_ACT_NONE : nn_fused_activation(spec, i, &alpha);
+        L->fused_into = unfused ? -1 : nn_fused_into(spec, i);
     }
     for (int i = 0; i < spec->n_layers; i++) {
         plan_layer *L = &layers[i];

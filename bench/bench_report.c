@@ -282,6 +282,7 @@ clcnn_status bench_report_write_json(const bench_report *r, const char *path)
     json_key_number(f, "batch", r->opt->batch);
     json_key_number(f, "iters", r->opt->iters);
     json_key_number(f, "warmup", r->opt->warmup);
+    json_key_number(f, "unfused", r->opt->unfused);
     json_e2e(f, r->e2e);
     fputs(",\n  \"ops\": [", f);
     for (int i = 0; i < r->ops.count; i++) {

@@ -165,6 +165,26 @@ START_TEST(tuned_device_gets_default_gemm_rates)
 }
 END_TEST
 
+/* The per-op table follows the network: an activation run inside the
+ * batchnorm before it is timed in that row, and --unfused times it alone. */
+START_TEST(ops_table_shows_the_fused_activation)
+{
+    const char *base = "bench --batch 2 --iters 1 --warmup 0 --model cifar --ops-only --no-ref";
+    int status = clcnn(base);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    ck_assert_msg(strstr(out, "bn1+relu1 fwd (N2 C32 32x32)"), "no fused row: %s", out);
+    ck_assert_msg(strstr(out, "relu1 fwd (fused into bn1)"), "no fused-away row: %s", out);
+    ck_assert_msg(strstr(out, "bn1+relu1 bwd"), "no fused backward row: %s", out);
+    char args[256];
+    snprintf(args, sizeof args, "%s --unfused", base);
+    status = clcnn(args);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    ck_assert_msg(strstr(out, "relu1 fwd (N2 C32 32x32)"), "relu not timed alone: %s", out);
+    ck_assert_msg(strstr(out, "bn1 fwd (N2 C32 32x32)"), "bn1 row: %s", out);
+    ck_assert_msg(!strstr(out, "fused"), "--unfused still fuses: %s", out);
+}
+END_TEST
+
 static void expect_usage_error(const char *args, const char *message)
 {
     int status = clcnn(args);
@@ -196,6 +216,7 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, json_has_every_figure);
     tcase_add_test(tc, parts_and_paths_can_be_left_out);
     tcase_add_test(tc, tuned_device_gets_default_gemm_rates);
+    tcase_add_test(tc, ops_table_shows_the_fused_activation);
     tcase_add_test(tc, bad_flags_exit_2);
     suite_add_tcase(s, tc);
     return s;

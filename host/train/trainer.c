@@ -95,7 +95,7 @@ static clcnn_status create_parts(clcnn_trainer *t)
     /* Parameters from the low and high halves of the 64-bit seed together. */
     uint32_t net_seed = (uint32_t)(t->cfg.seed ^ (t->cfg.seed >> 32));
     /* Distributed: the gradients in one tensor, one transfer each way a step. */
-    clcnn_net_options net_opts = {.flat_gradients = t->comm != NULL};
+    clcnn_net_options net_opts = {.flat_gradients = t->comm != NULL, .unfused = t->cfg.unfused};
     if (st == CLCNN_OK)
         st = clcnn_net_create_ex(t->backend, &t->spec, t->local_batch, net_seed, &net_opts,
                                  &t->net);

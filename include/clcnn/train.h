@@ -100,6 +100,8 @@ typedef struct clcnn_train_config {
     int input_values;    /* CONSTANTS: values given, 1 (every channel) or one per channel */
     float input_mean[CLCNN_MAX_INPUT_CHANNELS], input_std[CLCNN_MAX_INPUT_CHANNELS];
                          /* CONSTANTS: in 0..1 units (pixel / 255) */
+    int unfused;         /* every layer on its own ops (clcnn_net_options.unfused):
+                          * the bench's comparison; not stored in checkpoints */
 } clcnn_train_config;
 
 /* Generic defaults: momentum 0.9 with Nesterov, lr 0.05, cosine schedule, l2
