@@ -119,6 +119,16 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_str_eq(t.sets[0].kernels[0].param[1], "NWG");
     ck_assert_uint_eq(t.sets[0].kernels[0].value[0], 64);
     ck_assert_uint_eq(t.sets[2].kernels[0].value[0], 1);
+    /* written before the narrow classes: each takes its transpose class's set */
+    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
+        ck_assert_mem_eq(&t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES + c], &t.sets[c], sizeof t.sets[c]);
+    char with_narrow[1024];
+    snprintf(with_narrow, sizeof with_narrow, "%skernel NN-narrow Xgemm MWG=64 NWG=16\n"
+             "kernel NT-narrow Xgemm NWG=16\nkernel TN-narrow Xgemm NWG=16\n"
+             "kernel TT-narrow Xgemm NWG=16\n", good);
+    ck_assert_int_eq(clcnn_tune_parse(with_narrow, "t.txt", KEY, &t), CLCNN_OK);
+    ck_assert_uint_eq(t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES].kernels[0].value[1], 16);
+    ck_assert_uint_eq(t.sets[0].kernels[0].value[1], 32);
 
     static const struct { const char *text, *message; } bad[] = {
         {"clcnn-tuning 1\n", "t.txt:1:"},
@@ -128,7 +138,10 @@ START_TEST(parses_and_rejects_tuning_text)
         {"clcnn-tuning 2\ndevice D\nbogus\n", "t.txt:3: unknown line"},
         {"clcnn-tuning 2\ndevice X\ndriver 1\nplatform P\nclblast 1.5.3\n", "another device"},
         {"clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n",
-         "names 1 of the 4 GEMM classes"},
+         "names 1 of the 8 GEMM classes"},
+        {"clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n"
+         "kernel NT Xgemm A=1\nkernel TN Xgemm A=1\nkernel TT Xgemm A=1\n"
+         "kernel TT-narrow Xgemm A=1\n", "names 5 of the 8 GEMM classes"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(clcnn_tune_parse(bad[i].text, "t.txt", KEY, &t), CLCNN_ERR_FORMAT);

@@ -9,9 +9,10 @@
 #include "cl/cl_tune_choose.h"
 #include "test_files.h"
 
-/* Class NN: a small and a large GEMM; class TN: one medium GEMM. */
+/* Class NN: a small and a large GEMM; class TN: one medium GEMM (none
+ * narrow: more than CLCNN_TUNE_NARROW_ROWS rows each). */
 static const clcnn_gemm_shape SHAPES[] = {
-    {0, 0, 10, 10, 10, 1},       /* volume 1e3 */
+    {0, 0, 40, 5, 5, 1},         /* volume 1e3 */
     {0, 0, 1000, 1000, 1000, 2}, /* volume 1e9, twice a step */
     {1, 0, 100, 100, 100, 1},    /* volume 1e6 */
 };
@@ -37,6 +38,10 @@ START_TEST(threshold_follows_clblast_rule)
     ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 5), 1);
     ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 1), 0);
     ck_assert_int_eq(clcnn_tune_shape_class(&SHAPES[2]), 2);
+    clcnn_gemm_shape narrow = {1, 1, CLCNN_TUNE_NARROW_ROWS, 1000, 1000, 1};
+    ck_assert_int_eq(clcnn_tune_shape_class(&narrow), CLCNN_TUNE_TRANSPOSE_CLASSES + 3);
+    narrow.m++;
+    ck_assert_int_eq(clcnn_tune_shape_class(&narrow), 3);
 }
 END_TEST
 
@@ -66,6 +71,30 @@ START_TEST(small_gemms_direct_large_ones_indirect)
      * set of their own (no class may stay on the defaults) */
     ck_assert_int_eq(c[1].indirect, 1);
     ck_assert_int_eq(c[3].direct, 2);
+}
+END_TEST
+
+/* A narrow GEMM (32 rows, the first conv layer's) gets the set that suits it,
+ * not the one its transpose class's large GEMMs want; the classes no shape
+ * uses take the best set over all shapes. */
+START_TEST(narrow_gemms_have_a_set_of_their_own)
+{
+    static const clcnn_gemm_shape shapes[] = {
+        {0, 0, 32, 131072, 96, 1},  /* NN-narrow */
+        {0, 0, 64, 32768, 800, 1},  /* NN */
+    };
+    tune_result r[3] = {
+        result(TUNE_PATH_DEFAULTS, 9, 9, 0),
+        result(TUNE_PATH_INDIRECT, 4, 1, 0), /* NWG = 64: fast on the wide GEMM */
+        result(TUNE_PATH_INDIRECT, 1, 2, 0), /* NWG = 32: fast on the narrow one */
+    };
+    tune_choice c[CLCNN_TUNE_CLASSES];
+    clcnn_tune_choose(shapes, 2, r, 3, c);
+    ck_assert_int_eq(c[0].indirect, 1);
+    ck_assert_int_eq(c[CLCNN_TUNE_TRANSPOSE_CLASSES].indirect, 2);
+    ck_assert(clcnn_tune_chosen_time(shapes, 0, r, c) == 1.0);
+    ck_assert(clcnn_tune_chosen_time(shapes, 1, r, c) == 1.0);
+    ck_assert_int_eq(c[1].indirect, 2); /* NT: unused, the best in all (3 s against 5 s) */
 }
 END_TEST
 
@@ -174,6 +203,7 @@ int main(void)
     TCase *tc = tcase_create("choose");
     tcase_add_test(tc, threshold_follows_clblast_rule);
     tcase_add_test(tc, small_gemms_direct_large_ones_indirect);
+    tcase_add_test(tc, narrow_gemms_have_a_set_of_their_own);
     tcase_add_test(tc, one_threshold_per_class_takes_the_best_split);
     tcase_add_test(tc, defaults_kept_when_they_win_everywhere);
     tcase_add_test(tc, one_path_alone_makes_a_split);

@@ -29,7 +29,9 @@
  * GEMMs smaller than the threshold (m*n*k < XGEMM_MIN_INDIRECT_SIZE^3) and
  * the indirect one for the others. A class without lines runs CLBlast's
  * defaults, which no other class may have overridden (the file then names
- * every class or none: CLBlast cannot restore its defaults).
+ * every class or none: CLBlast cannot restore its defaults). A file written
+ * before the narrow classes (below) names the four transpose classes only;
+ * each narrow class then takes its transpose class's set.
  * Version 1 files (classes by the form run, no XgemmDirect) are ignored.
  * A file that does not parse, or whose key does not match, is ignored with a
  * warning (clcnn_warn), and the device runs CLBlast's defaults.
@@ -63,13 +65,24 @@ typedef struct clcnn_tune_set {
     clcnn_tune_kernel kernels[CLCNN_TUNE_MAX_KERNELS];
 } clcnn_tune_set;
 
-/* GEMM transpose classes: index trans_a * 2 + trans_b (clcnn_tune_class). */
-#define CLCNN_TUNE_CLASSES 4
+/* GEMM classes, each with its own set: the transpose class of the GEMM as
+ * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT), and,
+ * CLCNN_TUNE_TRANSPOSE_CLASSES further, the same for a narrow GEMM, whose
+ * result has at most CLCNN_TUNE_NARROW_ROWS rows ("NN-narrow": the first
+ * conv layer's 32 filters, fc layers at small batches). CLBlast sees those
+ * rows as its N (the row-major swap, cl_ops_gemm.c); a work-group tile wider
+ * than them (NWG = 64) makes it pad and copy the long operands on every
+ * call: conv1's GEMMs on PoCL ran 2-5x slower with the set that suits the
+ * other layers than with an NWG = 32 one. */
+#define CLCNN_TUNE_TRANSPOSE_CLASSES 4
+#define CLCNN_TUNE_CLASSES 8
+#define CLCNN_TUNE_NARROW_ROWS 32
 
-/* The class of a row-major GEMM op(A) op(B) as the layer asks for it. */
-static inline int clcnn_tune_class(int trans_a, int trans_b)
+/* The class of a row-major GEMM op(A) op(B) with an m-row result. */
+static inline int clcnn_tune_class(int trans_a, int trans_b, int m)
 {
-    return (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
+    return (m <= CLCNN_TUNE_NARROW_ROWS ? CLCNN_TUNE_TRANSPOSE_CLASSES : 0) + (trans_a ? 2 : 0) +
+           (trans_b ? 1 : 0);
 }
 
 /* A tuning result: a set per class (count 0: CLBlast's defaults). */
@@ -77,7 +90,7 @@ typedef struct clcnn_tuning {
     clcnn_tune_set sets[CLCNN_TUNE_CLASSES];
 } clcnn_tuning;
 
-/* "NN", "NT", "TN", "TT" */
+/* "NN", "NT", "TN", "TT", "NN-narrow", ... */
 const char *clcnn_tune_class_name(int cls);
 
 /* ---- the per-device file (cl_tune_file.c) ---- */

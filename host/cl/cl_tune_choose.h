@@ -24,7 +24,7 @@ typedef struct tune_choice {
 } tune_choice;
 
 /* The class of a shape: clcnn_tune_class of its transposes as the layer asks
- * for them (the backend selects a set by these). */
+ * for them and its result's rows (the backend selects a set by these). */
 int clcnn_tune_shape_class(const clcnn_gemm_shape *s);
 
 /* CLBlast's rule: the direct kernel runs when m*n*k < threshold^3. */

@@ -14,7 +14,8 @@
 
 const char *clcnn_tune_class_name(int cls)
 {
-    static const char *const names[CLCNN_TUNE_CLASSES] = {"NN", "NT", "TN", "TT"};
+    static const char *const names[CLCNN_TUNE_CLASSES] = {
+        "NN", "NT", "TN", "TT", "NN-narrow", "NT-narrow", "TN-narrow", "TT-narrow"};
     return cls >= 0 && cls < CLCNN_TUNE_CLASSES ? names[cls] : "?";
 }
 
@@ -76,7 +77,8 @@ static const char *parse_kernel_line(char *rest, clcnn_tuning *tuning)
     while (cls < CLCNN_TUNE_CLASSES && (!word || strcmp(word, clcnn_tune_class_name(cls)) != 0))
         cls++;
     if (cls == CLCNN_TUNE_CLASSES)
-        return "expected a GEMM class (NN, NT, TN or TT) after \"kernel\"";
+        return "expected a GEMM class (NN, NT, TN or TT, or one of them with -narrow) after "
+               "\"kernel\"";
     clcnn_tune_set *set = &tuning->sets[cls];
     if (set->count == CLCNN_TUNE_MAX_KERNELS)
         return "too many kernels";
@@ -142,12 +144,20 @@ clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *
     if (strcmp(key, expected_key) != 0)
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: made for another device, driver or CLBlast "
                           "version", source);
-    int tuned = 0;
-    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+    int tuned = 0, narrow = 0;
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
         tuned += tuning->sets[c].count > 0;
+        narrow += c >= CLCNN_TUNE_TRANSPOSE_CLASSES && tuning->sets[c].count > 0;
+    }
+    if (tuned == CLCNN_TUNE_TRANSPOSE_CLASSES && narrow == 0) { /* written before them */
+        for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
+            tuning->sets[CLCNN_TUNE_TRANSPOSE_CLASSES + c] = tuning->sets[c];
+        tuned = CLCNN_TUNE_CLASSES;
+    }
     if (tuned != 0 && tuned != CLCNN_TUNE_CLASSES)
-        return clcnn_fail(CLCNN_ERR_FORMAT, "%s: names %d of the 4 GEMM classes (all or none: "
-                          "CLBlast cannot restore its defaults)", source, tuned);
+        return clcnn_fail(CLCNN_ERR_FORMAT, "%s: names %d of the %d GEMM classes (all or none: "
+                          "CLBlast cannot restore its defaults)", source, tuned,
+                          CLCNN_TUNE_CLASSES);
     return CLCNN_OK;
 }
 
