@@ -213,10 +213,9 @@ static void check_flat_gradients(int cl)
 }
 
 /* Storage a new network of spec allocates on be. */
-static clcnn_net *create_counted(clcnn_backend *be, const clcnn_model_spec *spec, int unfused,
-                                 uint64_t *bytes)
+static clcnn_net *create_counted(clcnn_backend *be, const clcnn_model_spec *spec,
+                                 clcnn_net_options opts, uint64_t *bytes)
 {
-    clcnn_net_options opts = {.unfused = unfused};
     uint64_t before = be->counters.bytes_in_use;
     clcnn_net *net;
     ck_assert_msg(clcnn_net_create_ex(be, spec, BATCH, 11, &opts, &net) == CLCNN_OK, "%s",
@@ -247,8 +246,8 @@ START_TEST(fused_matches_unfused)
     side_open(&s, _i, &spec, x, d);
     uint64_t fused_bytes, unfused_bytes;
     clcnn_net *nets[2];
-    nets[0] = create_counted(s.be, &spec, 0, &fused_bytes);
-    nets[1] = create_counted(s.be, &spec, 1, &unfused_bytes);
+    nets[0] = create_counted(s.be, &spec, (clcnn_net_options){0}, &fused_bytes);
+    nets[1] = create_counted(s.be, &spec, (clcnn_net_options){.unfused = 1}, &unfused_bytes);
     ck_assert_msg(fused_bytes < unfused_bytes, "%s: fused %llu bytes, unfused %llu", s.be->name,
                   (unsigned long long)fused_bytes, (unsigned long long)unfused_bytes);
     for (int training = 1; training >= 0; training--) {
@@ -288,6 +287,44 @@ START_TEST(fused_matches_unfused)
 }
 END_TEST
 
+/* A network made for inference evaluates exactly as the training one does,
+ * from less memory (no outputs kept for backward, no gradient buffers, no
+ * argmax), and refuses to train. Loop: ref, cl. */
+START_TEST(inference_network_evaluates_alike_from_less_memory)
+{
+    clcnn_model_spec spec;
+    ck_assert_int_eq(clcnn_model_spec_parse(net_text, "inference", &spec), CLCNN_OK);
+    size_t nx = (size_t)IMAGES * 3 * 16 * 16, nd = (size_t)IMAGES * 10;
+    float *x = malloc(nx * sizeof *x), *d = malloc(nd * sizeof *d);
+    fill_pattern(x, nx, 31, 89);
+    fill_pattern(d, nd, 7, 11);
+    side s;
+    side_open(&s, _i, &spec, x, d);
+    uint64_t train_bytes, eval_bytes;
+    clcnn_net *train = create_counted(s.be, &spec, (clcnn_net_options){0}, &train_bytes);
+    clcnn_net *eval = create_counted(s.be, &spec, (clcnn_net_options){.inference = 1}, &eval_bytes);
+    ck_assert_msg(eval_bytes < train_bytes, "%s: inference %llu bytes, training %llu",
+                  s.be->name, (unsigned long long)eval_bytes, (unsigned long long)train_bytes);
+    float *y[2];
+    clcnn_net *nets[2] = {train, eval};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_msg(clcnn_net_forward(nets[k], &s.input, IMAGES, 0, 0) == CLCNN_OK, "%s",
+                      clcnn_last_error());
+        y[k] = download(clcnn_net_output(nets[k]));
+    }
+    ck_assert_mem_eq(y[0], y[1], nd * sizeof *y[0]);
+    ck_assert_int_eq(clcnn_net_forward(eval, &s.input, IMAGES, 1, 0), CLCNN_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(clcnn_last_error(), "inference"));
+    free(y[0]);
+    free(y[1]);
+    clcnn_net_destroy(train);
+    clcnn_net_destroy(eval);
+    side_close(&s);
+    free(x);
+    free(d);
+}
+END_TEST
+
 START_TEST(flat_gradients_on_ref)
 {
     check_flat_gradients(0);
@@ -309,6 +346,7 @@ int main(void)
     tcase_add_test(tc, flat_gradients_on_ref);
     tcase_add_test(tc, flat_gradients_on_cl);
     tcase_add_loop_test(tc, fused_matches_unfused, 0, 2);
+    tcase_add_loop_test(tc, inference_network_evaluates_alike_from_less_memory, 0, 2);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

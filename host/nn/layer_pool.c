@@ -79,6 +79,8 @@ static clcnn_status pool_window(nn_layer *l)
 static clcnn_status maxpool_setup(nn_layer *l, clcnn_backend *be, int batch)
 {
     CLCNN_TRY(pool_window(l));
+    if (l->inference) /* evaluation keeps no argmax */
+        return CLCNN_OK;
     return clcnn_tensor_alloc(be, &l->cache[0], l->out, CLCNN_I32, l->name);
 }
 

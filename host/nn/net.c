@@ -52,6 +52,7 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->out = shapes[i];
         l->out.n = net->batch;
         l->col_budget_bytes = net->col_budget_bytes;
+        l->inference = net->inference;
         if (l->y_slot == NN_Y_OWN)
             CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
         else if (l->y_slot == NN_Y_FUSED)
@@ -121,7 +122,8 @@ static clcnn_status build(clcnn_net *net)
     nn_plan_fusions(net);
     nn_plan_outputs(net);
     CLCNN_TRY(setup_layers(net, shapes));
-    CLCNN_TRY(nn_plan_gradients(net));
+    if (!net->inference)
+        CLCNN_TRY(nn_plan_gradients(net));
     CLCNN_TRY(setup_scratch(net));
     CLCNN_TRY(setup_grad_buffers(net));
     CLCNN_TRY(nn_collect_params(net));
@@ -146,6 +148,7 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
                                                             : CLCNN_DEFAULT_COL_BUDGET;
     net->flat_gradients = opts && opts->flat_gradients;
     net->unfused = opts && opts->unfused;
+    net->inference = opts && opts->inference;
     /* One buffer may not exceed the device's largest allocation. */
     unsigned long long max_alloc = clcnn_backend_max_alloc_bytes(backend);
     if (max_alloc && max_alloc < net->col_budget_bytes)
@@ -216,6 +219,9 @@ clcnn_status nn_net_forward_from(clcnn_net *net, const clcnn_tensor *input, int 
                           "network forward: input %dx%dx%dx%d does not hold %d REAL images of "
                           "%dx%dx%d on backend %s", input->shape.n, input->shape.c,
                           input->shape.h, input->shape.w, n, s->c, s->h, s->w, net->be->name);
+    if (training && net->inference)
+        return clcnn_fail(CLCNN_ERR_ARG, "network forward: a network made for inference "
+                          "(clcnn_net_options.inference) does not train");
     nn_step st = make_step(net, n, training, step);
     net->last_n = 0;
     clcnn_tensor x = {0};

@@ -23,6 +23,7 @@ struct clcnn_net {
     size_t col_budget_bytes;
     int flat_gradients;        /* clcnn_net_options.flat_gradients */
     int unfused;               /* clcnn_net_options.unfused */
+    int inference;             /* clcnn_net_options.inference */
     clcnn_tensor grad_flat;    /* with flat_gradients: every gradient's storage */
 
     int n_layers;

@@ -6,7 +6,8 @@
  *
  * Activations: a layer's output is kept in a buffer of its own when backward
  * reads it (the layer's own backward reads y, or a consumer's reads it as
- * x), and for the last layer (the logits). Every other output is needed
+ * x; never in a network made for inference), and for the last layer (the
+ * logits). Every other output is needed
  * only until its last consumer's forward has run, and shares one of a few
  * pooled buffers with outputs whose lifetimes do not overlap.
  *
@@ -64,7 +65,11 @@ static int buffer_owner(const clcnn_net *net, int j)
 
 static int output_kept(const clcnn_net *net, int j)
 {
-    if (j == net->n_layers - 1 || !(net->layers[j].flags & NN_KIND_NO_Y))
+    if (j == net->n_layers - 1)
+        return 1;
+    if (net->inference) /* no backward will read it */
+        return 0;
+    if (!(net->layers[j].flags & NN_KIND_NO_Y))
         return 1;
     for (int i = j + 1; i < net->n_layers; i++)
         if (source(net, i, 0) == j && !(net->layers[i].flags & NN_KIND_NO_X))

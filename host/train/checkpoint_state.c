@@ -228,7 +228,8 @@ clcnn_status clcnn_checkpoint_create_net(const clcnn_checkpoint *k, clcnn_backen
 {
     *out = NULL;
     clcnn_net *net = NULL;
-    clcnn_status st = clcnn_net_create(backend, &k->spec, batch, 0, &net);
+    clcnn_net_options opts = {.inference = 1};
+    clcnn_status st = clcnn_net_create_ex(backend, &k->spec, batch, 0, &opts, &net);
     if (st == CLCNN_OK && clcnn_net_flat_count(net) != k->flat_count)
         st = clcnn_fail(CLCNN_ERR_FORMAT, "checkpoint holds %zu parameter and state values, its "
                         "model needs %zu", k->flat_count, clcnn_net_flat_count(net));

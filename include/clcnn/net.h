@@ -215,6 +215,11 @@ typedef struct clcnn_net_options {
      * (one pass over memory instead of three, and its output is not kept);
      * the results are the same. For comparisons (the bench, the tests). */
     int unfused;
+    /* 1: the network only evaluates (forward with training = 0; training
+     * forward and backward fail): no output is kept for backward, and there
+     * are no activation-gradient buffers and no max-pooling argmax, so it
+     * needs less memory. clcnn_checkpoint_create_net() makes such networks. */
+    int inference;
 } clcnn_net_options;
 
 /* Create a network for spec on backend, for batches of at most batch images,
