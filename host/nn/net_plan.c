@@ -99,7 +99,7 @@ void nn_plan_outputs(clcnn_net *net)
             continue;
         }
         int owner = buffer_owner(net, j);
-        l->kept = output_kept(net, owner);
+        l->kept = output_kept(net, j) || output_kept(net, owner);
         l->y_slot = NN_Y_OWN;
         if (l->kept)
             continue;
