@@ -220,6 +220,26 @@ START_TEST(quick_tuning_is_applied_by_the_next_backend)
     ck_assert_mem_eq(&gt->tuning, &report.best, sizeof report.best);
     assert_gemm_cases_pass(be);
     ck_assert_int_ge(gt->applied_class, 0); /* a set was applied for the GEMMs */
+    /* Each GEMM runs its class's set: narrow (at most 32 result rows) or not. */
+    for (int q = 0; q < 3; q++) {
+        const clcnn_gemm_shape *s = &TINY[q];
+        clcnn_tensor a, b, c;
+        ck_assert_int_eq(clcnn_tensor_alloc(be, &a, clcnn_shape_make(1, 1, s->m, s->k), CLCNN_REAL,
+                                            "a"), CLCNN_OK);
+        ck_assert_int_eq(clcnn_tensor_alloc(be, &b, clcnn_shape_make(1, 1, s->k, s->n), CLCNN_REAL,
+                                            "b"), CLCNN_OK);
+        ck_assert_int_eq(clcnn_tensor_alloc(be, &c, clcnn_shape_make(1, 1, s->m, s->n), CLCNN_REAL,
+                                            "c"), CLCNN_OK);
+        ck_assert_int_eq(be->ops->gemm(be, s->trans_a, s->trans_b, s->m, s->n, s->k, 1.0f, &a, 0,
+                                       s->trans_a ? s->m : s->k, &b, 0, s->trans_b ? s->k : s->n,
+                                       0.0f, &c, 0, s->n), CLCNN_OK);
+        int want = (s->m <= CLCNN_TUNE_NARROW_ROWS ? CLCNN_TUNE_TRANSPOSE_CLASSES : 0) +
+                   2 * s->trans_a + s->trans_b;
+        ck_assert_int_eq(gt->applied_class, want);
+        clcnn_tensor_free(&a);
+        clcnn_tensor_free(&b);
+        clcnn_tensor_free(&c);
+    }
     clcnn_backend_destroy(be);
 }
 END_TEST
