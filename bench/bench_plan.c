@@ -104,7 +104,7 @@ typedef struct plan_layer {
     char name[24];
     clcnn_shape in, out;
     int first;            /* the first layer: backward computes no input gradient */
-    int fused_into;       /* an activation run by that layer's op (nn/fusion.h), or -1 */
+    int fused_into;       /* an activation run by a neighbour's op (nn/fusion.h), or -1 */
     char fused_into_name[24];
     clcnn_activation act; /* the activation this layer's op applies */
     char act_name[24];
@@ -250,8 +250,13 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backw
         clcnn_op_kind op = max ? (backward ? CLCNN_OP_MAXPOOL_BWD : CLCNN_OP_MAXPOOL_FWD)
                                : (backward ? CLCNN_OP_AVGPOOL_BWD : CLCNN_OP_AVGPOOL_FWD);
         clcnn_op_case cs = window_case(op, in, l);
-        snprintf(row->label, sizeof row->label, "%s %s (k%d s%d, %s)", L->name, dir, cs.k, cs.s,
-                 shape);
+        char fused[32] = "";
+        if (L->act != CLCNN_ACT_NONE) { /* the activation before it, fused in */
+            snprintf(fused, sizeof fused, "%s+", L->act_name);
+            cs.kind = L->act;
+        }
+        snprintf(row->label, sizeof row->label, "%s%s %s (k%d s%d, %s)", fused, L->name, dir,
+                 cs.k, cs.s, shape);
         add_case(row, cs);
         return CLCNN_OK;
     }

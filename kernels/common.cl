@@ -69,6 +69,20 @@ float clcnn_act_slope(int kind, float alpha, float z)
     return 1.0f;
 }
 
+/* d act(z) / dz from the activation's output y = act(z) (z > 0 exactly when
+ * y > 0 for ReLU and leaky ReLU with a slope >= 0): activation backward and
+ * the pooling's fused activation. */
+float clcnn_act_slope_from_output(int kind, float alpha, float y)
+{
+    if (kind == CLCNN_ACT_RELU)
+        return y > 0.0f ? 1.0f : 0.0f;
+    if (kind == CLCNN_ACT_LEAKY_RELU)
+        return y > 0.0f ? 1.0f : alpha;
+    if (kind == CLCNN_ACT_SIGMOID)
+        return y * (1.0f - y);
+    return 1.0f;
+}
+
 /* A walk over the M = N*P elements of channel ch of an N x C x P tensor for
  * the reductions (one work-group per channel). The channel is cut into
  * units of `run` consecutive elements of a plane (runs = ceil(P / run) units

@@ -31,21 +31,12 @@ __kernel void activation_forward_kernel(int kind, float alpha, __global const fl
         y[gid] = clcnn_act(kind, alpha, x[gid]);
 }
 
-/* The derivative from the forward output y (x > 0 exactly when y > 0 for
- * ReLU and for leaky ReLU with a positive slope). dx may alias dy. */
+/* The derivative from the forward output y (common.cl). dx may alias dy. */
 __kernel void activation_backward_kernel(int kind, float alpha, __global const float *y,
                                          __global const float *dy, __global float *dx,
                                          int total)
 {
     int gid = (int)get_global_id(0);
-    if (gid >= total)
-        return;
-    float out = y[gid], g = dy[gid];
-    if (kind == CLCNN_ACT_RELU)
-        g = out > 0.0f ? g : 0.0f;
-    else if (kind == CLCNN_ACT_LEAKY_RELU)
-        g = out > 0.0f ? g : alpha * g;
-    else
-        g = g * out * (1.0f - out);
-    dx[gid] = g;
+    if (gid < total)
+        dx[gid] = dy[gid] * clcnn_act_slope_from_output(kind, alpha, y[gid]);
 }

@@ -22,11 +22,11 @@ int clcnn_pool_last_cover(int y, int s, int pad, int out)
 /* argmax = h*W + w of the window's maximum (first in row-major order on ties;
  * only real pixels compete, padding never wins). A window lying wholly in the
  * padding gets y = 0 and argmax = -1. keep_argmax 0 (evaluation): argmax is
- * not written. */
+ * not written. y = act(max): the activation before the pooling, fused. */
 __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
-                                     __global int *argmax, int keep_argmax, int planes, int h,
-                                     int w, int kh, int kw, int sh, int sw, int ph, int pw,
-                                     int oh, int ow, int run)
+                                     __global int *argmax, int keep_argmax, int act, float alpha,
+                                     int planes, int h, int w, int kh, int kw, int sh, int sw,
+                                     int ph, int pw, int oh, int ow, int run)
 {
     int line, begin, end;
     if (!clcnn_row_span(planes * oh, ow, run, &line, &begin, &end))
@@ -48,14 +48,16 @@ __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
                     best_at = at;
                 }
             }
-        y[out + ox] = best;
+        y[out + ox] = clcnn_act(act, alpha, best);
         if (keep_argmax)
             argmax[out + ox] = best_at;
     }
 }
 
-/* dx pixel = sum of dy over the windows covering it whose argmax is it. */
+/* dx pixel = sum of dy over the windows covering it whose argmax is it;
+ * with a fused activation, of dy times its derivative from the output y. */
 __kernel void maxpool_backward_kernel(__global const float *dy, __global const int *argmax,
+                                      __global const float *y, int act, float alpha,
                                       __global float *dx, int planes, int h, int w, int kh,
                                       int kw, int sh, int sw, int ph, int pw, int oh, int ow,
                                       int run)
@@ -76,7 +78,9 @@ __kernel void maxpool_backward_kernel(__global const float *dy, __global const i
             for (int ox = ox_first; ox <= ox_last; ++ox) {
                 size_t o = base + (size_t)oy * ow + ox;
                 if (argmax[o] == at)
-                    sum += dy[o];
+                    sum += act != CLCNN_ACT_NONE
+                               ? dy[o] * clcnn_act_slope_from_output(act, alpha, y[o])
+                               : dy[o];
             }
         dx[(size_t)line * w + px] = sum;
     }
@@ -89,7 +93,8 @@ __kernel void maxpool_backward_kernel(__global const float *dy, __global const i
  * per-pixel window bounds (divisions) do not vectorize. An argmax outside the
  * plane (only a corrupted one can be) is ignored, as by the gather. */
 __kernel void maxpool_backward_plane_kernel(__global const float *dy,
-                                            __global const int *argmax, __global float *dx,
+                                            __global const int *argmax, __global const float *y,
+                                            int act, float alpha, __global float *dx,
                                             int planes, int h, int w, int oh, int ow)
 {
     int plane = (int)get_global_id(0);
@@ -99,12 +104,15 @@ __kernel void maxpool_backward_plane_kernel(__global const float *dy,
     __global float *dxp = dx + (size_t)plane * in_size;
     __global const float *dyp = dy + (size_t)plane * out_size;
     __global const int *ap = argmax + (size_t)plane * out_size;
+    __global const float *yp = y + (size_t)plane * out_size;
     for (int i = 0; i < in_size; ++i)
         dxp[i] = 0.0f;
     for (int o = 0; o < out_size; ++o) {
         int at = ap[o];
         if (at >= 0 && at < in_size)
-            dxp[at] += dyp[o];
+            dxp[at] += act != CLCNN_ACT_NONE
+                           ? dyp[o] * clcnn_act_slope_from_output(act, alpha, yp[o])
+                           : dyp[o];
     }
 }
 

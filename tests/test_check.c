@@ -19,7 +19,8 @@ static char out[262144];
 static char kernel_dir[4096], cache_dir[4096], data_dir[4096];
 
 /* The ReLU line of clcnn_act in kernels/common.cl (the activation forward
- * kernel and the batchnorm kernels with a fused ReLU), and a wrong version. */
+ * kernel, and the pooling and batchnorm kernels with a fused ReLU), and a
+ * wrong version. */
 #define RELU_LINE "return z > 0.0f ? z : 0.0f;"
 #define BROKEN_RELU_LINE "return z < 0.0f ? z : 0.0f;"
 
@@ -145,8 +146,8 @@ START_TEST(check_fails_on_a_broken_relu_naming_it)
     ck_assert_msg(status == 1, "exit %d, expected 1:\n%s", status, out);
     expect_in_output("FAIL  ");
     /* the summary line names the failed ops and shapes, first to last */
-    expect_in_output("checks failed: bn_train_fwd relu N2 C5 7x5; bn_eval_fwd relu N2 C5 7x5; "
-                     "act_fwd relu N2 C5 7x5; act_bwd relu N2 C5 7x5");
+    expect_in_output("checks failed: maxpool_fwd relu k3 s2 p1 N2 C5 7x5; maxpool_bwd relu k3 s2 "
+                     "p1 N2 C5 7x5; bn_train_fwd relu N2 C5 7x5; bn_eval_fwd relu N2 C5 7x5");
     /* ops that do not use ReLU still pass */
     expect_in_output("PASS  0         <= 1e-06   act_fwd leaky_relu N2 C5 7x5");
 }
@@ -164,10 +165,11 @@ START_TEST(train_refuses_a_failing_device_unless_told)
              data_dir);
     int status = clcnn(env, args);
     ck_assert_msg(status == 1, "exit %d, expected 1:\n%s", status, out);
-    expect_in_output("fails its check against the CPU reference: bn_train_fwd relu N2 C5 7x5");
+    expect_in_output("fails its check against the CPU reference: maxpool_fwd relu k3 s2 p1 N2 C5 "
+                     "7x5");
     expect_in_output("--no-check");
     ck_assert_int_eq(clcnn(env, "devices"), 0);
-    expect_in_output("check: FAILED at bn_train_fwd relu N2 C5 7x5");
+    expect_in_output("check: FAILED at maxpool_fwd relu k3 s2 p1 N2 C5 7x5");
 
     snprintf(args, sizeof args, "train --data %s --model small --iters 1 --batch 8 --val 0 "
              "--no-check", data_dir);

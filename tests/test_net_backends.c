@@ -224,26 +224,41 @@ static clcnn_net *create_counted(clcnn_backend *be, const clcnn_model_spec *spec
     return net;
 }
 
-/* The activations that follow a batchnorm (relu1 after bn1, sigmoid1 after
- * bn2: nn/fusion.h) run inside its op by default: the step computes what
- * running every layer on its own computes, and keeps less. The bounds: the
- * fused ops do the same float operations in the same order, except that the
- * sigmoid's derivative multiplies dy by s*(1-s) where the unfused
- * activation_backward computes dy*s*(1-s) left to right; a rounding step
- * each, which batchnorm's backward may amplify by gamma/std. Loop: ref, cl. */
+/* Activations run inside a neighbour's op by default (nn/fusion.h): in
+ * net_text relu1 after bn1 and sigmoid1 after bn2; here relu1 and leakyrelu1
+ * before max pooling. */
+static const char *pool_text = "input 3 16 16\n"
+                               "conv 6 5 pad=2\n"
+                               "relu\n"
+                               "maxpool 2\n"
+                               "conv 8 3 pad=1\n"
+                               "leakyrelu alpha=0.1\n"
+                               "maxpool 2\n"
+                               "fc 10\n";
+
+/* The fused step computes what running every layer on its own computes, and
+ * keeps less. The bounds: the fused ops do the same float operations in the
+ * same order, except that batchnorm recomputes z from x for the derivative
+ * (the same expression as its forward), and the max is taken before the
+ * activation rather than after (equal for these non-decreasing functions,
+ * up to which of equal values wins: never a different gradient). A rounding
+ * step at most, which batchnorm's backward may amplify by gamma/std. Loop:
+ * (net_text, pool_text) x (ref, cl). */
 #define FUSED_FORWARD_TOL 1e-6
 #define FUSED_GRAD_TOL 1e-5
 
 START_TEST(fused_matches_unfused)
 {
     clcnn_model_spec spec;
-    ck_assert_int_eq(clcnn_model_spec_parse(net_text, "fusion", &spec), CLCNN_OK);
+    const char *texts[2] = {net_text, pool_text};
+    ck_assert_int_eq(clcnn_model_spec_parse(texts[_i / 2], "fusion", &spec), CLCNN_OK);
+    int use_cl = _i % 2;
     size_t nx = (size_t)IMAGES * 3 * 16 * 16, nd = (size_t)IMAGES * 10;
     float *x = malloc(nx * sizeof *x), *d = malloc(nd * sizeof *d);
     fill_pattern(x, nx, 29, 97);
     fill_pattern(d, nd, 11, 13);
     side s;
-    side_open(&s, _i, &spec, x, d);
+    side_open(&s, use_cl, &spec, x, d);
     uint64_t fused_bytes, unfused_bytes;
     clcnn_net *nets[2];
     nets[0] = create_counted(s.be, &spec, (clcnn_net_options){0}, &fused_bytes);
@@ -345,7 +360,7 @@ int main(void)
     tcase_add_test(tc, cl_matches_ref);
     tcase_add_test(tc, flat_gradients_on_ref);
     tcase_add_test(tc, flat_gradients_on_cl);
-    tcase_add_loop_test(tc, fused_matches_unfused, 0, 2);
+    tcase_add_loop_test(tc, fused_matches_unfused, 0, 4);
     tcase_add_loop_test(tc, inference_network_evaluates_alike_from_less_memory, 0, 2);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

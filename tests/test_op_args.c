@@ -51,7 +51,7 @@ static clcnn_status pool_wrong_output_plane(clcnn_tensor *t)
     t[0] = real(2, 1, 4, 4);
     t[1] = real(2, 1, 3, 3); /* 2x2 expected */
     t[2] = make(clcnn_shape_make(2, 1, 3, 3), CLCNN_I32);
-    return be->ops->maxpool_forward(be, &win, &t[0], &t[1], &t[2]);
+    return be->ops->maxpool_forward(be, &win, CLCNN_ACT_NONE, 0, &t[0], &t[1], &t[2]);
 }
 
 static clcnn_status pool_image_counts_differ(clcnn_tensor *t)
@@ -68,7 +68,8 @@ static clcnn_status maxpool_argmax_count(clcnn_tensor *t)
     t[0] = real(2, 1, 4, 4);
     t[1] = real(2, 1, 2, 2);
     t[2] = make(clcnn_shape_make(1, 1, 2, 2), CLCNN_I32); /* 8 expected */
-    return be->ops->maxpool_backward(be, &win, &t[1], &t[2], &t[0]);
+    return be->ops->maxpool_backward(be, &win, CLCNN_ACT_NONE, 0, NULL, &t[1], &t[2],
+                                     &t[0]);
 }
 
 static clcnn_status batchnorm_gamma_count(clcnn_tensor *t)

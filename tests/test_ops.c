@@ -154,7 +154,7 @@ START_TEST(maxpool_ties_go_to_the_first_and_padding_never_wins)
         clcnn_tensor tx = make(be, clcnn_shape_make(1, 1, 4, 4), CLCNN_REAL, x);
         clcnn_tensor ty = make(be, clcnn_shape_make(1, 1, 2, 2), CLCNN_REAL, NULL);
         clcnn_tensor targ = make(be, clcnn_shape_make(1, 1, 2, 2), CLCNN_I32, NULL);
-        OK(be->ops->maxpool_forward(be, &win, &tx, &ty, &targ));
+        OK(be->ops->maxpool_forward(be, &win, CLCNN_ACT_NONE, 0, &tx, &ty, &targ));
         float *y = download(&ty);
         int32_t arg[4];
         OK(clcnn_tensor_download(&targ, 0, 4, arg));
@@ -166,7 +166,7 @@ START_TEST(maxpool_ties_go_to_the_first_and_padding_never_wins)
         /* Backward: each window's gradient lands on its first pixel only. */
         const float dy[4] = {1, 10, 100, 1000};
         clcnn_tensor tdy = make(be, clcnn_shape_make(1, 1, 2, 2), CLCNN_REAL, dy);
-        OK(be->ops->maxpool_backward(be, &win, &tdy, &targ, &tx));
+        OK(be->ops->maxpool_backward(be, &win, CLCNN_ACT_NONE, 0, NULL, &tdy, &targ, &tx));
         float *dx = download(&tx);
         for (int i = 0; i < 16; i++) {
             float want = i == 0 ? 1 : i == 1 ? 10 : i == 4 ? 100 : i == 5 ? 1000 : 0;

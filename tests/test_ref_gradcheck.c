@@ -210,8 +210,12 @@ END_TEST
 /* ---------------- pooling: 2 x 2 x 5 x 6, 3x2 windows, stride 2, pad 1 ---------------- */
 static clcnn_window pool_win;
 static clcnn_tensor *px, *py, *parg;
+static clcnn_activation pool_act; /* the activation before the pooling, fused in */
 
-static void maxpool_forward(void) { ok(be->ops->maxpool_forward(be, &pool_win, px, py, parg)); }
+static void maxpool_forward(void)
+{
+    ok(be->ops->maxpool_forward(be, &pool_win, pool_act, 0.1f, px, py, parg));
+}
 static void avgpool_forward(void) { ok(be->ops->avgpool_forward(be, &pool_win, px, py)); }
 
 static void pool_setup(void)
@@ -223,14 +227,20 @@ static void pool_setup(void)
     parg = make(py->shape, CLCNN_I32, "argmax");
 }
 
+/* Loop index _i: no activation, then relu, leaky relu and sigmoid fused in. */
 START_TEST(maxpool_gradient)
 {
+    const clcnn_activation kinds[4] = {CLCNN_ACT_NONE, CLCNN_ACT_RELU, CLCNN_ACT_LEAKY_RELU,
+                                       CLCNN_ACT_SIGMOID};
+    const char *names[4] = {"maxpool dx", "relu+maxpool dx", "leaky relu+maxpool dx",
+                            "sigmoid+maxpool dx"};
+    pool_act = kinds[_i];
     pool_setup();
     clcnn_tensor *r = make_random(py->shape, -1, 1, "r");
     clcnn_tensor *dx = make(px->shape, CLCNN_REAL, "dx");
     maxpool_forward();
-    ok(be->ops->maxpool_backward(be, &pool_win, r, parg, dx));
-    check_gradient("maxpool dx", maxpool_forward, py, r, px, dx);
+    ok(be->ops->maxpool_backward(be, &pool_win, pool_act, 0.1f, py, r, parg, dx));
+    check_gradient(names[_i], maxpool_forward, py, r, px, dx);
 }
 END_TEST
 
@@ -432,7 +442,7 @@ static Suite *ref_gradcheck_suite(void)
     tcase_set_timeout(grad, 60);
     tcase_add_test(grad, conv_gradients);
     tcase_add_test(grad, fc_gradients);
-    tcase_add_test(grad, maxpool_gradient);
+    tcase_add_loop_test(grad, maxpool_gradient, 0, 4);
     tcase_add_test(grad, avgpool_gradient);
     tcase_add_test(grad, batchnorm_spatial_gradients);
     tcase_add_test(grad, batchnorm_per_feature_gradients);

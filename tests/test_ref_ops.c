@@ -342,11 +342,11 @@ START_TEST(maxpool_ties_go_to_first)
                                                            5, 5, -3, -4});
     clcnn_tensor y = ref_make_real(1, 1, 2, 2, NULL);
     clcnn_tensor arg = ref_make(clcnn_shape_make(1, 1, 2, 2), CLCNN_I32, NULL);
-    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &win, &x, &y, &arg), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &win, CLCNN_ACT_NONE, 0, &x, &y, &arg), CLCNN_OK);
     ref_expect_floats(&y, (const float[]){3, 3, 5, -1});
     expect_i32(&arg, (const int32_t[]){1, 2, 8, 10}); /* first max in row-major order */
     clcnn_tensor dy = ref_make_real(1, 1, 2, 2, (const float[]){1, 2, 3, 4});
-    ck_assert_int_eq(ref_be->ops->maxpool_backward(ref_be, &win, &dy, &arg, &x), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->maxpool_backward(ref_be, &win, CLCNN_ACT_NONE, 0, NULL, &dy, &arg, &x), CLCNN_OK);
     ref_expect_floats(&x, (const float[]){0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0});
     clcnn_tensor_free(&x); clcnn_tensor_free(&y); clcnn_tensor_free(&arg); clcnn_tensor_free(&dy);
     clcnn_backend_destroy(ref_be);
@@ -363,7 +363,7 @@ START_TEST(maxpool_padding_never_wins_and_overlaps_sum)
     clcnn_tensor x = ref_make_real(1, 1, 2, 2, (const float[]){-1, -2, -3, -4});
     clcnn_tensor y = ref_make_real(1, 1, 2, 2, NULL);
     clcnn_tensor arg = ref_make(clcnn_shape_make(1, 1, 2, 2), CLCNN_I32, NULL);
-    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &win, &x, &y, &arg), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &win, CLCNN_ACT_NONE, 0, &x, &y, &arg), CLCNN_OK);
     ref_expect_floats(&y, (const float[]){-1, -2, -3, -4});
     expect_i32(&arg, (const int32_t[]){0, 1, 2, 3});
     /* Overlapping 1x2 windows, stride 1, on [1 5 2]: both pick the 5, whose
@@ -374,8 +374,9 @@ START_TEST(maxpool_padding_never_wins_and_overlaps_sum)
     clcnn_tensor y2 = ref_make_real(1, 1, 1, 2, NULL);
     clcnn_tensor arg2 = ref_make(clcnn_shape_make(1, 1, 1, 2), CLCNN_I32, NULL);
     clcnn_tensor dy2 = ref_make_real(1, 1, 1, 2, (const float[]){10, 20});
-    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &w2, &x2, &y2, &arg2), CLCNN_OK);
-    ck_assert_int_eq(ref_be->ops->maxpool_backward(ref_be, &w2, &dy2, &arg2, &x2), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->maxpool_forward(ref_be, &w2, CLCNN_ACT_NONE, 0, &x2, &y2, &arg2), CLCNN_OK);
+    ck_assert_int_eq(ref_be->ops->maxpool_backward(ref_be, &w2, CLCNN_ACT_NONE, 0, NULL, &dy2, &arg2,
+                                                   &x2), CLCNN_OK);
     ref_expect_floats(&x2, (const float[]){0, 30, 0});
     clcnn_tensor_free(&x); clcnn_tensor_free(&y); clcnn_tensor_free(&arg);
     clcnn_tensor_free(&x2); clcnn_tensor_free(&y2); clcnn_tensor_free(&arg2);

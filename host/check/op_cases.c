@@ -24,6 +24,10 @@
 #define WINPAD(op_, k_, s_, p_, n_, c_, h_, w_, pad_, quick_)                                     \
     {.op = op_, .n = n_, .c = c_, .h = h_, .w = w_, .k = k_, .s = s_, .p = p_, .pad_rows = pad_, \
      .quick = quick_}
+/* A window op with an activation fused in. */
+#define OP_WIN_ACT(op_, kind_, k_, s_, p_, n_, c_, h_, w_, quick_)                               \
+    {.op = op_, .kind = kind_, .n = n_, .c = c_, .h = h_, .w = w_, .k = k_, .s = s_, .p = p_,   \
+     .quick = quick_}
 /* Group normalization of groups_ groups. */
 #define GN(op_, groups_, n_, c_, h_, w_, quick_)                                                  \
     {.op = op_, .groups = groups_, .n = n_, .c = c_, .h = h_, .w = w_, .quick = quick_}
@@ -138,6 +142,15 @@ static const clcnn_op_case cases[] = {
     WIN(CLCNN_OP_AVGPOOL_FWD, 7, 7, 0, 2, 5, 7, 7, 1),
     WIN(CLCNN_OP_AVGPOOL_BWD, 7, 7, 0, 2, 5, 7, 7, 1),
     WIN(CLCNN_OP_MAXPOOL_FWD, 2, 2, 0, 128, 3, 32, 32, 0),
+    /* the activation before the pooling fused in (y = act(max)) */
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_FWD, CLCNN_ACT_RELU, 3, 2, 1, 2, 5, 7, 5, 1),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_BWD, CLCNN_ACT_RELU, 3, 2, 1, 2, 5, 7, 5, 1),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_FWD, CLCNN_ACT_RELU, 2, 2, 0, 128, 6, 28, 28, 0),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_BWD, CLCNN_ACT_RELU, 2, 2, 0, 128, 6, 28, 28, 0),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_FWD, CLCNN_ACT_LEAKY_RELU, 3, 2, 1, 2, 5, 7, 5, 0),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_BWD, CLCNN_ACT_LEAKY_RELU, 3, 2, 1, 2, 5, 7, 5, 0),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_FWD, CLCNN_ACT_SIGMOID, 3, 2, 1, 2, 5, 7, 5, 0),
+    OP_WIN_ACT(CLCNN_OP_MAXPOOL_BWD, CLCNN_ACT_SIGMOID, 3, 2, 1, 2, 5, 7, 5, 0),
     /* evaluation: no argmax */
     {.op = CLCNN_OP_MAXPOOL_FWD, .flags = CLCNN_OPF_EVAL, .n = 2, .c = 5, .h = 7, .w = 5, .k = 3,
      .s = 2, .p = 1, .quick = 1},

@@ -87,23 +87,27 @@ static clcnn_status create_pool(clcnn_op_run *run)
         OUTPUTS(Y);
     else
         OUTPUTS(DX);
-    if (cs->op == CLCNN_OP_MAXPOOL_BWD) /* the argmax of a forward pass */
-        return run->be->ops->maxpool_forward(run->be, &run->win, &run->t[X], &run->t[Y],
+    if (cs->op == CLCNN_OP_MAXPOOL_BWD) /* the output and argmax of a forward pass */
+        return run->be->ops->maxpool_forward(run->be, &run->win, (clcnn_activation)cs->kind,
+                                             leaky_alpha, &run->t[X], &run->t[Y],
                                              &run->t[ARGMAX]);
     return CLCNN_OK;
 }
 
+/* Max pooling with the activation before it fused in (kind; CLCNN_ACT_NONE: none). */
 static clcnn_status exec_maxpool_fwd(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
     clcnn_tensor *argmax = run->cs->flags & CLCNN_OPF_EVAL ? NULL : &t[ARGMAX];
-    return run->be->ops->maxpool_forward(run->be, &run->win, &t[X], &t[Y], argmax);
+    return run->be->ops->maxpool_forward(run->be, &run->win, (clcnn_activation)run->cs->kind,
+                                         leaky_alpha, &t[X], &t[Y], argmax);
 }
 
 static clcnn_status exec_maxpool_bwd(clcnn_op_run *run)
 {
     clcnn_tensor *t = run->t;
-    return run->be->ops->maxpool_backward(run->be, &run->win, &t[DY], &t[ARGMAX], &t[DX]);
+    return run->be->ops->maxpool_backward(run->be, &run->win, (clcnn_activation)run->cs->kind,
+                                          leaky_alpha, &t[Y], &t[DY], &t[ARGMAX], &t[DX]);
 }
 
 static clcnn_status exec_avgpool_fwd(clcnn_op_run *run)
@@ -314,9 +318,12 @@ static const char *optimizer_label(const clcnn_op_case *cs)
 
 const clcnn_op_desc clcnn_op_descs_nn[CLCNN_OP_COUNT] = {
     [CLCNN_OP_MAXPOOL_FWD] = {"maxpool_fwd", create_pool, exec_maxpool_fwd, TOL_EXACT,
-                              .reads = SLOT(X), .writes = SLOT(Y) | SLOT(ARGMAX)},
+                              .kind_tolerance = activation_tolerance, .reads = SLOT(X),
+                              .writes = SLOT(Y) | SLOT(ARGMAX), .kind_label = activation_label},
     [CLCNN_OP_MAXPOOL_BWD] = {"maxpool_bwd", create_pool, exec_maxpool_bwd, TOL_EXACT,
-                              .reads = SLOT(DY) | SLOT(ARGMAX), .writes = SLOT(DX)},
+                              .kind_tolerance = activation_tolerance,
+                              .reads = SLOT(DY) | SLOT(ARGMAX), .writes = SLOT(DX),
+                              .kind_label = activation_label},
     [CLCNN_OP_AVGPOOL_FWD] = {"avgpool_fwd", create_pool, exec_avgpool_fwd, TOL_EXACT,
                               .reads = SLOT(X), .writes = SLOT(Y)},
     [CLCNN_OP_AVGPOOL_BWD] = {"avgpool_bwd", create_pool, exec_avgpool_bwd, TOL_EXACT,

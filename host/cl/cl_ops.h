@@ -140,9 +140,10 @@ clcnn_status clcnn_cl_bias_backward(clcnn_backend *be, const clcnn_tensor *dy,
 
 /* cl_ops_pool.c */
 clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win,
-                                      const clcnn_tensor *x, clcnn_tensor *y,
-                                      clcnn_tensor *argmax);
+                                      clcnn_activation act, float alpha, const clcnn_tensor *x,
+                                      clcnn_tensor *y, clcnn_tensor *argmax);
 clcnn_status clcnn_cl_maxpool_backward(clcnn_backend *be, const clcnn_window *win,
+                                       clcnn_activation act, float alpha, const clcnn_tensor *y,
                                        const clcnn_tensor *dy, const clcnn_tensor *argmax,
                                        clcnn_tensor *dx);
 clcnn_status clcnn_cl_avgpool_forward(clcnn_backend *be, const clcnn_window *win,

@@ -9,10 +9,11 @@
         CLCNN_ARG((win)->oh), CLCNN_ARG((win)->ow)
 
 clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win,
-                                      const clcnn_tensor *x, clcnn_tensor *y,
-                                      clcnn_tensor *argmax)
+                                      clcnn_activation act, float alpha, const clcnn_tensor *x,
+                                      clcnn_tensor *y, clcnn_tensor *argmax)
 {
     const char *op = "maxpool_forward", *name = "maxpool_forward_kernel";
+    CLCNN_TRY(clcnn_op_check_fused_activation(op, act, alpha));
     CLCNN_TRY(clcnn_op_check_pool(be, op, win, x, y));
     if (argmax)
         CLCNN_TRY(clcnn_op_check_count(be, op, argmax, CLCNN_I32, y->count));
@@ -20,37 +21,45 @@ clcnn_status clcnn_cl_maxpool_forward(clcnn_backend *be, const clcnn_window *win
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     /* Without argmax the kernel gets y's buffer in its place and writes none. */
     cl_mem xm = clcnn_cl_mem(x), ym = clcnn_cl_mem(y), am = clcnn_cl_mem(argmax ? argmax : y);
-    int planes = y->shape.n * win->c, keep_argmax = argmax != NULL;
+    int planes = y->shape.n * win->c, keep_argmax = argmax != NULL, kind = (int)act;
     int run = cl_row_run(be, win->ow);
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(ym), CLCNN_ARG(am),
-                                CLCNN_ARG(keep_argmax), CLCNN_ARG(planes), POOL_ARGS(win),
-                                CLCNN_ARG(run)));
+                                CLCNN_ARG(keep_argmax), CLCNN_ARG(kind), CLCNN_ARG(alpha),
+                                CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->oh, win->ow, run));
 }
 
 /* An argmax outside the input plane (only a corrupted one can be) matches no
  * pixel and is ignored; checking it would need a download. */
 clcnn_status clcnn_cl_maxpool_backward(clcnn_backend *be, const clcnn_window *win,
+                                       clcnn_activation act, float alpha, const clcnn_tensor *y,
                                        const clcnn_tensor *dy, const clcnn_tensor *argmax,
                                        clcnn_tensor *dx)
 {
     const char *op = "maxpool_backward", *name = "maxpool_backward_kernel";
+    CLCNN_TRY(clcnn_op_check_fused_activation(op, act, alpha));
     CLCNN_TRY(clcnn_op_check_pool(be, op, win, dx, dy));
     CLCNN_TRY(clcnn_op_check_count(be, op, argmax, CLCNN_I32, dy->count));
+    if (act != CLCNN_ACT_NONE)
+        CLCNN_TRY(clcnn_op_check_count(be, op, y, CLCNN_REAL, dy->count));
     cl_kernel k;
-    cl_mem dym = clcnn_cl_mem(dy), am = clcnn_cl_mem(argmax), dxm = clcnn_cl_mem(dx);
-    int planes = dx->shape.n * win->c;
+    /* Without an activation the kernels get dy's buffer in y's place and read none. */
+    cl_mem dym = clcnn_cl_mem(dy), am = clcnn_cl_mem(argmax), dxm = clcnn_cl_mem(dx),
+           ym = clcnn_cl_mem(act != CLCNN_ACT_NONE ? y : dy);
+    int planes = dx->shape.n * win->c, kind = (int)act;
     int run = cl_row_run(be, win->w);
     if (run >= win->w) { /* CPUs: a work-item per plane (see the kernel) */
         name = "maxpool_backward_plane_kernel";
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(ym),
+                                    CLCNN_ARG(kind), CLCNN_ARG(alpha), CLCNN_ARG(dxm),
                                     CLCNN_ARG(planes), CLCNN_ARG(win->h), CLCNN_ARG(win->w),
                                     CLCNN_ARG(win->oh), CLCNN_ARG(win->ow)));
         return cl_launch_elements(be, k, name, (size_t)planes);
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
-    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(dxm),
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(dym), CLCNN_ARG(am), CLCNN_ARG(ym),
+                                CLCNN_ARG(kind), CLCNN_ARG(alpha), CLCNN_ARG(dxm),
                                 CLCNN_ARG(planes), POOL_ARGS(win), CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)planes * win->h, win->w, run));
 }

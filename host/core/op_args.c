@@ -158,12 +158,17 @@ static clcnn_status check_activation_kind(const char *op, clcnn_activation kind,
     return CLCNN_OK;
 }
 
+clcnn_status clcnn_op_check_fused_activation(const char *op, clcnn_activation act, float alpha)
+{
+    return check_activation_kind(op, act, alpha, 1);
+}
+
 clcnn_status clcnn_op_check_batchnorm(const clcnn_backend *be, const char *op,
                                       clcnn_activation act, float alpha, const clcnn_tensor *x,
                                       const clcnn_tensor *y,
                                       const clcnn_tensor *const *per_channel, int n_per_channel)
 {
-    CLCNN_TRY(check_activation_kind(op, act, alpha, 1));
+    CLCNN_TRY(clcnn_op_check_fused_activation(op, act, alpha));
     CLCNN_TRY(clcnn_op_check_count(be, op, x, CLCNN_REAL, 0));
     return check_norm_tensors(be, op, x, y, per_channel, n_per_channel);
 }

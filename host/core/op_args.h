@@ -52,6 +52,10 @@ clcnn_status clcnn_op_check_pool(const clcnn_backend *be, const char *op,
                                  const clcnn_window *win, const clcnn_tensor *x,
                                  const clcnn_tensor *y);
 
+/* An activation fused into another op: CLCNN_ACT_NONE, or an activation's
+ * kind and slope as activation_forward takes them. */
+clcnn_status clcnn_op_check_fused_activation(const char *op, clcnn_activation act, float alpha);
+
 /* Batch normalization: the fused activation act (CLCNN_ACT_NONE or an
  * activation's kind and slope), x, and y when not NULL, of x's count; every
  * per_channel tensor has C elements (all REAL). */

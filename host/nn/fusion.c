@@ -1,4 +1,4 @@
-/* Which activation layers run inside the layer before them (see fusion.h). */
+/* Which activation layers run inside a neighbour's op (see fusion.h). */
 #include "nn/fusion.h"
 
 #include "nn/layer.h"
@@ -19,20 +19,39 @@ clcnn_activation nn_kind_activation(clcnn_layer_kind kind)
     return ops ? ops->activation : CLCNN_ACT_NONE;
 }
 
+/* The one layer that reads layer i's output, as its input (-1: none, or
+ * several readers, or a summand). */
+static int only_reader(const clcnn_model_spec *spec, int i)
+{
+    if (readers(spec, i) != 1)
+        return -1;
+    for (int p = i + 1; p < spec->n_layers; p++)
+        if (clcnn_model_spec_source(spec, p, 0) == i)
+            return p;
+    return -1;
+}
+
+static unsigned kind_flags(const clcnn_model_spec *spec, int i)
+{
+    return nn_layer_ops_for(spec->layers[i].kind)->flags;
+}
+
 int nn_fused_into(const clcnn_model_spec *spec, int i)
 {
     int j = clcnn_model_spec_source(spec, i, 0);
     if (nn_kind_activation(spec->layers[i].kind) == CLCNN_ACT_NONE || j < 0)
         return -1;
-    const nn_layer_ops *before = nn_layer_ops_for(spec->layers[j].kind);
-    if (!(before->flags & NN_KIND_FUSES_ACTIVATION) || readers(spec, j) != 1)
-        return -1;
-    return j;
+    if ((kind_flags(spec, j) & NN_KIND_FUSES_ACTIVATION) && readers(spec, j) == 1)
+        return j;
+    int p = only_reader(spec, i);
+    if (p >= 0 && (kind_flags(spec, p) & NN_KIND_FUSES_ACTIVATION_BEFORE))
+        return p;
+    return -1;
 }
 
 clcnn_activation nn_fused_activation(const clcnn_model_spec *spec, int j, float *alpha)
 {
-    for (int i = j + 1; i < spec->n_layers; i++)
+    for (int i = 0; i < spec->n_layers; i++)
         if (nn_fused_into(spec, i) == j) {
             *alpha = spec->layers[i].alpha;
             return nn_kind_activation(spec->layers[i].kind);

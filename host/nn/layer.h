@@ -65,8 +65,10 @@ enum {
     NN_KIND_SUM = 16u,        /* the output is the sum of the input and the
                                * summands: the network hands dy on to each of
                                * them as their gradient (no backward hook) */
-    NN_KIND_FUSES_ACTIVATION = 32u /* its op can apply the activation layer that
-                                    * follows it (fusion.c) */
+    NN_KIND_FUSES_ACTIVATION = 32u, /* its op can apply the activation layer that
+                                     * follows it (fusion.c) */
+    NN_KIND_FUSES_ACTIVATION_BEFORE = 64u /* ... or the one before it; its backward
+                                           * then reads y (NN_KIND_NO_Y no longer holds) */
 };
 
 typedef struct nn_layer_ops {
@@ -134,8 +136,8 @@ struct nn_layer {
     clcnn_tensor y;             /* output, maximum batch: its own (y_slot
                                  * NN_Y_OWN), a view of a pooled buffer
                                  * (y_slot >= 0; net_plan.c), or, for an
-                                 * activation fused into the layer before
-                                 * (NN_Y_FUSED), that layer's output */
+                                 * activation fused into a neighbour's op
+                                 * (NN_Y_FUSED), its input's */
     int y_slot;
     int kept;                   /* the output outlives the forward pass */
     unsigned flags;             /* NN_KIND_* as this network runs the layer */

@@ -88,9 +88,9 @@ static clcnn_status maxpool_forward(nn_layer *l, const nn_step *st, const clcnn_
                                     clcnn_tensor *y)
 {
     if (!st->training) /* backward will not run: no argmax */
-        return st->be->ops->maxpool_forward(st->be, &l->win, x, y, NULL);
+        return st->be->ops->maxpool_forward(st->be, &l->win, l->act, l->act_alpha, x, y, NULL);
     clcnn_tensor argmax = clcnn_tensor_first_images(&l->cache[0], st->n);
-    return st->be->ops->maxpool_forward(st->be, &l->win, x, y, &argmax);
+    return st->be->ops->maxpool_forward(st->be, &l->win, l->act, l->act_alpha, x, y, &argmax);
 }
 
 static clcnn_status maxpool_backward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
@@ -98,7 +98,9 @@ static clcnn_status maxpool_backward(nn_layer *l, const nn_step *st, const clcnn
                                      clcnn_tensor *dx, int need_dx)
 {
     clcnn_tensor argmax = clcnn_tensor_first_images(&l->cache[0], st->n);
-    return st->be->ops->maxpool_backward(st->be, &l->win, dy, &argmax, dx);
+    /* y: the output, read for a fused activation's derivative (then kept) */
+    return st->be->ops->maxpool_backward(st->be, &l->win, l->act, l->act_alpha, y, dy, &argmax,
+                                         dx);
 }
 
 static clcnn_status avgpool_setup(nn_layer *l, clcnn_backend *be, int batch)
@@ -128,7 +130,9 @@ const nn_layer_ops nn_maxpool_ops = {
     .keyword = "maxpool",
     .prefix = "maxpool",
     POOL_STATEMENT,
-    .flags = NN_KIND_NO_X | NN_KIND_NO_Y, /* backward needs only the argmax */
+    /* backward needs only the argmax, and y with the activation before it
+     * fused in (fusion.h: max(act(x)) = act(max(x)) for a non-decreasing act) */
+    .flags = NN_KIND_NO_X | NN_KIND_NO_Y | NN_KIND_FUSES_ACTIVATION_BEFORE,
     .setup = maxpool_setup,
     .forward = maxpool_forward,
     .backward = maxpool_backward,

@@ -55,8 +55,8 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->inference = net->inference;
         if (l->y_slot == NN_Y_OWN)
             CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
-        else if (l->y_slot == NN_Y_FUSED)
-            l->y = net->layers[l->fused_into].y;
+        else if (l->y_slot == NN_Y_FUSED) /* its input's buffer */
+            l->y = net->layers[clcnn_model_spec_source(&net->spec, i, 0)].y;
         else
             l->y = shaped_view(&net->act_pool[l->y_slot], l->out, net->batch);
         clcnn_status st = l->ops->setup(l, net->be, net->batch);

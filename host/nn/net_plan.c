@@ -1,8 +1,9 @@
 /* The network's memory plan, made once when it is created.
  *
- * Fusions (fusion.h): an activation run inside the layer before it has no
- * op and no buffer; its output is that layer's, and backward hands its dy on
- * to that layer, as an add layer of one input would.
+ * Fusions (fusion.h): an activation run inside a neighbour's op has no op
+ * and no buffer; its output is its input's buffer (holding act(z) when the
+ * layer before applies it, z when the pooling after it does), and backward
+ * hands its dy on to its input, as an add layer of one input would.
  *
  * Activations: a layer's output is kept in a buffer of its own when backward
  * reads it (the layer's own backward reads y, or a consumer's reads it as
@@ -46,17 +47,19 @@ void nn_plan_fusions(clcnn_net *net)
             continue;
         l->act = nn_fused_activation(&net->spec, i, &l->act_alpha);
         l->fused_into = nn_fused_into(&net->spec, i);
-        if (l->fused_into >= 0) /* the identity on the output of the layer it is fused into */
+        if (l->fused_into >= 0) /* the identity on its input's buffer */
             l->flags = NN_KIND_NO_X | NN_KIND_NO_Y | NN_KIND_SUM;
+        if (l->act != CLCNN_ACT_NONE && (l->flags & NN_KIND_FUSES_ACTIVATION_BEFORE))
+            l->flags &= ~NN_KIND_NO_Y; /* its backward reads y for the derivative */
     }
 }
 
-/* The layer whose output layer j's buffer ends up holding: the activation
- * fused into j, else j. */
+/* The layer whose output layer j's buffer ends up being: the fused
+ * activation that reads it, else j. */
 static int buffer_owner(const clcnn_net *net, int j)
 {
     for (int i = j + 1; i < net->n_layers; i++)
-        if (net->layers[i].fused_into == j)
+        if (net->layers[i].fused_into >= 0 && source(net, i, 0) == j)
             return i;
     return j;
 }
@@ -93,9 +96,9 @@ void nn_plan_outputs(clcnn_net *net)
     net->n_act_slots = 0;
     for (int j = 0; j < net->n_layers; j++) {
         nn_layer *l = &net->layers[j];
-        if (l->fused_into >= 0) { /* planned with the layer it is fused into */
+        if (l->fused_into >= 0) { /* planned with its input's buffer */
             l->y_slot = NN_Y_FUSED;
-            l->kept = net->layers[l->fused_into].kept;
+            l->kept = net->layers[source(net, j, 0)].kept;
             continue;
         }
         int owner = buffer_owner(net, j);
@@ -241,6 +244,6 @@ int nn_forward_start(const clcnn_net *net, int first)
             }
         }
     while (start < net->n_layers && net->layers[start].fused_into >= 0)
-        start = net->layers[start].fused_into; /* its output is that layer's */
+        start = source(net, start, 0); /* its output is its input's buffer */
     return start;
 }

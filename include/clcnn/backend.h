@@ -166,11 +166,19 @@ typedef struct clcnn_backend_ops {
      * ties go to the first in row-major window order; padding never wins.
      * Decision: a window lying wholly in the padding gets y = 0, argmax = -1,
      * and backward skips it. argmax may be NULL (evaluation): only y is
-     * written. */
+     * written. The activation before the pooling may be fused in (act, alpha;
+     * CLCNN_ACT_NONE: none): y = act(max), which is the max of act(x) since
+     * every activation here is non-decreasing; the pooling then reads the
+     * activation's input. */
     clcnn_status (*maxpool_forward)(clcnn_backend *be, const clcnn_window *win,
-                                    const clcnn_tensor *x, clcnn_tensor *y, clcnn_tensor *argmax);
-    /* dx = scatter of dy through argmax (sums where windows overlap). */
+                                    clcnn_activation act, float alpha, const clcnn_tensor *x,
+                                    clcnn_tensor *y, clcnn_tensor *argmax);
+    /* dx = scatter of dy through argmax (sums where windows overlap); with a
+     * fused activation, of dy times its derivative, read from the forward's
+     * output y as activation_backward does (y is not read without one, and may
+     * be NULL then). */
     clcnn_status (*maxpool_backward)(clcnn_backend *be, const clcnn_window *win,
+                                     clcnn_activation act, float alpha, const clcnn_tensor *y,
                                      const clcnn_tensor *dy, const clcnn_tensor *argmax,
                                      clcnn_tensor *dx);
     /* Average over the window, padding counted as zeros (divide by KH*KW). */
