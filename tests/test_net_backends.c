@@ -80,6 +80,46 @@ static double rel_diff(const float *a, const float *b, size_t n)
     return diff / scale;
 }
 
+/* Forward of the same images through nets[0] (the reference) and nets[1],
+ * each on its own input tensor: the logits differ by at most tol (rel_diff
+ * of nets[1]'s against nets[0]'s). */
+static void expect_same_logits(clcnn_net *const nets[2], const clcnn_tensor *const inputs[2],
+                               int training, uint32_t step, double tol, const char *what)
+{
+    float *y[2];
+    for (int k = 0; k < 2; k++) {
+        ck_assert_msg(clcnn_net_forward(nets[k], inputs[k], IMAGES, training, step) == CLCNN_OK,
+                      "%s", clcnn_last_error());
+        y[k] = download(clcnn_net_output(nets[k]));
+    }
+    size_t count = clcnn_net_output(nets[0])->count;
+    double diff = rel_diff(y[1], y[0], count);
+    ck_assert_msg(diff <= tol, "%s: %s logits differ by %.3e", what,
+                  training ? "training" : "evaluation", diff);
+    free(y[0]);
+    free(y[1]);
+}
+
+/* Backward of both nets from their dlogits: every parameter gradient of
+ * nets[1] within tol of nets[0]'s. */
+static void expect_same_gradients(clcnn_net *const nets[2], const clcnn_tensor *const dlogits[2],
+                                  double tol, const char *what)
+{
+    for (int k = 0; k < 2; k++)
+        ck_assert_msg(clcnn_net_backward(nets[k], dlogits[k]) == CLCNN_OK, "%s",
+                      clcnn_last_error());
+    int n;
+    const clcnn_param *p0 = clcnn_net_params(nets[0], &n);
+    const clcnn_param *p1 = clcnn_net_params(nets[1], &n);
+    for (int i = 0; i < n; i++) {
+        float *g0 = download(p0[i].grad), *g1 = download(p1[i].grad);
+        double diff = rel_diff(g1, g0, p0[i].grad->count);
+        ck_assert_msg(diff <= tol, "%s: %s: gradients differ by %.3e", what, p0[i].name, diff);
+        free(g0);
+        free(g1);
+    }
+}
+
 /* Both sides compute in float; only the order of the sums differs (CLBlast
  * against the reference GEMM, parallel reductions): measured up to 5e-6
  * relative on the cifar preset. The bounds leave a margin for batchnorm's
@@ -108,40 +148,13 @@ START_TEST(cl_matches_ref)
     ck_assert_int_eq(clcnn_net_get_flat(cl.net, pc), CLCNN_OK);
     ck_assert_mem_eq(pr, pc, count * sizeof *pr); /* same seed, same parameters */
 
-    side *sides[2] = {&ref, &cl};
-    float *y[2];
-    for (int k = 0; k < 2; k++) {
-        ck_assert_msg(clcnn_net_forward(sides[k]->net, &sides[k]->input, IMAGES, 1, 7) == CLCNN_OK,
-                      "%s", clcnn_last_error());
-        y[k] = download(clcnn_net_output(sides[k]->net));
-    }
-    ck_assert_double_le(rel_diff(y[1], y[0], nd), FORWARD_TOL);
-    free(y[0]);
-    free(y[1]);
-
-    for (int k = 0; k < 2; k++)
-        ck_assert_msg(clcnn_net_backward(sides[k]->net, &sides[k]->dlogits) == CLCNN_OK, "%s",
-                      clcnn_last_error());
-    int n;
-    const clcnn_param *p_ref = clcnn_net_params(ref.net, &n);
-    const clcnn_param *p_cl = clcnn_net_params(cl.net, &n);
-    for (int i = 0; i < n; i++) {
-        float *gr = download(p_ref[i].grad), *gc = download(p_cl[i].grad);
-        double diff = rel_diff(gc, gr, p_ref[i].grad->count);
-        ck_assert_msg(diff <= GRAD_TOL, "%s: cl and ref gradients differ by %.3e", p_ref[i].name,
-                      diff);
-        free(gr);
-        free(gc);
-    }
-
+    clcnn_net *nets[2] = {ref.net, cl.net};
+    const clcnn_tensor *inputs[2] = {&ref.input, &cl.input};
+    const clcnn_tensor *dlogits[2] = {&ref.dlogits, &cl.dlogits};
+    expect_same_logits(nets, inputs, 1, 7, FORWARD_TOL, "cl against ref");
+    expect_same_gradients(nets, dlogits, GRAD_TOL, "cl against ref");
     /* evaluation uses the running statistics the training forward updated */
-    for (int k = 0; k < 2; k++) {
-        ck_assert_int_eq(clcnn_net_forward(sides[k]->net, &sides[k]->input, IMAGES, 0, 0), CLCNN_OK);
-        y[k] = download(clcnn_net_output(sides[k]->net));
-    }
-    ck_assert_double_le(rel_diff(y[1], y[0], nd), FORWARD_TOL);
-    free(y[0]);
-    free(y[1]);
+    expect_same_logits(nets, inputs, 0, 0, FORWARD_TOL, "cl against ref");
 
     free(pr);
     free(pc);
@@ -260,40 +273,18 @@ START_TEST(fused_matches_unfused)
     side s;
     side_open(&s, use_cl, &spec, x, d);
     uint64_t fused_bytes, unfused_bytes;
-    clcnn_net *nets[2];
-    nets[0] = create_counted(s.be, &spec, (clcnn_net_options){0}, &fused_bytes);
-    nets[1] = create_counted(s.be, &spec, (clcnn_net_options){.unfused = 1}, &unfused_bytes);
+    clcnn_net *nets[2]; /* the reference: the unfused network */
+    nets[1] = create_counted(s.be, &spec, (clcnn_net_options){0}, &fused_bytes);
+    nets[0] = create_counted(s.be, &spec, (clcnn_net_options){.unfused = 1}, &unfused_bytes);
     ck_assert_msg(fused_bytes < unfused_bytes, "%s: fused %llu bytes, unfused %llu", s.be->name,
                   (unsigned long long)fused_bytes, (unsigned long long)unfused_bytes);
-    for (int training = 1; training >= 0; training--) {
-        float *y[2];
-        for (int k = 0; k < 2; k++) {
-            ck_assert_msg(clcnn_net_forward(nets[k], &s.input, IMAGES, training, 7) == CLCNN_OK,
-                          "%s", clcnn_last_error());
-            y[k] = download(clcnn_net_output(nets[k]));
-        }
-        double diff = rel_diff(y[0], y[1], nd);
-        ck_assert_msg(diff <= FUSED_FORWARD_TOL, "%s: %s logits differ by %.3e", s.be->name,
-                      training ? "training" : "evaluation", diff);
-        free(y[0]);
-        free(y[1]);
-        if (!training)
-            break;
-        for (int k = 0; k < 2; k++)
-            ck_assert_msg(clcnn_net_backward(nets[k], &s.dlogits) == CLCNN_OK, "%s",
-                          clcnn_last_error());
-        int n;
-        const clcnn_param *pf = clcnn_net_params(nets[0], &n);
-        const clcnn_param *pu = clcnn_net_params(nets[1], &n);
-        for (int i = 0; i < n; i++) {
-            float *gf = download(pf[i].grad), *gu = download(pu[i].grad);
-            diff = rel_diff(gf, gu, pf[i].grad->count);
-            ck_assert_msg(diff <= FUSED_GRAD_TOL, "%s: %s: fused and unfused gradients differ "
-                          "by %.3e", s.be->name, pf[i].name, diff);
-            free(gf);
-            free(gu);
-        }
-    }
+    const clcnn_tensor *inputs[2] = {&s.input, &s.input};
+    const clcnn_tensor *dlogits[2] = {&s.dlogits, &s.dlogits};
+    char what[64];
+    snprintf(what, sizeof what, "%s: fused against unfused", s.be->name);
+    expect_same_logits(nets, inputs, 1, 7, FUSED_FORWARD_TOL, what);
+    expect_same_gradients(nets, dlogits, FUSED_GRAD_TOL, what);
+    expect_same_logits(nets, inputs, 0, 0, FUSED_FORWARD_TOL, what);
     clcnn_net_destroy(nets[0]);
     clcnn_net_destroy(nets[1]);
     side_close(&s);
