@@ -54,21 +54,6 @@ float clcnn_act(int kind, float alpha, float z)
     return z;
 }
 
-/* d act(z) / dz, from z: 0 at z = 0 for ReLU, alpha for leaky ReLU (the
- * normalizations' fused backward). */
-float clcnn_act_slope(int kind, float alpha, float z)
-{
-    if (kind == CLCNN_ACT_RELU)
-        return z > 0.0f ? 1.0f : 0.0f;
-    if (kind == CLCNN_ACT_LEAKY_RELU)
-        return z > 0.0f ? 1.0f : alpha;
-    if (kind == CLCNN_ACT_SIGMOID) {
-        float s = clcnn_act(kind, alpha, z);
-        return s * (1.0f - s);
-    }
-    return 1.0f;
-}
-
 /* d act(z) / dz from the activation's output y = act(z) (z > 0 exactly when
  * y > 0 for ReLU and leaky ReLU with a slope >= 0): activation backward and
  * the pooling's fused activation. */
@@ -81,6 +66,12 @@ float clcnn_act_slope_from_output(int kind, float alpha, float y)
     if (kind == CLCNN_ACT_SIGMOID)
         return y * (1.0f - y);
     return 1.0f;
+}
+
+/* d act(z) / dz from z, through act(z) (the normalizations' fused backward). */
+float clcnn_act_slope(int kind, float alpha, float z)
+{
+    return clcnn_act_slope_from_output(kind, alpha, clcnn_act(kind, alpha, z));
 }
 
 /* A walk over the M = N*P elements of channel ch of an N x C x P tensor for
