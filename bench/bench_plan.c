@@ -349,16 +349,16 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
         L->out = shapes[i];
         L->out.n = batch;
         L->first = clcnn_model_spec_source(spec, i, 0) < 0; /* no input gradient */
-        float alpha;
-        L->act = unfused ? CLCNN_ACT_NONE : nn_fused_activation(spec, i, &alpha);
+        L->act = CLCNN_ACT_NONE;
         L->fused_into = unfused ? -1 : nn_fused_into(spec, i);
     }
     for (int i = 0; i < spec->n_layers; i++) {
         plan_layer *L = &layers[i];
         if (L->fused_into >= 0) {
-            snprintf(L->fused_into_name, sizeof L->fused_into_name, "%s",
-                     layers[L->fused_into].name);
-            snprintf(layers[L->fused_into].act_name, sizeof L->act_name, "%s", L->name);
+            plan_layer *into = &layers[L->fused_into];
+            snprintf(L->fused_into_name, sizeof L->fused_into_name, "%s", into->name);
+            snprintf(into->act_name, sizeof into->act_name, "%s", L->name);
+            into->act = nn_kind_activation(L->spec->kind);
         }
     }
     bench_row *row = bench_rows_add(out);

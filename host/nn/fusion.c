@@ -48,14 +48,3 @@ int nn_fused_into(const clcnn_model_spec *spec, int i)
         return p;
     return -1;
 }
-
-clcnn_activation nn_fused_activation(const clcnn_model_spec *spec, int j, float *alpha)
-{
-    for (int i = 0; i < spec->n_layers; i++)
-        if (nn_fused_into(spec, i) == j) {
-            *alpha = spec->layers[i].alpha;
-            return nn_kind_activation(spec->layers[i].kind);
-        }
-    *alpha = 0.0f;
-    return CLCNN_ACT_NONE;
-}

@@ -24,10 +24,6 @@
  * layer before or after it), or -1 when layer i runs on its own. */
 int nn_fused_into(const clcnn_model_spec *spec, int i);
 
-/* The activation fused into layer j's op, and its leaky ReLU slope in
- * *alpha (CLCNN_ACT_NONE and 0: none). */
-clcnn_activation nn_fused_activation(const clcnn_model_spec *spec, int j, float *alpha);
-
 /* The function of an activation layer kind (relu, leakyrelu, sigmoid);
  * CLCNN_ACT_NONE for every other kind. */
 clcnn_activation nn_kind_activation(clcnn_layer_kind kind);

@@ -42,15 +42,18 @@ void nn_plan_fusions(clcnn_net *net)
         nn_layer *l = &net->layers[i];
         l->flags = l->ops->flags;
         l->act = CLCNN_ACT_NONE;
-        l->fused_into = -1;
-        if (net->unfused)
+        l->fused_into = net->unfused ? -1 : nn_fused_into(&net->spec, i);
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_layer *l = &net->layers[i];
+        if (l->fused_into < 0)
             continue;
-        l->act = nn_fused_activation(&net->spec, i, &l->act_alpha);
-        l->fused_into = nn_fused_into(&net->spec, i);
-        if (l->fused_into >= 0) /* the identity on its input's buffer */
-            l->flags = NN_KIND_NO_X | NN_KIND_NO_Y | NN_KIND_SUM;
-        if (l->act != CLCNN_ACT_NONE && (l->flags & NN_KIND_FUSES_ACTIVATION_BEFORE))
-            l->flags &= ~NN_KIND_NO_Y; /* its backward reads y for the derivative */
+        nn_layer *into = &net->layers[l->fused_into];
+        into->act = l->ops->activation;
+        into->act_alpha = l->spec.alpha;
+        if (into->flags & NN_KIND_FUSES_ACTIVATION_BEFORE)
+            into->flags &= ~NN_KIND_NO_Y; /* its backward reads y for the derivative */
+        l->flags = NN_KIND_NO_X | NN_KIND_NO_Y | NN_KIND_SUM; /* the identity on its input's buffer */
     }
 }
 
