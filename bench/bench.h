@@ -73,9 +73,11 @@ typedef struct bench_timing {
 } bench_timing;
 
 /* One row of the per-op table: a layer's forward or backward pass (the ops
- * it runs, each an op case at the layer's shapes), or one GEMM of such a row. */
+ * it runs, each an op case at the layer's shapes), or, below a layer row that
+ * runs a GEMM, one of its ops (the GEMMs and the lowering around them). */
 typedef struct bench_row {
     char label[128];        /* "conv1 fwd (im2col+gemm 32x131072x75)" */
+    int is_sub;             /* one op of the layer row above it, not counted in the total */
     int is_gemm;            /* a GEMM sub-row: flops is set */
     double flops;           /* GEMM: 2*m*n*k per run */
     int has_gemm;           /* a layer row that runs a GEMM among its ops */

@@ -73,31 +73,36 @@ static clcnn_status time_case(const clcnn_op_case *cs, clcnn_backend *be, int pr
     return st;
 }
 
-/* Append the GEMM sub-row of case cs of the row just timed. */
-static clcnn_status add_gemm_row(bench_rows *out, const clcnn_op_case *cs, const case_timing *t,
-                                 const int *has)
+/* Append the sub-row of case cs (run repeat times a pass) of the row just
+ * timed. */
+static clcnn_status add_case_row(bench_rows *out, const clcnn_op_case *cs, int repeat,
+                                 const case_timing *t, const int *has)
 {
-    double m = cs->gemm.m, n = cs->gemm.n, k = cs->gemm.k;
     bench_row *g = bench_rows_add(out);
     if (!g)
         return CLCNN_ERR_NOMEM;
     char name[96];
     clcnn_op_case_name(cs, name, sizeof name);
-    snprintf(g->label, sizeof g->label, "  %s", name);
-    g->is_gemm = 1;
-    g->flops = 2 * m * n * k;
+    snprintf(g->label, sizeof g->label, repeat > 1 ? "  %s (%d runs)" : "  %s", name, repeat);
+    g->is_sub = 1;
+    g->is_gemm = cs->op == CLCNN_OP_GEMM;
+    if (g->is_gemm)
+        g->flops = 2.0 * cs->gemm.m * cs->gemm.n * cs->gemm.k * repeat;
+    g->bytes = (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * repeat;
     g->n_cases = 1;
     g->cases[0] = *cs;
+    g->repeat[0] = repeat;
     for (int p = 0; p < BENCH_PATHS; p++) {
         g->t.has[p] = has[p];
-        g->t.wall[p] = t[p].wall_ms;
+        g->t.wall[p] = bench_stat_scale(t[p].wall_ms, repeat);
     }
-    g->t.cl_kernel = t[BENCH_CL].kernel_ms;
+    g->t.cl_kernel = bench_stat_scale(t[BENCH_CL].kernel_ms, repeat);
     return CLCNN_OK;
 }
 
-/* Time one plan row on the given backends into out (the row, then its GEMMs,
- * which take the next entries of *untuned when that is not NULL). */
+/* Time one plan row on the given backends into out: the row, then, when it
+ * runs a GEMM, a sub-row per op (GEMMs take the next entries of *untuned
+ * when that is not NULL). */
 static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *backends,
                              const bench_options *opt, const bench_stat **untuned,
                              bench_rows *out)
@@ -106,9 +111,13 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
     if (!row)
         return CLCNN_ERR_NOMEM;
     *row = *plan_row;
-    int index = out->count - 1; /* rows may move as GEMM rows are appended */
+    int index = out->count - 1; /* rows may move as sub-rows are appended */
+    for (int c = 0; c < plan_row->n_cases; c++)
+        if (plan_row->cases[c].op == CLCNN_OP_GEMM)
+            row->has_gemm = 1;
     for (int c = 0; c < plan_row->n_cases; c++) {
         const clcnn_op_case *cs = &plan_row->cases[c];
+        int repeat = plan_row->repeat[c];
         case_timing t[BENCH_PATHS];
         int has[BENCH_PATHS] = {0, 0};
         memset(t, 0, sizeof t);
@@ -121,27 +130,23 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
             has[p] = 1;
         }
         row = &out->rows[index];
-        if (cs->op == CLCNN_OP_GEMM)
-            row->has_gemm = 1;
-        row->bytes += (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * plan_row->repeat[c];
+        row->bytes += (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * repeat;
         for (int p = 0; p < BENCH_PATHS; p++) {
             if (!has[p])
                 continue;
             row->t.has[p] = 1;
-            row->t.wall[p] = bench_stat_add(row->t.wall[p],
-                                            bench_stat_scale(t[p].wall_ms, plan_row->repeat[c]));
+            row->t.wall[p] = bench_stat_add(row->t.wall[p], bench_stat_scale(t[p].wall_ms, repeat));
         }
         row->t.cl_kernel =
-            bench_stat_add(row->t.cl_kernel, bench_stat_scale(t[BENCH_CL].kernel_ms,
-                                                              plan_row->repeat[c]));
-        if (cs->op == CLCNN_OP_GEMM) {
-            clcnn_status st = add_gemm_row(out, cs, t, has);
-            if (st != CLCNN_OK)
-                return st;
-            if (*untuned) {
-                out->rows[out->count - 1].has_untuned = 1;
-                out->rows[out->count - 1].cl_untuned = *(*untuned)++;
-            }
+            bench_stat_add(row->t.cl_kernel, bench_stat_scale(t[BENCH_CL].kernel_ms, repeat));
+        if (!row->has_gemm)
+            continue;
+        clcnn_status st = add_case_row(out, cs, repeat, t, has);
+        if (st != CLCNN_OK)
+            return st;
+        if (cs->op == CLCNN_OP_GEMM && *untuned) {
+            out->rows[out->count - 1].has_untuned = 1;
+            out->rows[out->count - 1].cl_untuned = bench_stat_scale(*(*untuned)++, repeat);
         }
     }
     return CLCNN_OK;

@@ -59,10 +59,24 @@ static void print_ops(const bench_report *r, FILE *out)
     bench_row total;
     memset(&total, 0, sizeof total);
     snprintf(total.label, sizeof total.label, "total of the rows above (one training step)");
+    /* The step's breakdown on each path: GEMMs, the other ops of the rows
+     * that run GEMMs (the convolutions' lowering and layout changes), the
+     * rows without a GEMM. */
+    double gemm_ms[BENCH_PATHS] = {0}, lowering_ms[BENCH_PATHS] = {0},
+           other_ms[BENCH_PATHS] = {0};
     for (int i = 0; i < r->ops.count; i++) {
         const bench_row *row = &r->ops.rows[i];
         print_op_row(out, row);
-        if (row->is_gemm)
+        for (int p = 0; p < BENCH_PATHS; p++) {
+            double ms = row->t.has[p] ? row->t.wall[p].median : 0;
+            if (row->is_gemm)
+                gemm_ms[p] += ms;
+            else if (row->is_sub)
+                lowering_ms[p] += ms;
+            else if (!row->has_gemm)
+                other_ms[p] += ms;
+        }
+        if (row->is_sub)
             continue;
         for (int p = 0; p < BENCH_PATHS; p++) {
             total.t.has[p] |= row->t.has[p];
@@ -71,6 +85,12 @@ static void print_ops(const bench_report *r, FILE *out)
         total.t.cl_kernel = bench_stat_add(total.t.cl_kernel, row->t.cl_kernel);
     }
     print_op_row(out, &total);
+    static const char *const path_names[BENCH_PATHS] = {"ref", "cl"};
+    for (int p = 0; p < BENCH_PATHS; p++)
+        if (total.t.has[p])
+            fprintf(out, "%s step breakdown: GEMMs %.1f ms, their lowering and layout ops %.1f ms, "
+                         "the other rows %.1f ms (medians summed)\n",
+                    path_names[p], gemm_ms[p], lowering_ms[p], other_ms[p]);
 }
 
 static void print_stat(FILE *out, int has, bench_stat s)
@@ -219,6 +239,7 @@ static void json_op(FILE *f, const bench_row *row)
     while (*label == ' ')
         label++;
     json_string(f, label);
+    fprintf(f, ", \"sub\": %s", row->is_sub ? "true" : "false");
     fprintf(f, ", \"gemm\": %s", row->is_gemm ? "true" : "false");
     if (row->is_gemm)
         fprintf(f, ", \"m\": %d, \"n\": %d, \"k\": %d", row->cases[0].gemm.m,

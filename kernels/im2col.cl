@@ -9,6 +9,16 @@
  * Geometry scalars: c, h, w: input plane; kh, kw: window; sh, sw: stride;
  * ph, pw: padding; oh, ow: output plane. */
 
+/* The output positions o in [lo, hi) of [0, out) whose input position
+ * o*s - pad + k (window offset k, stride s) lies in [0, size). */
+void clcnn_window_range(int size, int pad, int k, int s, int out, int *lo, int *hi)
+{
+    int first = pad - k > 0 ? (pad - k + s - 1) / s : 0;
+    int end = size - 1 + pad - k >= 0 ? min(out, (size - 1 + pad - k) / s + 1) : 0;
+    *lo = min(first, end);
+    *hi = end;
+}
+
 /* Lines: (row of col, image b, output row oy), OW wide. */
 __kernel void im2col_kernel(__global const float *x, __global float *col, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
@@ -29,45 +39,64 @@ __kernel void im2col_kernel(__global const float *x, __global float *col, int n0
     }
 }
 
-/* The same on CPUs, one work-item per (row of col, image b): its OH*OW
- * outputs are contiguous in col. Each output row is a zero-filled head and
- * tail around a run copied from the input row (with stride 1 a plain copy
- * that vectorizes). Lines: (row of col, b). */
+/* The same on CPUs, one work-item per (row of col, group of images): its
+ * output, the images' OH*OW runs of the row, is contiguous in col. Each
+ * image's run is a zero-filled head and tail around the rows copied from
+ * the input plane; with unit strides and OW == W (a "same" convolution)
+ * those rows lie at one offset in the plane, and are copied in a single
+ * run (then the columns that wrapped into a neighbouring row are zeroed),
+ * otherwise row by row. Lines: (row of col, image group g), g fastest;
+ * group images per work-item. */
 __kernel void im2col_plane_kernel(__global const float *x, __global float *col, int n0, int nb,
                                   int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                  int pw, int oh, int ow, int rows)
+                                  int pw, int oh, int ow, int rows, int group)
 {
-    int line = (int)get_global_id(0);
-    if (line >= rows * nb)
+    int groups = (nb + group - 1) / group, line = (int)get_global_id(0);
+    if (line >= rows * groups)
         return;
-    int b = line % nb, row = line / nb;
+    int row = line / groups, b0 = (line - row * groups) * group, b1 = min(nb, b0 + group);
+    int p = oh * ow;
+    __global float *out = col + ((size_t)row * nb + b0) * p;
     if (row >= c * kh * kw) { /* padding row */
-        __global float *out = col + (size_t)row * nb * oh * ow + (size_t)b * oh * ow;
-        for (int q = 0; q < oh * ow; ++q)
+        for (int q = 0; q < (b1 - b0) * p; ++q)
             out[q] = 0.0f;
         return;
     }
     int j = row % kw, i = (row / kw) % kh, ch = row / (kw * kh);
-    /* Output columns ox whose input column ox*sw - pw + j lies in [0, w). */
-    int lo = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
-    int hi = w - 1 + pw - j >= 0 ? min(ow, (w - 1 + pw - j) / sw + 1) : 0;
-    lo = min(lo, hi);
-    __global float *out = col + (size_t)row * nb * oh * ow + (size_t)b * oh * ow;
-    __global const float *plane = x + ((size_t)(n0 + b) * c + ch) * h * w;
-    for (int oy = 0; oy < oh; ++oy, out += ow) {
-        int iy = oy * sh - ph + i;
-        if (iy < 0 || iy >= h) {
-            for (int ox = 0; ox < ow; ++ox)
-                out[ox] = 0.0f;
-            continue;
+    int xlo, xhi, ylo, yhi;
+    clcnn_window_range(w, pw, j, sw, ow, &xlo, &xhi);
+    clcnn_window_range(h, ph, i, sh, oh, &ylo, &yhi);
+    if (xlo == xhi) /* no input column: every row is padding */
+        ylo = yhi = 0;
+    int one_run = sh == 1 && sw == 1 && ow == w;
+    for (int b = b0; b < b1; ++b, out += p) {
+        __global const float *plane = x + ((size_t)(n0 + b) * c + ch) * h * w;
+        for (int q = 0; q < ylo * ow; ++q)
+            out[q] = 0.0f;
+        if (one_run) {
+            int shift = (i - ph) * w + j - pw;
+            for (int q = ylo * ow + xlo; q < (yhi - 1) * ow + xhi; ++q)
+                out[q] = plane[q + shift];
+            for (int oy = ylo; oy < yhi; ++oy) {
+                for (int ox = 0; ox < xlo; ++ox)
+                    out[oy * ow + ox] = 0.0f;
+                for (int ox = xhi; ox < ow; ++ox)
+                    out[oy * ow + ox] = 0.0f;
+            }
+        } else {
+            for (int oy = ylo; oy < yhi; ++oy) {
+                __global float *o = out + oy * ow;
+                __global const float *in = plane + (size_t)(oy * sh - ph + i) * w + j - pw;
+                for (int ox = 0; ox < xlo; ++ox)
+                    o[ox] = 0.0f;
+                for (int ox = xlo; ox < xhi; ++ox)
+                    o[ox] = in[ox * sw];
+                for (int ox = xhi; ox < ow; ++ox)
+                    o[ox] = 0.0f;
+            }
         }
-        __global const float *in = plane + (size_t)iy * w + j - pw;
-        for (int ox = 0; ox < lo; ++ox)
-            out[ox] = 0.0f;
-        for (int ox = lo; ox < hi; ++ox)
-            out[ox] = in[ox * sw];
-        for (int ox = hi; ox < ow; ++ox)
-            out[ox] = 0.0f;
+        for (int q = yhi * ow; q < p; ++q)
+            out[q] = 0.0f;
     }
 }
 
@@ -96,6 +125,41 @@ __kernel void im2row_kernel(__global const float *x, __global float *colt, int n
         }
     for (; r < row_len; ++r)
         out[r] = 0.0f;
+}
+
+/* The same on CPUs, one work-item per output row (image b, output row oy):
+ * its OW rows of colt are contiguous. Windows wholly inside the input rows
+ * copy their KW values without bounds checks. Lines: b*OH + oy. */
+__kernel void im2row_line_kernel(__global const float *x, __global float *colt, int n0, int nb,
+                                 int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
+                                 int pw, int oh, int ow, int row_len)
+{
+    int line = (int)get_global_id(0);
+    if (line >= nb * oh)
+        return;
+    int oy = line % oh, b = line / oh, ckk = c * kh * kw;
+    __global float *out = colt + (size_t)line * ow * row_len;
+    __global const float *image = x + (size_t)(n0 + b) * c * h * w;
+    for (int ox = 0; ox < ow; ++ox, out += row_len) {
+        int x0 = ox * sw - pw, inside = x0 >= 0 && x0 + kw <= w;
+        for (int ch = 0; ch < c; ++ch)
+            for (int i = 0; i < kh; ++i) {
+                int iy = oy * sh - ph + i;
+                __global float *o = out + (ch * kh + i) * kw;
+                __global const float *in = image + ((size_t)ch * h + iy) * w;
+                if (iy < 0 || iy >= h)
+                    for (int j = 0; j < kw; ++j)
+                        o[j] = 0.0f;
+                else if (inside)
+                    for (int j = 0; j < kw; ++j)
+                        o[j] = in[x0 + j];
+                else
+                    for (int j = 0; j < kw; ++j)
+                        o[j] = x0 + j >= 0 && x0 + j < w ? in[x0 + j] : 0.0f;
+            }
+        for (int r = ckk; r < row_len; ++r)
+            out[r] = 0.0f;
+    }
 }
 
 /* First window offset k0 and output position o0 covering input position
@@ -141,40 +205,42 @@ __kernel void col2im_kernel(__global const float *col, __global float *dx, int n
     }
 }
 
-/* The same on CPUs, a row of dx per work-item, as a scatter: the row is
- * zeroed, then for each window offset (i, j) in ascending order the col row
- * segment that was read from it is added in (with stride 1 a contiguous,
- * vectorizable loop). Each pixel receives its terms in ascending (i, j)
- * order, as in the gather above and the reference, so sums are identical.
- * Lines: (plane b*C + ch, row y). */
-__kernel void col2im_row_kernel(__global const float *col, __global float *dx, int n0, int nb,
-                                int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                int pw, int oh, int ow)
+/* The same on CPUs, a dx plane (image b, channel ch) per work-item, as a
+ * scatter: the plane is zeroed, then for each window offset (i, j) in
+ * ascending order the image's OH*OW entries of col row (ch, i, j), which
+ * are contiguous, are added in where they were read from (with stride 1
+ * contiguous, vectorizable runs). Each pixel receives its terms in
+ * ascending (i, j) order, as in the gather above and the reference, so sums
+ * are identical. The plane stays in the cache while col streams through
+ * once: consecutive work-items take consecutive images, so that the
+ * KH*KW col rows of a channel are each read front to back, in runs of
+ * OH*OW. Lines: ch*NB + b. */
+__kernel void col2im_plane_kernel(__global const float *col, __global float *dx, int n0, int nb,
+                                  int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
+                                  int pw, int oh, int ow)
 {
     int line = (int)get_global_id(0);
-    if (line >= nb * c * h)
+    if (line >= nb * c)
         return;
-    int y = line % h, plane = line / h;
-    int b = plane / c, ch = plane - b * c;
+    int ch = line / nb, b = line - ch * nb;
     size_t cols = (size_t)nb * oh * ow;
     __global const float *col_b = col + (size_t)b * oh * ow;
-    __global float *out = dx + ((size_t)n0 * c * h + line) * w;
-    for (int x = 0; x < w; ++x)
-        out[x] = 0.0f;
+    __global float *out = dx + ((size_t)(n0 + b) * c + ch) * h * w;
+    for (int q = 0; q < h * w; ++q)
+        out[q] = 0.0f;
     for (int i = 0; i < kh; ++i) {
-        int t = y + ph - i;
-        if (t < 0 || t % sh != 0 || t / sh >= oh)
-            continue;
-        int oy = t / sh;
+        int ylo, yhi;
+        clcnn_window_range(h, ph, i, sh, oh, &ylo, &yhi);
         for (int j = 0; j < kw; ++j) {
-            /* ox with x = ox*sw - pw + j in [0, w) */
-            int lo = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
-            int hi = w - 1 + pw - j >= 0 ? min(ow, (w - 1 + pw - j) / sw + 1) : 0;
-            __global const float *src = col_b + (size_t)((ch * kh + i) * kw + j) * cols +
-                                        (size_t)oy * ow;
-            __global float *dst = out + j - pw;
-            for (int ox = lo; ox < hi; ++ox)
-                dst[ox * sw] += src[ox];
+            int xlo, xhi;
+            clcnn_window_range(w, pw, j, sw, ow, &xlo, &xhi);
+            __global const float *src = col_b + (size_t)((ch * kh + i) * kw + j) * cols;
+            for (int oy = ylo; oy < yhi; ++oy) {
+                __global const float *in = src + oy * ow;
+                __global float *dst = out + (oy * sh - ph + i) * w + j - pw;
+                for (int ox = xlo; ox < xhi; ++ox)
+                    dst[ox * sw] += in[ox];
+            }
         }
     }
 }

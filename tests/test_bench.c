@@ -100,9 +100,19 @@ START_TEST(json_has_every_figure)
     double rate_ref = strtod(strstr(gemm, "\"gflops_ref\": ") + 14, NULL);
     ck_assert_msg(rate_cl > 0 && rate_ref > 0, "GFLOP/s cl %g ref %g", rate_cl, rate_ref);
 
-    /* and the tables on stdout */
+    /* below a row with a GEMM, every op of it, the lowering with its GB/s */
+    const char *im2col = strstr(json, "\"label\": \"im2col k5 s1 p2 N4 C3 32x32 pad21\"");
+    ck_assert_msg(im2col != NULL, "no im2col sub-row: %.3000s", json);
+    const char *im2col_end = strchr(im2col, '}');
+    const char *sub = strstr(im2col, "\"sub\": true"), *gbs = strstr(im2col, "\"gbs_cl\": ");
+    ck_assert_msg(sub && sub < im2col_end, "im2col row not marked as a sub-row");
+    ck_assert_msg(gbs && gbs < im2col_end && strtod(gbs + 10, NULL) > 0, "im2col without GB/s");
+
+    /* and the tables on stdout, with the step's breakdown */
     ck_assert_msg(strstr(out, "train images/s") && strstr(out, "total of the rows above"),
                   "tables missing: %s", out);
+    ck_assert_msg(strstr(out, "cl step breakdown: GEMMs ") && strstr(out, "ref step breakdown: "),
+                  "no breakdown: %s", out);
 }
 END_TEST
 

@@ -35,11 +35,13 @@
 #define COPY(rows_, cols_, src_ld_, dst_ld_, quick_)                                              \
     {.op = CLCNN_OP_COPY_COLUMNS, .copy = {rows_, cols_, src_ld_, dst_ld_}, .quick = quick_}
 
-/* Window shapes shared by im2col/col2im and the pooling ops. */
+/* Window shapes shared by im2col/col2im and the pooling ops; the last one has
+ * more images than a CPU work-item of im2col takes (cl_images_per_item). */
 #define WINDOW_CASES(op)                                                                          \
     WIN(op, 2, 2, 0, 1, 3, 32, 32, 1), WIN(op, 3, 2, 1, 2, 5, 7, 5, 1),                           \
     WIN(op, 1, 1, 0, 1, 1, 1, 1, 1), WIN(op, 3, 1, 2, 1, 1, 7, 5, 0),                             \
-    WIN(op, 3, 1, 1, 1, 64, 7, 5, 0), WIN(op, 5, 1, 2, 1, 3, 32, 32, 0)
+    WIN(op, 3, 1, 1, 1, 64, 7, 5, 0), WIN(op, 5, 1, 2, 1, 3, 32, 32, 0),                          \
+    WIN(op, 3, 1, 1, 40, 2, 16, 16, 0)
 
 /* Element-wise shapes: one value, an odd image batch, FC activations, images. */
 #define ELEMENT_CASES(op, kind)                                                                   \

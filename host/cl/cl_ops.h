@@ -66,6 +66,11 @@ int cl_row_run(clcnn_backend *be, int width);
  * accurate (units are then added with Kahan summation) however large the
  * planes are. */
 int cl_reduction_run(clcnn_backend *be, int width);
+/* Images a CPU work-item of a plane-wise lowering kernel takes (im2col):
+ * enough that it writes about 8192 elements (32 KB) of per_image each, at
+ * least 1, at most nb. Per-item costs and the vectorized loops' scalar
+ * remainders then stay small against the stores. */
+int cl_images_per_item(int nb, size_t per_image);
 /* Work-items a row kernel needs for lines rows of the given width. */
 size_t cl_row_items(size_t lines, int width, int run);
 /* The work-group size of a reduction kernel (one work-group per output). */

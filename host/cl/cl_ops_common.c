@@ -50,6 +50,12 @@ int cl_reduction_run(clcnn_backend *be, int width)
     return run < 64 ? run : 64;
 }
 
+int cl_images_per_item(int nb, size_t per_image)
+{
+    size_t images = per_image ? 8192 / per_image : (size_t)nb;
+    return images < 1 ? 1 : images > (size_t)nb ? nb : (int)images;
+}
+
 size_t cl_row_items(size_t lines, int width, int run)
 {
     return lines * (size_t)((width + run - 1) / run);

@@ -18,12 +18,14 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(col);
     int run = cl_row_run(be, win->ow);
-    if (run >= win->ow) { /* CPUs: a work-item per (col row, image) */
+    if (run >= win->ow) { /* CPUs: a work-item per (col row, group of images) */
         name = "im2col_plane_kernel";
+        int group = cl_images_per_item(nb, (size_t)win->oh * win->ow);
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
         CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
-                                    CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows)));
-        return cl_launch_elements(be, k, name, (size_t)rows * nb);
+                                    CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(rows),
+                                    CLCNN_ARG(group)));
+        return cl_launch_elements(be, k, name, (size_t)rows * ((nb + group - 1) / group));
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
@@ -40,10 +42,15 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
     CLCNN_TRY(clcnn_op_check_col(be, op, win, x, n0, nb, row_len, colt));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
+    size_t items = (size_t)nb * win->oh * win->ow;
+    if (cl_row_run(be, win->ow) >= win->ow) { /* CPUs: a work-item per output row */
+        name = "im2row_line_kernel";
+        items = (size_t)nb * win->oh;
+    }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
-    return cl_launch_elements(be, k, name, (size_t)nb * win->oh * win->ow);
+    return cl_launch_elements(be, k, name, items);
 }
 
 clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
@@ -72,17 +79,17 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
     cl_kernel k;
     cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
     int run = cl_row_run(be, win->w);
-    size_t lines = (size_t)nb * win->c * win->h;
-    if (run >= win->w) { /* CPUs: a work-item per dx row, as a scatter */
-        name = "col2im_row_kernel";
+    if (run >= win->w) { /* CPUs: a work-item per dx plane, as a scatter */
+        name = "col2im_plane_kernel";
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
         CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
                                     CLCNN_ARG(nb), WINDOW_ARGS(win)));
-        return cl_launch_elements(be, k, name, lines);
+        return cl_launch_elements(be, k, name, (size_t)nb * win->c);
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(run)));
+    size_t lines = (size_t)nb * win->c * win->h;
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->w, run));
 }
 
