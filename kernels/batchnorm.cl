@@ -19,22 +19,14 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, int 
     float sum = 0.0f, comp = 0.0f;
     for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
         __global const float *unit = x + clcnn_walk_index(&at, ch, c, p, run);
-        float unit_sum = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k)
-            unit_sum += unit[k];
-        clcnn_kahan_add(&sum, &comp, unit_sum);
+        clcnn_kahan_add(&sum, &comp, clcnn_unit_sum(unit, clcnn_walk_length(&at, p, run), 0, 0.0f));
     }
     float mean = clcnn_group_sum(scratch, sum) / (float)m_total;
     float sq = 0.0f;
     comp = 0.0f;
     for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
         __global const float *unit = x + clcnn_walk_index(&at, ch, c, p, run);
-        float unit_sum = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
-            float d = unit[k] - mean;
-            unit_sum += d * d;
-        }
-        clcnn_kahan_add(&sq, &comp, unit_sum);
+        clcnn_kahan_add(&sq, &comp, clcnn_unit_sum(unit, clcnn_walk_length(&at, p, run), 1, mean));
     }
     float var = clcnn_group_sum(scratch, sq) / (float)m_total;
     if (lid == 0) {
@@ -44,6 +36,15 @@ __kernel void bn_stats_kernel(__global const float *x, int n, int c, int p, int 
         running_mean[ch] = (1.0f - momentum) * running_mean[ch] + momentum * mean;
         running_var[ch] = (1.0f - momentum) * running_var[ch] + momentum * unbiased;
     }
+}
+
+/* y = act(gamma * (x - mu) * invstd + beta) over len values. Called through
+ * CLCNN_WITH_ACT. */
+void bn_apply_run(int act, __global const float *x, __global float *y, int len, float gamma,
+                  float beta, float mu, float invstd, float alpha)
+{
+    for (int q = 0; q < len; ++q)
+        y[q] = clcnn_act(act, alpha, gamma * ((x[q] - mu) * invstd) + beta);
 }
 
 /* y = act(gamma * (x - mean) * invstd + beta), per channel. */
@@ -56,10 +57,9 @@ __kernel void bn_normalize_kernel(__global const float *x, __global const float 
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    float g = gamma[ch], b = beta[ch], mu = mean[ch], is = invstd[ch];
-    size_t base = (size_t)plane * p;
-    for (int q = begin; q < end; ++q)
-        y[base + q] = clcnn_act(act, alpha, g * ((x[base + q] - mu) * is) + b);
+    size_t at = (size_t)plane * p + begin;
+    CLCNN_WITH_ACT(act, bn_apply_run, x + at, y + at, end - begin, gamma[ch], beta[ch], mean[ch],
+                   invstd[ch], alpha);
 }
 
 /* Inference: the same with the running statistics. */
@@ -72,11 +72,9 @@ __kernel void bn_eval_kernel(__global const float *x, __global const float *gamm
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    float g = gamma[ch], b = beta[ch], mu = running_mean[ch];
-    float is = 1.0f / sqrt(running_var[ch] + eps);
-    size_t base = (size_t)plane * p;
-    for (int q = begin; q < end; ++q)
-        y[base + q] = clcnn_act(act, alpha, g * ((x[base + q] - mu) * is) + b);
+    size_t at = (size_t)plane * p + begin;
+    CLCNN_WITH_ACT(act, bn_apply_run, x + at, y + at, end - begin, gamma[ch], beta[ch],
+                   running_mean[ch], 1.0f / sqrt(running_var[ch] + eps), alpha);
 }
 
 /* dbeta = sum dz and dgamma = sum dz * xhat for channel get_group_id(0), dz =
@@ -92,6 +90,23 @@ __kernel void bn_backward_reduce_kernel(__global const float *dy, __global const
                            dbeta, scratch);
 }
 
+/* dx = k * (dz - mean_dz - xhat * mean_dz_xhat) over len values, k = gamma * invstd,
+ * xhat = (x - mu) * invstd, dz = dy * act'(gamma * xhat + beta). Called
+ * through CLCNN_WITH_ACT. */
+void bn_dx_run(int act, __global const float *dy, __global const float *x, __global float *dx,
+               int len, float mu, float invstd, float gamma, float beta, float alpha,
+               float mean_dz, float mean_dz_xhat)
+{
+    float k = gamma * invstd;
+    for (int q = 0; q < len; ++q) {
+        float xhat = (x[q] - mu) * invstd;
+        float dz = dy[q];
+        if (act != CLCNN_ACT_NONE)
+            dz *= clcnn_act_slope(act, alpha, gamma * xhat + beta);
+        dx[q] = k * (dz - mean_dz - xhat * mean_dz_xhat);
+    }
+}
+
 /* dx = gamma * invstd * (dz - dbeta/M - xhat * dgamma/M). */
 __kernel void bn_backward_dx_kernel(__global const float *dy, __global const float *x,
                                     __global const float *gamma, __global const float *beta,
@@ -104,15 +119,8 @@ __kernel void bn_backward_dx_kernel(__global const float *dy, __global const flo
     if (!clcnn_row_span(planes, p, run, &plane, &begin, &end))
         return;
     int ch = plane % c;
-    float is = invstd[ch], mu = mean[ch], gm = gamma[ch], bt = beta[ch], k = gm * is;
     float inv_m = 1.0f / (float)m_total;
-    float mean_dz = dbeta[ch] * inv_m, mean_dz_xhat = dgamma[ch] * inv_m;
-    size_t base = (size_t)plane * p;
-    for (int q = begin; q < end; ++q) {
-        float xhat = (x[base + q] - mu) * is;
-        float dz = dy[base + q];
-        if (act != CLCNN_ACT_NONE)
-            dz *= clcnn_act_slope(act, alpha, gm * xhat + bt);
-        dx[base + q] = k * (dz - mean_dz - xhat * mean_dz_xhat);
-    }
+    size_t at = (size_t)plane * p + begin;
+    CLCNN_WITH_ACT(act, bn_dx_run, dy + at, x + at, dx + at, end - begin, mean[ch], invstd[ch],
+                   gamma[ch], beta[ch], alpha, dbeta[ch] * inv_m, dgamma[ch] * inv_m);
 }

@@ -54,6 +54,23 @@ float clcnn_act(int kind, float alpha, float z)
     return z;
 }
 
+/* f(kind, ...) with kind = act as a compile-time constant: the functions
+ * called through it loop over many elements, and inlined with a constant
+ * kind their loops hold no branch on it, which a CPU compiler then
+ * vectorizes (it does not take a branch on a kernel argument out of a loop
+ * itself). */
+#define CLCNN_WITH_ACT(act, f, ...)                                                               \
+    do {                                                                                          \
+        if ((act) == CLCNN_ACT_RELU)                                                              \
+            f(CLCNN_ACT_RELU, __VA_ARGS__);                                                       \
+        else if ((act) == CLCNN_ACT_LEAKY_RELU)                                                   \
+            f(CLCNN_ACT_LEAKY_RELU, __VA_ARGS__);                                                 \
+        else if ((act) == CLCNN_ACT_SIGMOID)                                                      \
+            f(CLCNN_ACT_SIGMOID, __VA_ARGS__);                                                    \
+        else                                                                                      \
+            f(CLCNN_ACT_NONE, __VA_ARGS__);                                                       \
+    } while (0)
+
 /* d act(z) / dz from the activation's output y = act(z) (z > 0 exactly when
  * y > 0 for ReLU and leaky ReLU with a slope >= 0): activation backward and
  * the pooling's fused activation. */
@@ -72,6 +89,31 @@ float clcnn_act_slope_from_output(int kind, float alpha, float y)
 float clcnn_act_slope(int kind, float alpha, float z)
 {
     return clcnn_act_slope_from_output(kind, alpha, clcnn_act(kind, alpha, z));
+}
+
+/* The reductions' sums over a unit of len consecutive values: in
+ * CLCNN_LANES interleaved partial sums, added up at the end. A single
+ * running float sum runs at one add per add latency (a compiler may not
+ * reorder it); the lanes' adds do not wait for one another and a CPU
+ * compiler vectorizes them. */
+#define CLCNN_LANES 8
+
+/* The sum of u[k] (squares 0) or of (u[k] - mu)^2 (squares 1). */
+float clcnn_unit_sum(__global const float *u, int len, int squares, float mu)
+{
+    float lane[CLCNN_LANES] = {0.0f};
+    int k = 0;
+    for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
+        for (int l = 0; l < CLCNN_LANES; ++l) {
+            float v = squares ? (u[k + l] - mu) * (u[k + l] - mu) : u[k + l];
+            lane[l] += v;
+        }
+    float sum = 0.0f;
+    for (; k < len; ++k)
+        sum += squares ? (u[k] - mu) * (u[k] - mu) : u[k];
+    for (int l = 0; l < CLCNN_LANES; ++l)
+        sum += lane[l];
+    return sum;
 }
 
 /* A walk over the M = N*P elements of channel ch of an N x C x P tensor for
@@ -122,6 +164,41 @@ int clcnn_walk_length(const clcnn_channel_walk *w, int p, int run)
     return min(run, p - w->r * run);
 }
 
+/* Adds dz = dy * act'(gamma * xhat + beta) (dz = dy for CLCNN_ACT_NONE) to
+ * *sum_dz and dz * xhat to *sum_dz_xhat, xhat = (x - mu) * invstd. */
+void clcnn_add_dz(float dy, float x, float mu, float invstd, int act, float alpha, float gamma,
+                  float beta, float *sum_dz, float *sum_dz_xhat)
+{
+    float xhat = (x - mu) * invstd;
+    float dz = act != CLCNN_ACT_NONE ? dy * clcnn_act_slope(act, alpha, gamma * xhat + beta) : dy;
+    *sum_dz += dz;
+    *sum_dz_xhat += dz * xhat;
+}
+
+/* The sums of dz and dz * xhat over a unit of len values, in lanes as
+ * clcnn_unit_sum (value k in lane k % CLCNN_LANES). Called through
+ * CLCNN_WITH_ACT. */
+void clcnn_unit_dz_sums(int act, __global const float *dy, __global const float *x, int len,
+                        float mu, float invstd, float alpha, float gamma, float beta,
+                        float *sum_dz, float *sum_dz_xhat)
+{
+    float lane_dz[CLCNN_LANES] = {0.0f}, lane_dz_xhat[CLCNN_LANES] = {0.0f};
+    int k = 0;
+    for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
+        for (int l = 0; l < CLCNN_LANES; ++l)
+            clcnn_add_dz(dy[k + l], x[k + l], mu, invstd, act, alpha, gamma, beta, &lane_dz[l],
+                         &lane_dz_xhat[l]);
+    for (int l = 0; k + l < len; ++l)
+        clcnn_add_dz(dy[k + l], x[k + l], mu, invstd, act, alpha, gamma, beta, &lane_dz[l],
+                     &lane_dz_xhat[l]);
+    *sum_dz = 0.0f;
+    *sum_dz_xhat = 0.0f;
+    for (int l = 0; l < CLCNN_LANES; ++l) {
+        *sum_dz += lane_dz[l];
+        *sum_dz_xhat += lane_dz_xhat[l];
+    }
+}
+
 /* The parameter gradients of a normalization's backward pass for channel ch
  * = get_group_id(0) of an N x C x P tensor, over its images and positions
  * (the channel walk): dbeta[ch] = sum dz and dgamma[ch] = sum dz * xhat,
@@ -149,15 +226,10 @@ void clcnn_norm_param_grads(__global const float *dy, __global const float *x,
             mu = mean[grp];
             is = invstd[grp];
         }
-        float unit_dy = 0.0f, unit_dy_xhat = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k) {
-            float xhat = (x[first + k] - mu) * is;
-            float g = dy[first + k];
-            if (act != CLCNN_ACT_NONE)
-                g *= clcnn_act_slope(act, alpha, g_ch * xhat + b_ch);
-            unit_dy += g;
-            unit_dy_xhat += g * xhat;
-        }
+        int len = clcnn_walk_length(&at, p, run);
+        float unit_dy, unit_dy_xhat;
+        CLCNN_WITH_ACT(act, clcnn_unit_dz_sums, dy + first, x + first, len, mu, is, alpha, g_ch,
+                       b_ch, &unit_dy, &unit_dy_xhat);
         clcnn_kahan_add(&sum_dy, &comp_dy, unit_dy);
         clcnn_kahan_add(&sum_dy_xhat, &comp_dy_xhat, unit_dy_xhat);
     }

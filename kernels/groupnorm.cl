@@ -15,12 +15,7 @@ float gn_group_sum(__global const float *x, size_t base, int m, int run, int wha
     int lid = (int)get_local_id(0), size = (int)get_local_size(0);
     float sum = 0.0f, comp = 0.0f;
     for (int u = lid * run; u < m; u += size * run) {
-        float unit_sum = 0.0f;
-        for (int k = u, end = min(m, u + run); k < end; ++k) {
-            float v = x[base + k];
-            unit_sum += what ? (v - mu) * (v - mu) : v;
-        }
-        clcnn_kahan_add(&sum, &comp, unit_sum);
+        clcnn_kahan_add(&sum, &comp, clcnn_unit_sum(x + base + u, min(m, u + run) - u, what, mu));
     }
     return clcnn_group_sum(scratch, sum);
 }

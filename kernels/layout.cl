@@ -53,10 +53,7 @@ __kernel void bias_backward_kernel(__global const float *dy, __global float *db,
     float sum = 0.0f, comp = 0.0f;
     for (clcnn_channel_walk at = clcnn_walk_start(p, run); at.n < n; clcnn_walk_next(&at)) {
         __global const float *unit = dy + clcnn_walk_index(&at, ch, c, p, run);
-        float unit_sum = 0.0f;
-        for (int k = 0, len = clcnn_walk_length(&at, p, run); k < len; ++k)
-            unit_sum += unit[k];
-        clcnn_kahan_add(&sum, &comp, unit_sum);
+        clcnn_kahan_add(&sum, &comp, clcnn_unit_sum(unit, clcnn_walk_length(&at, p, run), 0, 0.0f));
     }
     sum = clcnn_group_sum(scratch, sum);
     if (get_local_id(0) == 0)

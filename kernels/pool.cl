@@ -34,20 +34,35 @@ __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
     int oy = line % oh, plane = line / oh;
     __global const float *xp = x + (size_t)plane * h * w;
     size_t out = (size_t)line * ow;
-    int y0 = oy * sh - ph;
+    int y0 = oy * sh - ph, rows_inside = y0 >= 0 && y0 + kh <= h;
     for (int ox = begin; ox < end; ++ox) {
         int x0 = ox * sw - pw;
         int best_at = -1;
         float best = 0.0f;
-        for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
-            for (int j = max(0, -x0); j < kw && x0 + j < w; ++j) {
-                int at = (y0 + i) * w + x0 + j;
-                float v = xp[at];
-                if (best_at < 0 || v > best) {
-                    best = v;
-                    best_at = at;
+        if (rows_inside && x0 >= 0 && x0 + kw <= w) {
+            /* the common case, a window inside the plane: no bounds to clip */
+            best_at = y0 * w + x0;
+            best = xp[best_at];
+            for (int i = 0; i < kh; ++i)
+                for (int j = 0; j < kw; ++j) {
+                    int at = (y0 + i) * w + x0 + j;
+                    float v = xp[at];
+                    if (v > best) {
+                        best = v;
+                        best_at = at;
+                    }
                 }
-            }
+        } else {
+            for (int i = max(0, -y0); i < kh && y0 + i < h; ++i)
+                for (int j = max(0, -x0); j < kw && x0 + j < w; ++j) {
+                    int at = (y0 + i) * w + x0 + j;
+                    float v = xp[at];
+                    if (best_at < 0 || v > best) {
+                        best = v;
+                        best_at = at;
+                    }
+                }
+        }
         y[out + ox] = clcnn_act(act, alpha, best);
         if (keep_argmax)
             argmax[out + ox] = best_at;
