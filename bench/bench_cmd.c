@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "core/conv_plan.h"
 #include "cli/cli_args.h"
 #include "cli/cli_distributed.h"
 #include "cli/commands.h"
@@ -12,8 +13,6 @@
 #define DEFAULT_BATCH 128
 #define DEFAULT_ITERS 5
 #define DEFAULT_WARMUP 1
-/* The network's default im2col budget (clcnn_net_options). */
-#define DEFAULT_COL_BUDGET ((size_t)256 << 20)
 
 static void help(void)
 {
@@ -150,17 +149,20 @@ static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, 
     if (st != CLCNN_OK)
         return st;
     r->device_tuned = clcnn_device_is_tuned(&info);
-    size_t budget = DEFAULT_COL_BUDGET; /* capped as the network caps it */
-    if (info.max_alloc_bytes && info.max_alloc_bytes < budget)
-        budget = (size_t)info.max_alloc_bytes;
+    clcnn_backend *cl = NULL, *ref = NULL;
+    st = clcnn_backend_cl_create(o->device, &cl);
+    /* The convolutions' chunks as the network cuts them: the im2col budget
+     * capped at the backend's largest allocation (which the test cap
+     * CLCNN_MAX_ALLOC_MB lowers below the device's own). */
+    size_t budget = CLCNN_DEFAULT_COL_BUDGET;
+    unsigned long long max_alloc = cl ? clcnn_backend_max_alloc_bytes(cl) : 0;
+    if (max_alloc && max_alloc < budget)
+        budget = (size_t)max_alloc;
     bench_rows plan = {0};
-    if (o->ops)
+    if (st == CLCNN_OK && o->ops)
         st = bench_plan(spec, o->batch, budget, o->unfused, &plan);
     if (st == CLCNN_OK && o->ops && r->device_tuned)
         st = time_untuned_gemms(o, &plan, untuned);
-    clcnn_backend *cl = NULL, *ref = NULL;
-    if (st == CLCNN_OK)
-        st = clcnn_backend_cl_create(o->device, &cl);
     if (st == CLCNN_OK && o->ref)
         st = clcnn_backend_ref_create(&ref);
     if (st == CLCNN_OK) {

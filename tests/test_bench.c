@@ -195,6 +195,23 @@ START_TEST(ops_table_shows_the_fused_activation)
 }
 END_TEST
 
+/* Under an allocation limit the network cuts its convolutions into chunks of
+ * images; the bench times the chunks it runs (it once planned them from the
+ * device's own limit, not the backend's, and failed on the whole-batch GEMM). */
+START_TEST(ops_are_chunked_as_the_network_runs_them)
+{
+    char line[8192];
+    snprintf(line, sizeof line,
+             "CLCNN_MAX_ALLOC_MB=1 %s bench --batch 4 --iters 1 --warmup 0 --model small "
+             "--ops-only --no-ref",
+             CLCNN_EXE);
+    int status = test_run(line, out, sizeof out);
+    ck_assert_msg(status == 0, "exit %d: %s", status, out);
+    ck_assert_msg(strstr(out, "conv1 fwd (im2col+gemm 10x2048x96, 2 chunks of 2)"),
+                  "conv1 not in chunks: %s", out);
+}
+END_TEST
+
 static void expect_usage_error(const char *args, const char *message)
 {
     int status = clcnn(args);
@@ -227,6 +244,7 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, parts_and_paths_can_be_left_out);
     tcase_add_test(tc, tuned_device_gets_default_gemm_rates);
     tcase_add_test(tc, ops_table_shows_the_fused_activation);
+    tcase_add_test(tc, ops_are_chunked_as_the_network_runs_them);
     tcase_add_test(tc, bad_flags_exit_2);
     suite_add_tcase(s, tc);
     return s;
