@@ -129,6 +129,18 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_int_eq(clcnn_tune_parse(with_narrow, "t.txt", KEY, &t), CLCNN_OK);
     ck_assert_uint_eq(t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES].kernels[0].value[1], 16);
     ck_assert_uint_eq(t.sets[0].kernels[0].value[1], 32);
+    /* written before the deep classes: they take the wide sets, not the narrow ones */
+    int deep = CLCNN_TUNE_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES;
+    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
+        ck_assert_mem_eq(&t.sets[deep + c], &t.sets[c], sizeof t.sets[c]);
+    char with_deep[2048];
+    snprintf(with_deep, sizeof with_deep, "%skernel NN-deep Xgemm MWG=128 NWG=8\n"
+             "kernel NT-deep Xgemm NWG=8\nkernel TN-deep Xgemm NWG=8\n"
+             "kernel TT-deep Xgemm NWG=8\n", with_narrow);
+    ck_assert_int_eq(clcnn_tune_parse(with_deep, "t.txt", KEY, &t), CLCNN_OK);
+    ck_assert_uint_eq(t.sets[deep].kernels[0].value[0], 128);
+    ck_assert_uint_eq(t.sets[deep + 3].kernels[0].value[0], 8);
+    ck_assert_uint_eq(t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES].kernels[0].value[1], 16);
 
     static const struct { const char *text, *message; } bad[] = {
         {"clcnn-tuning 1\n", "t.txt:1:"},
@@ -138,10 +150,10 @@ START_TEST(parses_and_rejects_tuning_text)
         {"clcnn-tuning 2\ndevice D\nbogus\n", "t.txt:3: unknown line"},
         {"clcnn-tuning 2\ndevice X\ndriver 1\nplatform P\nclblast 1.5.3\n", "another device"},
         {"clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n",
-         "names 1 of the 8 GEMM classes"},
+         "names 1 of the 12 GEMM classes"},
         {"clcnn-tuning 2\ndevice D\ndriver 1\nplatform P\nclblast 1.5.3\nkernel NN Xgemm A=1\n"
          "kernel NT Xgemm A=1\nkernel TN Xgemm A=1\nkernel TT Xgemm A=1\n"
-         "kernel TT-narrow Xgemm A=1\n", "names 5 of the 8 GEMM classes"},
+         "kernel TT-narrow Xgemm A=1\n", "names 9 of the 12 GEMM classes"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(clcnn_tune_parse(bad[i].text, "t.txt", KEY, &t), CLCNN_ERR_FORMAT);

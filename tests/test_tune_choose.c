@@ -42,6 +42,18 @@ START_TEST(threshold_follows_clblast_rule)
     ck_assert_int_eq(clcnn_tune_shape_class(&narrow), CLCNN_TUNE_TRANSPOSE_CLASSES + 3);
     narrow.m++;
     ck_assert_int_eq(clcnn_tune_shape_class(&narrow), 3);
+    /* a weight gradient (k = images x positions) is deep; its forward GEMM, and
+     * a narrow one however deep, are not */
+    clcnn_gemm_shape weight_grad = {0, 0, 64, 832, 32768, 1};
+    ck_assert_int_eq(clcnn_tune_shape_class(&weight_grad),
+                     CLCNN_TUNE_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES);
+    weight_grad.k = CLCNN_TUNE_DEEP_RATIO * 832 - 1;
+    ck_assert_int_eq(clcnn_tune_shape_class(&weight_grad), 0);
+    clcnn_gemm_shape forward = {0, 0, 64, 32768, 800, 1};
+    ck_assert_int_eq(clcnn_tune_shape_class(&forward), 0);
+    clcnn_gemm_shape narrow_deep = {0, 0, 32, 128, 131072, 1};
+    ck_assert_int_eq(clcnn_tune_shape_class(&narrow_deep),
+                     CLCNN_TUNE_NARROW * CLCNN_TUNE_TRANSPOSE_CLASSES);
 }
 END_TEST
 

@@ -138,7 +138,7 @@ clcnn_status clcnn_cl_gemm(clcnn_backend *be, int trans_a, int trans_b, int m, i
     }
     /* The tuned set of the layer's class, whatever form runs. */
     CLCNN_TRY(clcnn_cl_tune_select(cl, &clcnn_cl_backend_of(be)->gemm_tuning,
-                                   clcnn_tune_class(trans_a, trans_b, m)));
+                                   clcnn_tune_class(trans_a, trans_b, m, n, k)));
     CLBlastStatusCode status = clcnn_cl_sgemm(cl->queue, ta, tb, m, n, k, alpha, am, a_offset,
                                               lda, bm, b_offset, ldb, beta, clcnn_cl_mem(c),
                                               c_offset, ldc, clcnn_cl_event_slot(be));

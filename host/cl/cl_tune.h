@@ -30,8 +30,9 @@
  * the indirect one for the others. A class without lines runs CLBlast's
  * defaults, which no other class may have overridden (the file then names
  * every class or none: CLBlast cannot restore its defaults). A file written
- * before the narrow classes (below) names the four transpose classes only;
- * each narrow class then takes its transpose class's set.
+ * before the narrow or the deep classes (below) names none of a family's
+ * classes; each of them then takes the set of its transpose class among the
+ * wide ones.
  * Version 1 files (classes by the form run, no XgemmDirect) are ignored.
  * A file that does not parse, or whose key does not match, is ignored with a
  * warning (clcnn_warn), and the device runs CLBlast's defaults.
@@ -66,23 +67,37 @@ typedef struct clcnn_tune_set {
 } clcnn_tune_set;
 
 /* GEMM classes, each with its own set: the transpose class of the GEMM as
- * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT), and,
- * CLCNN_TUNE_TRANSPOSE_CLASSES further, the same for a narrow GEMM, whose
- * result has at most CLCNN_TUNE_NARROW_ROWS rows ("NN-narrow": the first
- * conv layer's 32 filters, fc layers at small batches). CLBlast sees those
- * rows as its N (the row-major swap, cl_ops_gemm.c); a work-group tile wider
- * than them (NWG = 64) makes it pad and copy the long operands on every
- * call: conv1's GEMMs on PoCL ran 2-5x slower with the set that suits the
- * other layers than with an NWG = 32 one. */
+ * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT) within a
+ * shape family, CLCNN_TUNE_TRANSPOSE_CLASSES classes each:
+ * - wide (the first four): the rest;
+ * - narrow ("NN-narrow"): a result of at most CLCNN_TUNE_NARROW_ROWS rows
+ *   (the first conv layer's 32 filters, fc layers at small batches). CLBlast
+ *   sees those rows as its N (the row-major swap, cl_ops_gemm.c); a
+ *   work-group tile wider than them (NWG = 64) makes it pad and copy the
+ *   long operands on every call: conv1's GEMMs on PoCL ran 2-5x slower with
+ *   the set that suits the other layers than with an NWG = 32 one;
+ * - deep ("NN-deep"): an inner dimension k of at least CLCNN_TUNE_DEEP_RATIO
+ *   times the larger side of the result: the convolutions' weight
+ *   gradients (k = images x positions), which are NN like their forward
+ *   GEMMs but stream two long operands into a small result, and want other
+ *   tiles. Narrow comes first: a narrow deep GEMM is narrow. */
 #define CLCNN_TUNE_TRANSPOSE_CLASSES 4
-#define CLCNN_TUNE_CLASSES 8
+#define CLCNN_TUNE_FAMILIES 3
+#define CLCNN_TUNE_CLASSES (CLCNN_TUNE_FAMILIES * CLCNN_TUNE_TRANSPOSE_CLASSES)
 #define CLCNN_TUNE_NARROW_ROWS 32
+#define CLCNN_TUNE_DEEP_RATIO 4
 
-/* The class of a row-major GEMM op(A) op(B) with an m-row result. */
-static inline int clcnn_tune_class(int trans_a, int trans_b, int m)
+enum { CLCNN_TUNE_WIDE = 0, CLCNN_TUNE_NARROW = 1, CLCNN_TUNE_DEEP = 2 };
+
+/* The class of a row-major GEMM op(A) op(B) with an m x n result and inner
+ * dimension k. */
+static inline int clcnn_tune_class(int trans_a, int trans_b, int m, int n, int k)
 {
-    return (m <= CLCNN_TUNE_NARROW_ROWS ? CLCNN_TUNE_TRANSPOSE_CLASSES : 0) + (trans_a ? 2 : 0) +
-           (trans_b ? 1 : 0);
+    int side = m > n ? m : n;
+    int family = m <= CLCNN_TUNE_NARROW_ROWS                      ? CLCNN_TUNE_NARROW
+                 : (long long)k >= (long long)CLCNN_TUNE_DEEP_RATIO * side ? CLCNN_TUNE_DEEP
+                                                                    : CLCNN_TUNE_WIDE;
+    return family * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
 }
 
 /* A tuning result: a set per class (count 0: CLBlast's defaults). */
@@ -90,7 +105,7 @@ typedef struct clcnn_tuning {
     clcnn_tune_set sets[CLCNN_TUNE_CLASSES];
 } clcnn_tuning;
 
-/* "NN", "NT", "TN", "TT", "NN-narrow", ... */
+/* "NN", "NT", "TN", "TT", "NN-narrow", ..., "NN-deep", ... */
 const char *clcnn_tune_class_name(int cls);
 
 /* ---- the per-device file (cl_tune_file.c) ---- */

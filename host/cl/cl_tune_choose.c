@@ -15,7 +15,7 @@ typedef struct measured {
 
 int clcnn_tune_shape_class(const clcnn_gemm_shape *s)
 {
-    return clcnn_tune_class(s->trans_a, s->trans_b, s->m);
+    return clcnn_tune_class(s->trans_a, s->trans_b, s->m, s->n, s->k);
 }
 
 static unsigned long long volume(const clcnn_gemm_shape *s)

@@ -15,7 +15,8 @@
 const char *clcnn_tune_class_name(int cls)
 {
     static const char *const names[CLCNN_TUNE_CLASSES] = {
-        "NN", "NT", "TN", "TT", "NN-narrow", "NT-narrow", "TN-narrow", "TT-narrow"};
+        "NN",      "NT",      "TN",      "TT",      "NN-narrow", "NT-narrow",
+        "TN-narrow", "TT-narrow", "NN-deep", "NT-deep", "TN-deep",   "TT-deep"};
     return cls >= 0 && cls < CLCNN_TUNE_CLASSES ? names[cls] : "?";
 }
 
@@ -77,8 +78,8 @@ static const char *parse_kernel_line(char *rest, clcnn_tuning *tuning)
     while (cls < CLCNN_TUNE_CLASSES && (!word || strcmp(word, clcnn_tune_class_name(cls)) != 0))
         cls++;
     if (cls == CLCNN_TUNE_CLASSES)
-        return "expected a GEMM class (NN, NT, TN or TT, or one of them with -narrow) after "
-               "\"kernel\"";
+        return "expected a GEMM class (NN, NT, TN or TT, or one of them with -narrow or "
+               "-deep) after \"kernel\"";
     clcnn_tune_set *set = &tuning->sets[cls];
     if (set->count == CLCNN_TUNE_MAX_KERNELS)
         return "too many kernels";
@@ -144,16 +145,21 @@ clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *
     if (strcmp(key, expected_key) != 0)
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: made for another device, driver or CLBlast "
                           "version", source);
-    int tuned = 0, narrow = 0;
-    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++) {
-        tuned += tuning->sets[c].count > 0;
-        narrow += c >= CLCNN_TUNE_TRANSPOSE_CLASSES && tuning->sets[c].count > 0;
-    }
-    if (tuned == CLCNN_TUNE_TRANSPOSE_CLASSES && narrow == 0) { /* written before them */
+    /* A file written before a family: its classes take the wide sets. */
+    int wide = 0;
+    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
+        wide += tuning->sets[c].count > 0;
+    for (int f = 1; wide == CLCNN_TUNE_TRANSPOSE_CLASSES && f < CLCNN_TUNE_FAMILIES; f++) {
+        clcnn_tune_set *family = &tuning->sets[f * CLCNN_TUNE_TRANSPOSE_CLASSES];
+        int named = 0;
         for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
-            tuning->sets[CLCNN_TUNE_TRANSPOSE_CLASSES + c] = tuning->sets[c];
-        tuned = CLCNN_TUNE_CLASSES;
+            named += family[c].count > 0;
+        for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES && named == 0; c++)
+            family[c] = tuning->sets[c];
     }
+    int tuned = 0;
+    for (int c = 0; c < CLCNN_TUNE_CLASSES; c++)
+        tuned += tuning->sets[c].count > 0;
     if (tuned != 0 && tuned != CLCNN_TUNE_CLASSES)
         return clcnn_fail(CLCNN_ERR_FORMAT, "%s: names %d of the %d GEMM classes (all or none: "
                           "CLBlast cannot restore its defaults)", source, tuned,
