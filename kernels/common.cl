@@ -101,18 +101,18 @@ float clcnn_act_slope(int kind, float alpha, float z)
 /* The sum of u[k] (squares 0) or of (u[k] - mu)^2 (squares 1). */
 float clcnn_unit_sum(__global const float *u, int len, int squares, float mu)
 {
-    float lane[CLCNN_LANES] = {0.0f};
-    int k = 0;
-    for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
-        for (int l = 0; l < CLCNN_LANES; ++l) {
-            float v = squares ? (u[k + l] - mu) * (u[k + l] - mu) : u[k + l];
-            lane[l] += v;
-        }
     float sum = 0.0f;
+    int k = 0;
+    if (len >= CLCNN_LANES) { /* units shorter than that (1x1 planes) skip the lanes */
+        float lane[CLCNN_LANES] = {0.0f};
+        for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
+            for (int l = 0; l < CLCNN_LANES; ++l)
+                lane[l] += squares ? (u[k + l] - mu) * (u[k + l] - mu) : u[k + l];
+        for (int l = 0; l < CLCNN_LANES; ++l)
+            sum += lane[l];
+    }
     for (; k < len; ++k)
         sum += squares ? (u[k] - mu) * (u[k] - mu) : u[k];
-    for (int l = 0; l < CLCNN_LANES; ++l)
-        sum += lane[l];
     return sum;
 }
 
@@ -176,27 +176,27 @@ void clcnn_add_dz(float dy, float x, float mu, float invstd, int act, float alph
 }
 
 /* The sums of dz and dz * xhat over a unit of len values, in lanes as
- * clcnn_unit_sum (value k in lane k % CLCNN_LANES). Called through
- * CLCNN_WITH_ACT. */
+ * clcnn_unit_sum. Called through CLCNN_WITH_ACT. */
 void clcnn_unit_dz_sums(int act, __global const float *dy, __global const float *x, int len,
                         float mu, float invstd, float alpha, float gamma, float beta,
                         float *sum_dz, float *sum_dz_xhat)
 {
-    float lane_dz[CLCNN_LANES] = {0.0f}, lane_dz_xhat[CLCNN_LANES] = {0.0f};
-    int k = 0;
-    for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
-        for (int l = 0; l < CLCNN_LANES; ++l)
-            clcnn_add_dz(dy[k + l], x[k + l], mu, invstd, act, alpha, gamma, beta, &lane_dz[l],
-                         &lane_dz_xhat[l]);
-    for (int l = 0; k + l < len; ++l)
-        clcnn_add_dz(dy[k + l], x[k + l], mu, invstd, act, alpha, gamma, beta, &lane_dz[l],
-                     &lane_dz_xhat[l]);
     *sum_dz = 0.0f;
     *sum_dz_xhat = 0.0f;
-    for (int l = 0; l < CLCNN_LANES; ++l) {
-        *sum_dz += lane_dz[l];
-        *sum_dz_xhat += lane_dz_xhat[l];
+    int k = 0;
+    if (len >= CLCNN_LANES) {
+        float lane_dz[CLCNN_LANES] = {0.0f}, lane_dz_xhat[CLCNN_LANES] = {0.0f};
+        for (; k + CLCNN_LANES <= len; k += CLCNN_LANES)
+            for (int l = 0; l < CLCNN_LANES; ++l)
+                clcnn_add_dz(dy[k + l], x[k + l], mu, invstd, act, alpha, gamma, beta,
+                             &lane_dz[l], &lane_dz_xhat[l]);
+        for (int l = 0; l < CLCNN_LANES; ++l) {
+            *sum_dz += lane_dz[l];
+            *sum_dz_xhat += lane_dz_xhat[l];
+        }
     }
+    for (; k < len; ++k)
+        clcnn_add_dz(dy[k], x[k], mu, invstd, act, alpha, gamma, beta, sum_dz, sum_dz_xhat);
 }
 
 /* The parameter gradients of a normalization's backward pass for channel ch
