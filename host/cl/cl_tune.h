@@ -18,13 +18,13 @@
  *     kernel NT Xgemm ...
  *     # comments: what was measured
  *
- * The second word is the GEMM's transpose class, as the layer asks for it
- * (row-major op(A), op(B)): a conv layer's forward GEMM is NN, its weight
- * gradient NT and its input gradient TN, whatever form the backend then runs
- * (on CPU devices it runs NT as TN on transposed copies). The best parameters
- * differ between them (the weight gradient has a huge k and a small output,
- * the input gradient a small k), and the backend applies a class's set before
- * a GEMM of that class (CLBlast keeps one set per device, and compiles each
+ * The second word is the GEMM's class (below): its transpose class as the
+ * layer asks for it (row-major op(A), op(B)), whatever form the backend then
+ * runs (on CPU devices it runs NT as TN on transposed copies), and its shape
+ * family. A conv layer's forward and weight-gradient GEMMs are NN, its input
+ * gradient TN; the best parameters differ between them (the weight gradient
+ * has a huge k and a small output: a deep GEMM; the input gradient a small
+ * k), and the backend applies a class's set before a GEMM of that class (CLBlast keeps one set per device, and compiles each
  * distinct set once). Within a class, CLBlast runs its direct kernel for the
  * GEMMs smaller than the threshold (m*n*k < XGEMM_MIN_INDIRECT_SIZE^3) and
  * the indirect one for the others. A class without lines runs CLBlast's
