@@ -74,9 +74,9 @@ static clcnn_status time_case(const clcnn_op_case *cs, clcnn_backend *be, int pr
 }
 
 /* Append the sub-row of case cs (run repeat times a pass) of the row just
- * timed. */
+ * timed: its share of the pass, moving bytes. */
 static clcnn_status add_case_row(bench_rows *out, const clcnn_op_case *cs, int repeat,
-                                 const case_timing *t, const int *has)
+                                 const bench_timing *share, double bytes)
 {
     bench_row *g = bench_rows_add(out);
     if (!g)
@@ -88,15 +88,11 @@ static clcnn_status add_case_row(bench_rows *out, const clcnn_op_case *cs, int r
     g->is_gemm = cs->op == CLCNN_OP_GEMM;
     if (g->is_gemm)
         g->flops = 2.0 * cs->gemm.m * cs->gemm.n * cs->gemm.k * repeat;
-    g->bytes = (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * repeat;
+    g->bytes = bytes;
     g->n_cases = 1;
     g->cases[0] = *cs;
     g->repeat[0] = repeat;
-    for (int p = 0; p < BENCH_PATHS; p++) {
-        g->t.has[p] = has[p];
-        g->t.wall[p] = bench_stat_scale(t[p].wall_ms, repeat);
-    }
-    g->t.cl_kernel = bench_stat_scale(t[BENCH_CL].kernel_ms, repeat);
+    g->t = *share;
     return CLCNN_OK;
 }
 
@@ -129,19 +125,27 @@ static clcnn_status time_row(const bench_row *plan_row, clcnn_backend *const *ba
                 return clcnn_fail_context(st, "%s: ", plan_row->label);
             has[p] = 1;
         }
+        /* the case's share of one pass: repeat runs */
+        bench_timing share;
+        memset(&share, 0, sizeof share);
+        for (int p = 0; p < BENCH_PATHS; p++) {
+            share.has[p] = has[p];
+            share.wall[p] = bench_stat_scale(t[p].wall_ms, repeat);
+        }
+        share.cl_kernel = bench_stat_scale(t[BENCH_CL].kernel_ms, repeat);
+        double bytes = (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * repeat;
         row = &out->rows[index];
-        row->bytes += (has[BENCH_CL] ? t[BENCH_CL] : t[BENCH_REF]).bytes * repeat;
+        row->bytes += bytes;
         for (int p = 0; p < BENCH_PATHS; p++) {
             if (!has[p])
                 continue;
             row->t.has[p] = 1;
-            row->t.wall[p] = bench_stat_add(row->t.wall[p], bench_stat_scale(t[p].wall_ms, repeat));
+            row->t.wall[p] = bench_stat_add(row->t.wall[p], share.wall[p]);
         }
-        row->t.cl_kernel =
-            bench_stat_add(row->t.cl_kernel, bench_stat_scale(t[BENCH_CL].kernel_ms, repeat));
+        row->t.cl_kernel = bench_stat_add(row->t.cl_kernel, share.cl_kernel);
         if (!row->has_gemm)
             continue;
-        clcnn_status st = add_case_row(out, cs, repeat, t, has);
+        clcnn_status st = add_case_row(out, cs, repeat, &share, bytes);
         if (st != CLCNN_OK)
             return st;
         if (cs->op == CLCNN_OP_GEMM && *untuned) {
