@@ -40,7 +40,8 @@ __kernel void maxpool_forward_kernel(__global const float *x, __global float *y,
         int best_at = -1;
         float best = 0.0f;
         if (rows_inside && x0 >= 0 && x0 + kw <= w) {
-            /* the common case, a window inside the plane: no bounds to clip */
+            /* the common case, a window inside the plane: no bounds to clip (one
+             * loop for both cases, with the bounds hoisted, ran 13% slower) */
             best_at = y0 * w + x0;
             best = xp[best_at];
             for (int i = 0; i < kh; ++i)

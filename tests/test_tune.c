@@ -105,6 +105,14 @@ END_TEST
 
 static const char KEY[] = "device D\ndriver 1\nplatform P\nclblast 1.5.3\n";
 
+/* Each class of the family holds the set of its transpose class among the wide ones. */
+static void expect_wide_sets(const clcnn_tuning *t, int family)
+{
+    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
+        ck_assert_mem_eq(&t->sets[family * CLCNN_TUNE_TRANSPOSE_CLASSES + c], &t->sets[c],
+                         sizeof t->sets[c]);
+}
+
 START_TEST(parses_and_rejects_tuning_text)
 {
     clcnn_tuning t;
@@ -120,8 +128,7 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_uint_eq(t.sets[0].kernels[0].value[0], 64);
     ck_assert_uint_eq(t.sets[2].kernels[0].value[0], 1);
     /* written before the narrow classes: each takes its transpose class's set */
-    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
-        ck_assert_mem_eq(&t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES + c], &t.sets[c], sizeof t.sets[c]);
+    expect_wide_sets(&t, CLCNN_TUNE_NARROW);
     char with_narrow[1024];
     snprintf(with_narrow, sizeof with_narrow, "%skernel NN-narrow Xgemm MWG=64 NWG=16\n"
              "kernel NT-narrow Xgemm NWG=16\nkernel TN-narrow Xgemm NWG=16\n"
@@ -130,9 +137,8 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_uint_eq(t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES].kernels[0].value[1], 16);
     ck_assert_uint_eq(t.sets[0].kernels[0].value[1], 32);
     /* written before the deep classes: they take the wide sets, not the narrow ones */
+    expect_wide_sets(&t, CLCNN_TUNE_DEEP);
     int deep = CLCNN_TUNE_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES;
-    for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
-        ck_assert_mem_eq(&t.sets[deep + c], &t.sets[c], sizeof t.sets[c]);
     char with_deep[2048];
     snprintf(with_deep, sizeof with_deep, "%skernel NN-deep Xgemm MWG=128 NWG=8\n"
              "kernel NT-deep Xgemm NWG=8\nkernel TN-deep Xgemm NWG=8\n"
