@@ -93,10 +93,12 @@ enum { CLCNN_TUNE_WIDE = 0, CLCNN_TUNE_NARROW = 1, CLCNN_TUNE_DEEP = 2 };
  * dimension k. */
 static inline int clcnn_tune_class(int trans_a, int trans_b, int m, int n, int k)
 {
-    int side = m > n ? m : n;
-    int family = m <= CLCNN_TUNE_NARROW_ROWS                      ? CLCNN_TUNE_NARROW
-                 : (long long)k >= (long long)CLCNN_TUNE_DEEP_RATIO * side ? CLCNN_TUNE_DEEP
-                                                                    : CLCNN_TUNE_WIDE;
+    long long side = m > n ? m : n;
+    int family = CLCNN_TUNE_WIDE;
+    if (m <= CLCNN_TUNE_NARROW_ROWS)
+        family = CLCNN_TUNE_NARROW;
+    else if (k >= CLCNN_TUNE_DEEP_RATIO * side)
+        family = CLCNN_TUNE_DEEP;
     return family * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
 }
 
