@@ -137,8 +137,8 @@ static int square_window(const clcnn_layer_spec *l, clcnn_shape in)
  * nothing). Per chunk of nb images: forward im2col,
  * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW)
  * and, past the first layer, GEMM TN and col2im (dx); once per pass the
- * weight's padding (before the GEMMs that read it) and the weight
- * gradient's cropping, where padded, and bias_backward. The chunks are timed
+ * weight's padding (before the GEMMs that read it), the weight gradient's
+ * reordering from im2row's window order (hwc_to_chw), and bias_backward. The chunks are timed
  * as full ones (a last, partial chunk counts as full). */
 static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
@@ -185,8 +185,12 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, 
         add_case_times(row, conv_gemm_case(dx), times);
         add_case_times(row, window_case(CLCNN_OP_COL2IM, in, l), times);
     }
-    if (len > ckk) /* the gradient cropped */
-        add_case(row, copy_case(f, ckk, len, ckk));
+    if (plan.grad_reordered) { /* the gradient to the weight's order (and cropped) */
+        clcnn_op_case reorder = copy_case(f, ckk, len, ckk);
+        reorder.op = CLCNN_OP_HWC_TO_CHW;
+        reorder.c = L->in.c;
+        add_case(row, reorder);
+    }
     if (l->bias) /* once over the whole batch, not per chunk */
         add_case(row, op_case(CLCNN_OP_BIAS_BACKWARD, 0, 0, L->out));
     return CLCNN_OK;

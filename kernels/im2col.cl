@@ -1,6 +1,6 @@
-/* Convolution lowering: im2col, its transpose im2row and the adjoint
- * col2im; im2col and col2im as row kernels (common.cl): each work-item
- * writes a run of outputs along a row.
+/* Convolution lowering: im2col, im2row (its transpose, with the columns in
+ * window order) and the adjoint col2im; im2col and col2im as row kernels
+ * (common.cl): each work-item writes a run of outputs along a row.
  *
  * col is a rows x (NB*OH*OW) row-major matrix: row (c*KH + i)*KW + j,
  * column b*OH*OW + oy*OW + ox for image n0+b; rows past C*KH*KW are zeros
@@ -100,9 +100,9 @@ __kernel void im2col_plane_kernel(__global const float *x, __global float *col, 
     }
 }
 
-/* The transpose, colt = col^T with rows of row_len (>= C*KH*KW, zeros past
- * it): a work-item per output position q = b*OH*OW + oy*OW + ox writes its
- * row of colt, the window of input values over all channels. */
+/* im2row: colt, a row of row_len (>= C*KH*KW, zeros past it) per output
+ * position q = b*OH*OW + oy*OW + ox holding its window in (i, j, ch) order:
+ * column (i*KW + j)*C + ch. A work-item per output position. */
 __kernel void im2row_kernel(__global const float *x, __global float *colt, int n0, int nb,
                             int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                             int oh, int ow, int row_len)
@@ -110,56 +110,72 @@ __kernel void im2row_kernel(__global const float *x, __global float *colt, int n
     int q = (int)get_global_id(0);
     if (q >= nb * oh * ow)
         return;
-    int ox = q % ow, oy = (q / ow) % oh, b = q / (oh * ow);
+    int ox = q % ow, oy = (q / ow) % oh, b = q / (oh * ow), hw = h * w;
     __global float *out = colt + (size_t)q * row_len;
-    __global const float *image = x + (size_t)(n0 + b) * c * h * w;
+    __global const float *image = x + (size_t)(n0 + b) * c * hw;
     int r = 0;
-    for (int ch = 0; ch < c; ++ch)
-        for (int i = 0; i < kh; ++i) {
-            int iy = oy * sh - ph + i;
-            __global const float *in = image + ((size_t)ch * h + iy) * w;
-            for (int j = 0; j < kw; ++j, ++r) {
-                int ix = ox * sw - pw + j;
-                out[r] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in[ix] : 0.0f;
-            }
+    for (int i = 0; i < kh; ++i) {
+        int iy = oy * sh - ph + i;
+        for (int j = 0; j < kw; ++j) {
+            int ix = ox * sw - pw + j, inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            int at = inside ? iy * w + ix : 0;
+            for (int ch = 0; ch < c; ++ch, ++r)
+                out[r] = inside ? image[ch * hw + at] : 0.0f;
         }
+    }
     for (; r < row_len; ++r)
         out[r] = 0.0f;
 }
 
-/* The same on CPUs, one work-item per output row (image b, output row oy):
- * its OW rows of colt are contiguous. Windows wholly inside the input rows
- * copy their KW values without bounds checks. Lines: b*OH + oy. */
-__kernel void im2row_line_kernel(__global const float *x, __global float *colt, int n0, int nb,
+/* The same on CPUs: a work-item (in a work-group of its own) per band of
+ * `band` output rows of image b. It first copies the input rows the band's
+ * windows read into tile, its local memory, in (y, x, ch) order; a window
+ * row of colt is then one run of KW*C values of the tile (the part of it
+ * outside the input zeros), where from NCHW it would be C runs of KW.
+ * Items: b * bands + band index, bands = ceil(OH / band). */
+__kernel void im2row_band_kernel(__global const float *x, __global float *colt, int n0, int nb,
                                  int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                 int pw, int oh, int ow, int row_len)
+                                 int pw, int oh, int ow, int row_len, int band,
+                                 __local float *tile)
 {
-    int line = (int)get_global_id(0);
-    if (line >= nb * oh)
+    int bands = (oh + band - 1) / band, item = (int)get_global_id(0);
+    if (item >= nb * bands)
         return;
-    int oy = line % oh, b = line / oh, ckk = c * kh * kw;
-    __global float *out = colt + (size_t)line * ow * row_len;
-    __global const float *image = x + (size_t)(n0 + b) * c * h * w;
-    for (int ox = 0; ox < ow; ++ox, out += row_len) {
-        int x0 = ox * sw - pw, inside = x0 >= 0 && x0 + kw <= w;
-        for (int ch = 0; ch < c; ++ch)
+    int b = item / bands, oy0 = item % bands * band, oy1 = min(oy0 + band, oh);
+    int hw = h * w, wc = w * c, run = kw * c, ckk = kh * run;
+    int y0 = max(oy0 * sh - ph, 0), y1 = min((oy1 - 1) * sh - ph + kh, h);
+    __global const float *image = x + (size_t)(n0 + b) * c * hw;
+    for (int ch = 0; ch < c; ++ch)
+        for (int y = y0; y < y1; ++y) {
+            __global const float *in = image + (size_t)ch * hw + y * w;
+            __local float *t = tile + (y - y0) * wc + ch;
+            for (int ix = 0; ix < w; ++ix)
+                t[ix * c] = in[ix];
+        }
+    __global float *out = colt + ((size_t)b * oh + oy0) * ow * row_len;
+    for (int oy = oy0; oy < oy1; ++oy)
+        for (int ox = 0; ox < ow; ++ox, out += row_len) {
+            int x0 = ox * sw - pw;
+            int lo = x0 < 0 ? min(-x0, kw) * c : 0, hi = (x0 + kw > w ? w - x0 : kw) * c;
             for (int i = 0; i < kh; ++i) {
                 int iy = oy * sh - ph + i;
-                __global float *o = out + (ch * kh + i) * kw;
-                __global const float *in = image + ((size_t)ch * h + iy) * w;
-                if (iy < 0 || iy >= h)
-                    for (int j = 0; j < kw; ++j)
-                        o[j] = 0.0f;
-                else if (inside)
-                    for (int j = 0; j < kw; ++j)
-                        o[j] = in[x0 + j];
-                else
-                    for (int j = 0; j < kw; ++j)
-                        o[j] = x0 + j >= 0 && x0 + j < w ? in[x0 + j] : 0.0f;
+                __global float *o = out + i * run;
+                if (iy < 0 || iy >= h) {
+                    for (int r = 0; r < run; ++r)
+                        o[r] = 0.0f;
+                    continue;
+                }
+                int at = (iy - y0) * wc + x0 * c; /* tile[at + r], r in [lo, hi) */
+                for (int r = 0; r < lo; ++r)
+                    o[r] = 0.0f;
+                for (int r = lo; r < hi; ++r)
+                    o[r] = tile[at + r];
+                for (int r = max(hi, lo); r < run; ++r)
+                    o[r] = 0.0f;
             }
-        for (int r = ckk; r < row_len; ++r)
-            out[r] = 0.0f;
-    }
+            for (int r = ckk; r < row_len; ++r)
+                out[r] = 0.0f;
+        }
 }
 
 /* First window offset k0 and output position o0 covering input position

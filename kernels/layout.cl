@@ -97,3 +97,19 @@ __kernel void copy_columns_kernel(__global const float *src, int src_ld, __globa
     for (int q = begin; q < end; ++q)
         out[q] = q < cols ? in[q] : 0.0f;
 }
+
+/* dst[r][ch*hw + q] = src[r][q*c + ch]: a weight gradient's columns from
+ * im2row's window order to the weight's; line r, c*hw wide. */
+__kernel void hwc_to_chw_kernel(__global const float *src, int src_ld, __global float *dst,
+                                int rows, int c, int hw, int run)
+{
+    int r, begin, end;
+    if (!clcnn_row_span(rows, c * hw, run, &r, &begin, &end))
+        return;
+    __global const float *in = src + (size_t)r * src_ld;
+    __global float *out = dst + (size_t)r * c * hw;
+    for (int t = begin; t < end; ++t) {
+        int ch = t / hw, q = t - ch * hw;
+        out[t] = in[q * c + ch];
+    }
+}

@@ -280,6 +280,39 @@ START_TEST(padded_im2col_and_im2row_known_answer)
 }
 END_TEST
 
+/* im2row's columns are in window order (i, j, c): channel fastest. */
+START_TEST(im2row_columns_in_window_order)
+{
+    ref_create(_i);
+    clcnn_window win; /* 2 channels of 2x2, one 2x2 window */
+    ck_assert_int_eq(clcnn_window_init(&win, 2, 2, 2, 2, 2, 1, 1, 0, 0), CLCNN_OK);
+    clcnn_tensor x = ref_make_real(1, 2, 2, 2, (const float[]){1, 2, 3, 4, 5, 6, 7, 8});
+    clcnn_tensor colt = ref_make_real(1, 1, 1, 10, NULL);
+    ck_assert_int_eq(ref_be->ops->im2row(ref_be, &win, &x, 0, 1, 10, &colt), CLCNN_OK);
+    ref_expect_floats(&colt, (const float[]){1, 5, 2, 6, 3, 7, 4, 8, 0, 0});
+    clcnn_tensor_free(&x);
+    clcnn_tensor_free(&colt);
+    clcnn_backend_destroy(ref_be);
+}
+END_TEST
+
+/* hwc_to_chw transposes each row's HW x C block and drops the padding. */
+START_TEST(hwc_to_chw_reorders_and_crops)
+{
+    ref_create(_i);
+    clcnn_tensor src = ref_make_real(1, 1, 2, 7, (const float[]){1, 4, 2, 5, 3, 6, 9,
+                                                                  7, 10, 8, 11, 9, 12, 9});
+    clcnn_tensor dst = ref_make_real(1, 1, 2, 6, NULL);
+    ck_assert_int_eq(ref_be->ops->hwc_to_chw(ref_be, 2, 2, 3, &src, 7, &dst), CLCNN_OK);
+    ref_expect_floats(&dst, (const float[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    /* more values than a source row holds */
+    ck_assert_int_eq(ref_be->ops->hwc_to_chw(ref_be, 2, 2, 4, &src, 7, &dst), CLCNN_ERR_ARG);
+    clcnn_tensor_free(&src);
+    clcnn_tensor_free(&dst);
+    clcnn_backend_destroy(ref_be);
+}
+END_TEST
+
 START_TEST(copy_columns_pads_and_crops)
 {
     ref_create(_i);
@@ -533,6 +566,8 @@ static Suite *ref_ops_suite(void)
     TCase *conv = tcase_create("conv_pool");
     tcase_add_loop_test(conv, im2col_pad1_known_answer, 0, 2);
     tcase_add_loop_test(conv, padded_im2col_and_im2row_known_answer, 0, 2);
+    tcase_add_loop_test(conv, im2row_columns_in_window_order, 0, 2);
+    tcase_add_loop_test(conv, hwc_to_chw_reorders_and_crops, 0, 2);
     tcase_add_loop_test(conv, copy_columns_pads_and_crops, 0, 2);
     tcase_add_loop_test(conv, cnp_reshapes_and_bias, 0, 2);
     tcase_add_loop_test(conv, maxpool_ties_go_to_first, 0, 2);

@@ -35,6 +35,11 @@
 #define COPY(rows_, cols_, src_ld_, dst_ld_, quick_)                                              \
     {.op = CLCNN_OP_COPY_COLUMNS, .copy = {rows_, cols_, src_ld_, dst_ld_}, .quick = quick_}
 
+/* hwc_to_chw: rows rows of c channels x hw window positions in rows of src_ld. */
+#define HWC(rows_, c_, hw_, src_ld_, quick_)                                                      \
+    {.op = CLCNN_OP_HWC_TO_CHW, .c = c_, .copy = {rows_, (c_) * (hw_), src_ld_, (c_) * (hw_)},   \
+     .quick = quick_}
+
 /* Window shapes shared by im2col/col2im and the pooling ops; the last one has
  * more images than a CPU work-item of im2col takes (cl_images_per_item). */
 #define WINDOW_CASES(op)                                                                          \
@@ -114,6 +119,18 @@ static const clcnn_op_case cases[] = {
     COPY(5, 3, 7, 3, 1),
     COPY(32, 75, 75, 128, 0),
     COPY(64, 800, 832, 800, 0),
+    /* the weight gradient from window order: unpadded, cropped, 1 channel, a
+     * 1x1 window, conv1 and conv2 of the cifar net */
+    HWC(5, 3, 4, 12, 1),
+    HWC(5, 3, 4, 15, 1),
+    HWC(4, 1, 9, 9, 0),
+    HWC(3, 6, 1, 8, 0),
+    HWC(32, 3, 25, 128, 0),
+    HWC(64, 32, 25, 832, 0),
+    /* im2row on CPU devices takes bands of output rows whose input rows fit a
+     * 32 KB tile: here bands of 14 and 7 rows (the last ones shorter) */
+    WIN(CLCNN_OP_IM2ROW, 3, 1, 1, 2, 16, 40, 32, 0),
+    WIN(CLCNN_OP_IM2ROW, 3, 2, 1, 2, 16, 40, 32, 0),
     /* chunks: images N/2 .. N-1 only, as convolution lowers a large batch */
     WINC(CLCNN_OP_IM2COL, 3, 2, 1, 3, 5, 7, 5, 1),
     WINC(CLCNN_OP_IM2COL, 5, 1, 2, 16, 3, 32, 32, 0),

@@ -1,6 +1,6 @@
 /* The descriptors of the data-movement and layout ops (see clcnn/op_cases.h
  * for adding an op): fill, axpy, add, scale, GEMM, im2col/im2row/col2im,
- * copy_columns, cnp <-> NCHW, bias, input normalization. */
+ * copy_columns, hwc_to_chw, cnp <-> NCHW, bias, input normalization. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -108,7 +108,7 @@ static void describe_gemm(const clcnn_op_case *cs, char *buf, size_t size)
              cs->flags & CLCNN_OPF_PADDED ? " padded" : "");
 }
 
-/* ---- lowering: im2col, im2row, col2im; copy_columns; cnp <-> NCHW ---- */
+/* ---- lowering: im2col, im2row, col2im; copy_columns, hwc_to_chw; cnp <-> NCHW ---- */
 
 /* The column matrix of images n0 .. n0+nb-1, pad_rows zero rows past C*K*K. */
 static int col_rows(const clcnn_op_run *run)
@@ -156,6 +156,7 @@ static clcnn_status exec_col2im(clcnn_op_run *run)
                                 &run->t[DX]);
 }
 
+/* copy_columns and hwc_to_chw: rows rows of src_ld into rows of dst_ld. */
 static clcnn_status create_copy_columns(clcnn_op_run *run)
 {
     const clcnn_op_case *cs = run->cs;
@@ -184,6 +185,19 @@ static void describe_copy_columns(const clcnn_op_case *cs, char *buf, size_t siz
 {
     snprintf(buf, size, "copy_columns rows%d cols%d ld%d->%d", cs->copy.rows, cs->copy.cols,
              cs->copy.src_ld, cs->copy.dst_ld);
+}
+
+static clcnn_status exec_hwc_to_chw(clcnn_op_run *run)
+{
+    const clcnn_op_case *cs = run->cs;
+    return run->be->ops->hwc_to_chw(run->be, cs->copy.rows, cs->c, cs->copy.cols / cs->c,
+                                    &run->t[X], cs->copy.src_ld, &run->t[Y]);
+}
+
+static void describe_hwc_to_chw(const clcnn_op_case *cs, char *buf, size_t size)
+{
+    snprintf(buf, size, "hwc_to_chw rows%d C%d HW%d ld%d", cs->copy.rows, cs->c,
+             cs->copy.cols / cs->c, cs->copy.src_ld);
 }
 
 /* X: the cnp matrix (C x nb*H*W), Y: the NCHW tensor, DY: the bias. */
@@ -283,6 +297,8 @@ const clcnn_op_desc clcnn_op_descs_tensor[CLCNN_OP_COUNT] = {
     [CLCNN_OP_COPY_COLUMNS] = {"copy_columns", create_copy_columns, exec_copy_columns,
                                TOL_EXACT, .bytes = copy_columns_bytes,
                                .describe = describe_copy_columns},
+    [CLCNN_OP_HWC_TO_CHW] = {"hwc_to_chw", create_copy_columns, exec_hwc_to_chw, TOL_EXACT,
+                             .bytes = copy_columns_bytes, .describe = describe_hwc_to_chw},
     [CLCNN_OP_CNP_TO_NCHW] = {"cnp_to_nchw", create_layout, exec_cnp_to_nchw, TOL_EXACT,
                               .reads = SLOT(X) | SLOT(DY), .writes = SLOT(Y)},
     [CLCNN_OP_NCHW_TO_CNP] = {"nchw_to_cnp", create_layout, exec_nchw_to_cnp, TOL_EXACT,

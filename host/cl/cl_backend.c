@@ -31,6 +31,7 @@ static const clcnn_backend_ops cl_ops = {
     .scale = clcnn_cl_scale,
     .gemm = clcnn_cl_gemm,
     .copy_columns = clcnn_cl_copy_columns,
+    .hwc_to_chw = clcnn_cl_hwc_to_chw,
     .im2col = clcnn_cl_im2col,
     .im2row = clcnn_cl_im2row,
     .col2im = clcnn_cl_col2im,

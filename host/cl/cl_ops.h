@@ -133,6 +133,8 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
 clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
                                    const clcnn_tensor *src, int src_ld, clcnn_tensor *dst,
                                    int dst_ld);
+clcnn_status clcnn_cl_hwc_to_chw(clcnn_backend *be, int rows, int c, int hw,
+                                 const clcnn_tensor *src, int src_ld, clcnn_tensor *dst);
 clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
                              const clcnn_tensor *col, int n0, int nb, clcnn_tensor *dx);
 clcnn_status clcnn_cl_cnp_to_nchw(clcnn_backend *be, const clcnn_tensor *cnp,

@@ -1,6 +1,7 @@
 /* Convolution building blocks of the "cl" backend: im2col/im2row/col2im
  * (kernels/im2col.cl), the CNP <-> NCHW layout changes, the GEMM operand
- * padding (copy_columns) and the bias ops (kernels/layout.cl). */
+ * padding (copy_columns), the weight gradient's reordering (hwc_to_chw) and
+ * the bias ops (kernels/layout.cl). */
 #include "cl/cl_ops.h"
 #include "core/op_args.h"
 
@@ -35,6 +36,23 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->ow, run));
 }
 
+/* The input rows an im2row_band_kernel item keeps in local memory: at most
+ * this many bytes, so that they stay in a CPU core's L1 cache while the
+ * item copies each of them KH times. */
+#define IM2ROW_TILE_BYTES (32 << 10)
+
+/* Output rows per im2row_band_kernel item: as many as keep the input rows
+ * their windows read within IM2ROW_TILE_BYTES, at least 1; 0 when a single
+ * output row's input rows do not fit the device's local memory. */
+static int im2row_band(const clcnn_window *win, cl_ulong local_bytes)
+{
+    size_t row_bytes = (size_t)win->w * win->c * sizeof(float);
+    int band = 1;
+    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= IM2ROW_TILE_BYTES)
+        band++;
+    return (size_t)win->kh * row_bytes <= local_bytes ? band : 0;
+}
+
 clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                              int n0, int nb, int row_len, clcnn_tensor *colt)
 {
@@ -42,15 +60,22 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
     CLCNN_TRY(clcnn_op_check_col(be, op, win, x, n0, nb, row_len, colt));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
-    size_t items = (size_t)nb * win->oh * win->ow;
-    if (cl_row_run(be, win->ow) >= win->ow) { /* CPUs: a work-item per output row */
-        name = "im2row_line_kernel";
-        items = (size_t)nb * win->oh;
+    int band = im2row_band(win, clcnn_cl_of(be)->local_mem_bytes);
+    if (cl_row_run(be, win->ow) >= win->ow && band > 0) { /* CPUs: an item per band of rows */
+        name = "im2row_band_kernel";
+        int rows = (band - 1) * win->sh + win->kh;
+        size_t tile = (size_t)(rows < win->h ? rows : win->h) * win->w * win->c * sizeof(float);
+        CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+        CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
+                                    CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len),
+                                    CLCNN_ARG(band), CLCNN_LOCAL_ARG(tile)));
+        size_t items = (size_t)nb * ((win->oh + band - 1) / band);
+        return cl_launch_groups(be, k, name, items, 1); /* a tile per item */
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(xm), CLCNN_ARG(cm), CLCNN_ARG(n0),
                                 CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(row_len)));
-    return cl_launch_elements(be, k, name, items);
+    return cl_launch_elements(be, k, name, (size_t)nb * win->oh * win->ow);
 }
 
 clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
@@ -69,6 +94,20 @@ clcnn_status clcnn_cl_copy_columns(clcnn_backend *be, int rows, int cols,
                                 CLCNN_ARG(dst_ld), CLCNN_ARG(rows), CLCNN_ARG(cols),
                                 CLCNN_ARG(run)));
     return cl_launch_elements(be, k, name, cl_row_items((size_t)rows, dst_ld, run));
+}
+
+clcnn_status clcnn_cl_hwc_to_chw(clcnn_backend *be, int rows, int c, int hw,
+                                 const clcnn_tensor *src, int src_ld, clcnn_tensor *dst)
+{
+    const char *op = "hwc_to_chw", *name = "hwc_to_chw_kernel";
+    CLCNN_TRY(clcnn_op_check_hwc_to_chw(be, op, rows, c, hw, src, src_ld, dst));
+    cl_kernel k;
+    CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
+    cl_mem sm = clcnn_cl_mem(src), dm = clcnn_cl_mem(dst);
+    int run = cl_row_run(be, c * hw);
+    CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(sm), CLCNN_ARG(src_ld), CLCNN_ARG(dm),
+                                CLCNN_ARG(rows), CLCNN_ARG(c), CLCNN_ARG(hw), CLCNN_ARG(run)));
+    return cl_launch_elements(be, k, name, cl_row_items((size_t)rows, c * hw, run));
 }
 
 clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,

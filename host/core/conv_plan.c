@@ -13,6 +13,7 @@ clcnn_conv_plan clcnn_conv_plan_make(int filters, int c, int kh, int kw, int oh,
     p.positions = oh * ow;
     p.col_rows = clcnn_round_up(p.ckk, multiple_mk);
     p.colt_row_len = clcnn_round_up(p.ckk, multiple_n);
+    p.grad_reordered = p.colt_row_len > p.ckk || (c > 1 && kh * kw > 1);
     int widest = p.col_rows > p.colt_row_len ? p.col_rows : p.colt_row_len;
     p.col_per_image = (size_t)widest * (size_t)p.positions;
     p.cnp_per_image = (size_t)filters * (size_t)p.positions;

@@ -6,7 +6,7 @@
  *
  * With P = OH*OW and CKK = C*KH*KW (see layer_conv.c for the algorithm):
  *   forward         cnp = Wr * col          NN  F x nb*P x R
- *   weight gradient dWt += cnp * colt       NN  F x Rt x nb*P
+ *   weight gradient dWt += cnp * colt       NN  F x Rt x nb*P (window order)
  *   input gradient  col = Wr^T * cnp        TN  R x nb*P x F
  * with R = CKK padded to the backend's gemm_multiple_mk (the im2col rows)
  * and Rt = CKK padded to its gemm_multiple_n (the im2row row length). */
@@ -24,6 +24,9 @@ typedef struct clcnn_conv_plan {
     int positions;         /* P = OH*OW */
     int col_rows;          /* R: CKK padded to gemm_multiple_mk */
     int colt_row_len;      /* Rt: CKK padded to gemm_multiple_n */
+    int grad_reordered;    /* the weight-gradient GEMM's result (F x Rt, im2row's
+                            * window order) needs hwc_to_chw to become dW: Rt >
+                            * CKK, or C > 1 with a window larger than 1x1 */
     size_t col_per_image;  /* elements of col or colt per image, the larger */
     size_t cnp_per_image;  /* F*P */
     int chunk;             /* images per chunk: as many as the budget holds, 1..batch */

@@ -118,6 +118,17 @@ clcnn_status clcnn_op_check_columns(const char *op, int cols, int src_ld, int ds
     return CLCNN_OK;
 }
 
+clcnn_status clcnn_op_check_hwc_to_chw(const clcnn_backend *be, const char *op, int rows, int c,
+                                       int hw, const clcnn_tensor *src, int src_ld,
+                                       const clcnn_tensor *dst)
+{
+    if (rows < 0 || c < 1 || hw < 1 || (long long)c * hw > src_ld)
+        return clcnn_fail(CLCNN_ERR_ARG, "%s: %d rows of %d channels x %d window positions do "
+                          "not fit source rows of %d", op, rows, c, hw, src_ld);
+    CLCNN_TRY(clcnn_op_check_matrix(be, op, "source", src, 0, rows, src_ld, src_ld));
+    return clcnn_op_check_matrix(be, op, "destination", dst, 0, rows, c * hw, c * hw);
+}
+
 clcnn_status clcnn_op_check_pool(const clcnn_backend *be, const char *op,
                                  const clcnn_window *win, const clcnn_tensor *x,
                                  const clcnn_tensor *y)

@@ -46,6 +46,12 @@ clcnn_status clcnn_op_check_col_rows(const char *op, const clcnn_window *win, in
  * destination row of dst_ld. */
 clcnn_status clcnn_op_check_columns(const char *op, int cols, int src_ld, int dst_ld);
 
+/* hwc_to_chw: rows rows of C*HW values (c, hw >= 1) fit a source row of
+ * src_ld; src is rows x src_ld and dst rows x C*HW (both REAL). */
+clcnn_status clcnn_op_check_hwc_to_chw(const clcnn_backend *be, const char *op, int rows, int c,
+                                       int hw, const clcnn_tensor *src, int src_ld,
+                                       const clcnn_tensor *dst);
+
 /* Pooling: x has the window's input plane, y its output plane, the same
  * number of images (both REAL). */
 clcnn_status clcnn_op_check_pool(const clcnn_backend *be, const char *op,

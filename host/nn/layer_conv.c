@@ -8,24 +8,26 @@
  *   y   = cnp_to_nchw(cnp) + bias
  * Backward, per chunk:
  *   cnp  = nchw_to_cnp(dy)
- *   colt = im2row(x)                      nb*P x Rt     (col transposed)
+ *   colt = im2row(x)                      nb*P x Rt     (col transposed, window order)
  *   dWt += cnp * colt                     F x Rt        (overwrites on the first chunk)
  *   col  = Wr^T * cnp                     (the column gradient, in place of colt)
  *   dx   = col2im(col)
- * then dW = the first CKK columns of dWt, and db = bias_backward(dy) once.
+ * then dW = hwc_to_chw(dWt): its first CKK columns from im2row's window
+ * order (i, j, c) to the weight's (c, i, j); and db = bias_backward(dy) once.
  *
  * Every GEMM reads its big operand (col, colt) along the rows it is stored
  * in, with sizes padded to the backend's multiples, so that a GEMM library
  * makes no transposed or padded copy of it: the weight gradient reads colt
  * rather than col^T for that reason. Without padding (the reference
- * backend) Wr and dWt are W and dW themselves. The chunk size keeps col and
- * colt under the network's byte budget. The padded sizes, the chunks and the
- * GEMM shapes come from clcnn_conv_plan (core/conv_plan.h), shared with the
- * tuner and the bench.
+ * backend) Wr is W, and dWt is dW where the two orders agree (C = 1 or a
+ * 1x1 window). The chunk size keeps col and colt under the network's byte
+ * budget. The padded sizes, the chunks, the GEMM shapes and whether dWt
+ * needs reordering come from clcnn_conv_plan (core/conv_plan.h), shared with
+ * the tuner and the bench.
  */
 #include "nn/layer.h"
 
-enum { WEIGHT_PADDED = 0, GRAD_PADDED = 1 }; /* cache slots */
+enum { WEIGHT_PADDED = 0, GRAD_WINDOW_ORDER = 1 }; /* cache slots */
 
 /* ---- the model-file statement: conv FILTERS K[xK2] [pad=] [stride=] [bias=] [init=] ---- */
 
@@ -94,10 +96,10 @@ static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
         CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[WEIGHT_PADDED],
                                      clcnn_shape_make(1, 1, s->outputs, plan->col_rows), CLCNN_REAL,
                                      "padded weight"));
-    if (plan->colt_row_len > plan->ckk)
-        CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_PADDED],
+    if (plan->grad_reordered)
+        CLCNN_TRY(clcnn_tensor_alloc(be, &l->cache[GRAD_WINDOW_ORDER],
                                      clcnn_shape_make(1, 1, s->outputs, plan->colt_row_len),
-                                     CLCNN_REAL, "padded weight gradient"));
+                                     CLCNN_REAL, "weight gradient in window order"));
     return CLCNN_OK;
 }
 
@@ -148,12 +150,12 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                                   int need_dx)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, ckk = l->plan.ckk, rows = l->plan.col_rows;
+    int f = l->spec.outputs, rows = l->plan.col_rows;
     int len = l->plan.colt_row_len, chunk = l->plan.chunk;
     const clcnn_tensor *wr = NULL;
     if (need_dx)
         CLCNN_TRY(padded_weight(l, st, &wr));
-    clcnn_tensor *dwt = len == ckk ? &l->grad[NN_WEIGHT] : &l->cache[GRAD_PADDED];
+    clcnn_tensor *dwt = l->plan.grad_reordered ? &l->cache[GRAD_WINDOW_ORDER] : &l->grad[NN_WEIGHT];
     for (int n0 = 0; n0 < st->n; n0 += chunk) {
         int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
         int cols = nb * l->plan.positions;
@@ -170,8 +172,9 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                             &col));
         CLCNN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
-    if (len > ckk)
-        CLCNN_TRY(ops->copy_columns(st->be, f, ckk, dwt, len, &l->grad[NN_WEIGHT], ckk));
+    if (l->plan.grad_reordered)
+        CLCNN_TRY(ops->hwc_to_chw(st->be, f, l->in.c, l->spec.kh * l->spec.kw, dwt, len,
+                                  &l->grad[NN_WEIGHT]));
     if (l->spec.bias)
         CLCNN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
     return CLCNN_OK;

@@ -127,6 +127,13 @@ typedef struct clcnn_backend_ops {
      * src_ld). */
     clcnn_status (*copy_columns)(clcnn_backend *be, int rows, int cols, const clcnn_tensor *src,
                                  int src_ld, clcnn_tensor *dst, int dst_ld);
+    /* dst (rows x C*HW, packed) from src (rows x src_ld, packed, src_ld >=
+     * C*HW): row r of dst is the transpose of the HW x C block at the start of
+     * src's row r, dst[r][ch*HW + q] = src[r][q*C + ch]. Turns a weight
+     * gradient computed from im2row's window-ordered columns into the
+     * weight's (c, i, j) order (HW = KH*KW), dropping the padding columns. */
+    clcnn_status (*hwc_to_chw)(clcnn_backend *be, int rows, int c, int hw,
+                               const clcnn_tensor *src, int src_ld, clcnn_tensor *dst);
 
     /* ---- convolution building blocks ----
      * Images n0 .. n0+nb-1 of the NCHW tensor x take part (so a large batch can
@@ -138,11 +145,14 @@ typedef struct clcnn_backend_ops {
      * rows past C*KH*KW are written as zeros (GEMM padding, see gemm_multiple_mk). */
     clcnn_status (*im2col)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                            int n0, int nb, int rows, clcnn_tensor *col);
-    /* The transpose of im2col's col: colt is (nb*OH*OW) x row_len, packed,
-     * colt[q][r] = col[r][q] for r < C*KH*KW and 0 for C*KH*KW <= r < row_len.
+    /* The transpose of im2col's col with its columns in window order: colt
+     * is (nb*OH*OW) x row_len, packed, column (i*KW + j)*C + c of row q holds
+     * col[(c*KH + i)*KW + j][q], and columns C*KH*KW <= r < row_len are 0.
      * The weight gradient reads it: dW = cnp * colt is a GEMM whose operands
      * both run along the image positions, the form GEMM libraries read
-     * without a transposed copy. */
+     * without a transposed copy; hwc_to_chw then puts dW's columns in the
+     * weight's order. Window order makes a window row one run of KW*C values
+     * of an NHWC image, which CPU devices copy at memory speed. */
     clcnn_status (*im2row)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                            int n0, int nb, int row_len, clcnn_tensor *colt);
     /* dx images n0..n0+nb-1 = sum of the col entries that came from each pixel

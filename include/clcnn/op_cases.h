@@ -61,6 +61,7 @@ typedef enum clcnn_op_kind {
     CLCNN_OP_IM2ROW,
     CLCNN_OP_COPY_COLUMNS,
     CLCNN_OP_ADD,           /* y = a + b; in place (y = y + b) with CLCNN_OPF_IN_PLACE */
+    CLCNN_OP_HWC_TO_CHW,
     CLCNN_OP_COUNT          /* the number of ops; keep last */
 } clcnn_op_kind;
 
@@ -81,7 +82,8 @@ typedef struct clcnn_op_case {
     clcnn_op_kind op;
     int kind;          /* activation, loss or optimizer kind (clcnn/backend.h), else 0 */
     unsigned flags;    /* CLCNN_OPF_* */
-    int n, c, h, w;    /* input shape (every op but gemm and copy_columns) */
+    int n, c, h, w;    /* input shape (every op but gemm, copy_columns and hwc_to_chw;
+                        * hwc_to_chw: c is the channels) */
     int k, s, p;       /* window ops: square window size, stride, padding */
     int pad_rows;      /* im2col, im2row: zero rows past C*K*K (GEMM padding) */
     int groups;        /* groupnorm: groups of channels */
@@ -90,7 +92,8 @@ typedef struct clcnn_op_case {
         int m, n, k;   /* gemm: C (m x n) = op(A) (m x k) * op(B) (k x n) */
     } gemm;
     struct {
-        int rows, cols, src_ld, dst_ld; /* copy_columns: cols of rows rows */
+        int rows, cols, src_ld, dst_ld; /* copy_columns: cols of rows rows;
+                                         * hwc_to_chw: cols = dst_ld = C*HW */
     } copy;
     int quick;         /* member of the quick subset */
 } clcnn_op_case;
