@@ -221,42 +221,51 @@ __kernel void col2im_kernel(__global const float *col, __global float *dx, int n
     }
 }
 
-/* The same on CPUs, a dx plane (image b, channel ch) per work-item, as a
- * scatter: the plane is zeroed, then for each window offset (i, j) in
- * ascending order the image's OH*OW entries of col row (ch, i, j), which
- * are contiguous, are added in where they were read from (with stride 1
- * contiguous, vectorizable runs). Each pixel receives its terms in
- * ascending (i, j) order, as in the gather above and the reference, so sums
- * are identical. The plane stays in the cache while col streams through
- * once: consecutive work-items take consecutive images, so that the
- * KH*KW col rows of a channel are each read front to back, in runs of
- * OH*OW. Lines: ch*NB + b. */
-__kernel void col2im_plane_kernel(__global const float *col, __global float *dx, int n0, int nb,
+/* The same on CPUs, as a scatter: a work-item (in a work-group of its own)
+ * per channel ch and group of g images, whose dx planes it sums in tile, its
+ * local memory. The tile is zeroed, then for each window offset (i, j) in
+ * ascending order the group's g*OH*OW entries of col row (ch, i, j), which
+ * are contiguous, are added in where they were read from. Each pixel
+ * receives its terms in ascending (i, j) order, as in the gather above and
+ * the reference, so sums are identical. col streams through once, in runs
+ * of g*OH*OW; the tile (a few tens of KB) stays in the cache, where the
+ * group's dx planes themselves, C*H*W apart, would evict one another.
+ * Items: ch * groups + group, groups = ceil(NB / g). */
+__kernel void col2im_group_kernel(__global const float *col, __global float *dx, int n0, int nb,
                                   int c, int h, int w, int kh, int kw, int sh, int sw, int ph,
-                                  int pw, int oh, int ow)
+                                  int pw, int oh, int ow, int g, __local float *tile)
 {
-    int line = (int)get_global_id(0);
-    if (line >= nb * c)
+    int groups = (nb + g - 1) / g, item = (int)get_global_id(0);
+    if (item >= c * groups)
         return;
-    int ch = line / nb, b = line - ch * nb;
-    size_t cols = (size_t)nb * oh * ow;
-    __global const float *col_b = col + (size_t)b * oh * ow;
-    __global float *out = dx + ((size_t)(n0 + b) * c + ch) * h * w;
-    for (int q = 0; q < h * w; ++q)
-        out[q] = 0.0f;
+    int ch = item / groups, b0 = item % groups * g, count = min(g, nb - b0);
+    int hw = h * w, p = oh * ow;
+    for (int q = 0; q < count * hw; ++q)
+        tile[q] = 0.0f;
     for (int i = 0; i < kh; ++i) {
         int ylo, yhi;
         clcnn_window_range(h, ph, i, sh, oh, &ylo, &yhi);
         for (int j = 0; j < kw; ++j) {
             int xlo, xhi;
             clcnn_window_range(w, pw, j, sw, ow, &xlo, &xhi);
-            __global const float *src = col_b + (size_t)((ch * kh + i) * kw + j) * cols;
-            for (int oy = ylo; oy < yhi; ++oy) {
-                __global const float *in = src + oy * ow;
-                __global float *dst = out + (oy * sh - ph + i) * w + j - pw;
-                for (int ox = xlo; ox < xhi; ++ox)
-                    dst[ox * sw] += in[ox];
-            }
+            __global const float *src =
+                col + (size_t)((ch * kh + i) * kw + j) * nb * p + (size_t)b0 * p;
+            for (int b = 0; b < count; ++b)
+                for (int oy = ylo; oy < yhi; ++oy) {
+                    __global const float *in = src + b * p + oy * ow;
+                    int at = b * hw + (oy * sh - ph + i) * w + j - pw; /* tile[at + ox*sw] */
+                    if (sw == 1) /* a unit stride the compiler can see: vectorized */
+                        for (int ox = xlo; ox < xhi; ++ox)
+                            tile[at + ox] += in[ox];
+                    else
+                        for (int ox = xlo; ox < xhi; ++ox)
+                            tile[at + ox * sw] += in[ox];
+                }
         }
+    }
+    for (int b = 0; b < count; ++b) {
+        __global float *out = dx + ((size_t)(n0 + b0 + b) * c + ch) * hw;
+        for (int q = 0; q < hw; ++q)
+            out[q] = tile[b * hw + q];
     }
 }

@@ -36,19 +36,19 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
     return cl_launch_elements(be, k, name, cl_row_items(lines, win->ow, run));
 }
 
-/* The input rows an im2row_band_kernel item keeps in local memory: at most
- * this many bytes, so that they stay in a CPU core's L1 cache while the
- * item copies each of them KH times. */
-#define IM2ROW_TILE_BYTES (32 << 10)
+/* The local-memory tile of a CPU lowering kernel's work-item (im2row's
+ * input rows, col2im's dx planes): at most this many bytes, so that it stays
+ * in a CPU core's L1 cache while the item reads or adds into it many times. */
+#define LOCAL_TILE_BYTES (32 << 10)
 
 /* Output rows per im2row_band_kernel item: as many as keep the input rows
- * their windows read within IM2ROW_TILE_BYTES, at least 1; 0 when a single
+ * their windows read within LOCAL_TILE_BYTES, at least 1; 0 when a single
  * output row's input rows do not fit the device's local memory. */
 static int im2row_band(const clcnn_window *win, cl_ulong local_bytes)
 {
     size_t row_bytes = (size_t)win->w * win->c * sizeof(float);
     int band = 1;
-    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= IM2ROW_TILE_BYTES)
+    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= LOCAL_TILE_BYTES)
         band++;
     return (size_t)win->kh * row_bytes <= local_bytes ? band : 0;
 }
@@ -118,12 +118,19 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
     cl_kernel k;
     cl_mem cm = clcnn_cl_mem(col), dxm = clcnn_cl_mem(dx);
     int run = cl_row_run(be, win->w);
-    if (run >= win->w) { /* CPUs: a work-item per dx plane, as a scatter */
-        name = "col2im_plane_kernel";
+    size_t plane_bytes = (size_t)win->h * win->w * sizeof(float);
+    if (run >= win->w && plane_bytes <= clcnn_cl_of(be)->local_mem_bytes) {
+        /* CPUs: a work-item per (channel, group of images), as a scatter */
+        name = "col2im_group_kernel";
+        int group = (int)(LOCAL_TILE_BYTES / plane_bytes);
+        group = group < 1 ? 1 : group > nb ? nb : group;
+        size_t tile = (size_t)group * plane_bytes;
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
         CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
-                                    CLCNN_ARG(nb), WINDOW_ARGS(win)));
-        return cl_launch_elements(be, k, name, (size_t)nb * win->c);
+                                    CLCNN_ARG(nb), WINDOW_ARGS(win), CLCNN_ARG(group),
+                                    CLCNN_LOCAL_ARG(tile)));
+        size_t items = (size_t)win->c * ((nb + group - 1) / group);
+        return cl_launch_groups(be, k, name, items, 1); /* a tile per item */
     }
     CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
     CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
