@@ -70,7 +70,7 @@ START_TEST(shapes_of_the_cifar_net)
     ck_assert_int_eq(clcnn_model_spec_preset("cifar", &spec), CLCNN_OK);
     clcnn_gemm_shape s[CLCNN_TUNE_MAX_SHAPES];
     int n = 0;
-    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 0, s, CLCNN_TUNE_MAX_SHAPES, &n),
+    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 0, 0, s, CLCNN_TUNE_MAX_SHAPES, &n),
                      CLCNN_OK);
     /* conv1: forward and dW only (no input gradient); conv2, conv3, fc1: all
      * three; fc2: all three. C*KH*KW is padded to CLCNN_CL_GEMM_MULTIPLE_MK
@@ -92,7 +92,7 @@ START_TEST(shapes_of_the_cifar_net)
     /* An im2col budget of 5 conv2 images (the larger of its 800 x 256 im2col
      * and 256 x 832 im2row floats each) splits conv2 into 25 full chunks and
      * one of 3. */
-    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 5ull * 832 * 256 * 4, s,
+    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, 5ull * 832 * 256 * 4, 0, s,
                                              CLCNN_TUNE_MAX_SHAPES, &n), CLCNN_OK);
     int found = 0;
     for (int i = 0; i < n; i++) {
@@ -128,7 +128,7 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_uint_eq(t.sets[0].kernels[0].value[0], 64);
     ck_assert_uint_eq(t.sets[2].kernels[0].value[0], 1);
     /* written before the narrow classes: each takes its transpose class's set */
-    expect_wide_sets(&t, CLCNN_TUNE_NARROW);
+    expect_wide_sets(&t, CLCNN_GEMM_NARROW);
     char with_narrow[1024];
     snprintf(with_narrow, sizeof with_narrow, "%skernel NN-narrow Xgemm MWG=64 NWG=16\n"
              "kernel NT-narrow Xgemm NWG=16\nkernel TN-narrow Xgemm NWG=16\n"
@@ -137,8 +137,8 @@ START_TEST(parses_and_rejects_tuning_text)
     ck_assert_uint_eq(t.sets[CLCNN_TUNE_TRANSPOSE_CLASSES].kernels[0].value[1], 16);
     ck_assert_uint_eq(t.sets[0].kernels[0].value[1], 32);
     /* written before the deep classes: they take the wide sets, not the narrow ones */
-    expect_wide_sets(&t, CLCNN_TUNE_DEEP);
-    int deep = CLCNN_TUNE_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES;
+    expect_wide_sets(&t, CLCNN_GEMM_DEEP);
+    int deep = CLCNN_GEMM_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES;
     char with_deep[2048];
     snprintf(with_deep, sizeof with_deep, "%skernel NN-deep Xgemm MWG=128 NWG=8\n"
              "kernel NT-deep Xgemm NWG=8\nkernel TN-deep Xgemm NWG=8\n"
@@ -251,7 +251,7 @@ START_TEST(quick_tuning_is_applied_by_the_next_backend)
         ck_assert_int_eq(be->ops->gemm(be, s->trans_a, s->trans_b, s->m, s->n, s->k, 1.0f, &a, 0,
                                        s->trans_a ? s->m : s->k, &b, 0, s->trans_b ? s->k : s->n,
                                        0.0f, &c, 0, s->n), CLCNN_OK);
-        int want = (s->m <= CLCNN_TUNE_NARROW_ROWS ? CLCNN_TUNE_TRANSPOSE_CLASSES : 0) +
+        int want = (s->m <= CLCNN_GEMM_NARROW_ROWS ? CLCNN_TUNE_TRANSPOSE_CLASSES : 0) +
                    2 * s->trans_a + s->trans_b;
         ck_assert_int_eq(gt->applied_class, want);
         clcnn_tensor_free(&a);

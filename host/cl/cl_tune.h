@@ -45,6 +45,7 @@
 
 #include "clcnn/device.h"
 #include "clcnn/net.h"
+#include "core/gemm_family.h"
 
 #define CLCNN_TUNE_MAX_KERNELS 8
 #define CLCNN_TUNE_MAX_PARAMS 16
@@ -67,39 +68,18 @@ typedef struct clcnn_tune_set {
 } clcnn_tune_set;
 
 /* GEMM classes, each with its own set: the transpose class of the GEMM as
- * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT) within a
- * shape family, CLCNN_TUNE_TRANSPOSE_CLASSES classes each:
- * - wide (the first four): the rest;
- * - narrow ("NN-narrow"): a result of at most CLCNN_TUNE_NARROW_ROWS rows
- *   (the first conv layer's 32 filters, fc layers at small batches). CLBlast
- *   sees those rows as its N (the row-major swap, cl_ops_gemm.c); a
- *   work-group tile wider than them (NWG = 64) makes it pad and copy the
- *   long operands on every call: conv1's GEMMs on PoCL ran 2-5x slower with
- *   the set that suits the other layers than with an NWG = 32 one;
- * - deep ("NN-deep"): an inner dimension k of at least CLCNN_TUNE_DEEP_RATIO
- *   times the larger side of the result: the convolutions' weight
- *   gradients (k = images x positions), which are NN like their forward
- *   GEMMs but stream two long operands into a small result, and want other
- *   tiles. Narrow comes first: a narrow deep GEMM is narrow. */
+ * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT) within its
+ * shape family (core/gemm_family.h: wide, the first four; narrow,
+ * "NN-narrow"; deep, "NN-deep"), CLCNN_TUNE_TRANSPOSE_CLASSES classes each. */
 #define CLCNN_TUNE_TRANSPOSE_CLASSES 4
-#define CLCNN_TUNE_FAMILIES 3
-#define CLCNN_TUNE_CLASSES (CLCNN_TUNE_FAMILIES * CLCNN_TUNE_TRANSPOSE_CLASSES)
-#define CLCNN_TUNE_NARROW_ROWS 32
-#define CLCNN_TUNE_DEEP_RATIO 4
-
-enum { CLCNN_TUNE_WIDE = 0, CLCNN_TUNE_NARROW = 1, CLCNN_TUNE_DEEP = 2 };
+#define CLCNN_TUNE_CLASSES (CLCNN_GEMM_FAMILIES * CLCNN_TUNE_TRANSPOSE_CLASSES)
 
 /* The class of a row-major GEMM op(A) op(B) with an m x n result and inner
  * dimension k. */
 static inline int clcnn_tune_class(int trans_a, int trans_b, int m, int n, int k)
 {
-    long long side = m > n ? m : n;
-    int family = CLCNN_TUNE_WIDE;
-    if (m <= CLCNN_TUNE_NARROW_ROWS)
-        family = CLCNN_TUNE_NARROW;
-    else if (k >= CLCNN_TUNE_DEEP_RATIO * side)
-        family = CLCNN_TUNE_DEEP;
-    return family * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
+    return clcnn_gemm_family(m, n, k) * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) +
+           (trans_b ? 1 : 0);
 }
 
 /* A tuning result: a set per class (count 0: CLBlast's defaults). */
@@ -147,10 +127,12 @@ typedef struct clcnn_gemm_shape {
 
 /* The GEMMs of one training step of spec at batch images (forward, weight
  * and input gradients of every conv and fc layer, convolutions chunked by the
- * default im2col budget capped at max_alloc_bytes when that is not 0), equal
- * shapes merged. */
+ * default im2col budget capped at max_alloc_bytes when that is not 0, their
+ * backward by the gradient budget of a device cache of cache_bytes, 0:
+ * none), equal shapes merged. */
 clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
                                      unsigned long long max_alloc_bytes,
+                                     unsigned long long cache_bytes,
                                      clcnn_gemm_shape *shapes, int max_shapes, int *count);
 
 /* The GEMM that CLBlast runs for s on a device: on devices other than GPUs

@@ -147,10 +147,15 @@ int cmd_tune(int argc, char **argv)
     if (batch == 0)
         batch = quick ? QUICK_BATCH : 128;
     clcnn_model_spec spec;
+    clcnn_device_info info;
     int count = given;
+    /* the model's GEMMs as the network runs them on this device: its
+     * convolutions' chunks follow the device's allocation limit and cache */
     if (!given && (clcnn_model_spec_resolve(model, &spec) != CLCNN_OK ||
-                   clcnn_tune_model_shapes(&spec, batch, 0, shapes, CLCNN_TUNE_MAX_SHAPES,
-                                           &count) != CLCNN_OK)) {
+                   cli_find_device(device, &info) != CLCNN_OK ||
+                   clcnn_tune_model_shapes(&spec, batch, info.max_alloc_bytes,
+                                           info.global_cache_bytes, shapes,
+                                           CLCNN_TUNE_MAX_SHAPES, &count) != CLCNN_OK)) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
         return 2;
     }
