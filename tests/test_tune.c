@@ -205,7 +205,7 @@ START_TEST(quick_tuning_is_applied_by_the_next_backend)
     use_fresh_cache("tune-quick");
     /* The first two quick candidates and CLBlast's defaults: each new set
      * costs a CLBlast build (seconds on PoCL, more on a cold kernel cache). */
-    clcnn_tune_options opts = {NULL, TINY, 3, 1, 3, 60.0, NULL, NULL, 0};
+    clcnn_tune_options opts = {NULL, TINY, 3, NULL, 0, 1, 3, 60.0, NULL, NULL, 0};
     clcnn_tune_report report;
     ck_assert_msg(clcnn_tune_run(&opts, &report) == CLCNN_OK, "%s", clcnn_last_error());
     ck_assert_int_eq(report.tried, 3);
@@ -310,6 +310,22 @@ START_TEST(tune_cli_takes_given_shapes)
 }
 END_TEST
 
+/* A model's shapes are the device's, known once a child has opened it: the
+ * command itself opens no OpenCL (once it looked the device up first, and
+ * every forked candidate then hung until its timeout). */
+START_TEST(tune_cli_tunes_a_model_without_opening_the_device)
+{
+    static char out[65536];
+    char line[8192];
+    snprintf(line, sizeof line, "CLCNN_CACHE_DIR='%s' %s tune --quick --budget 2 --model small "
+             "--batch 2 --timeout 30", test_tmp_path("tune-model-cache"), CLCNN_EXE);
+    int status = test_run(line, out, sizeof out);
+    ck_assert_msg(status == 0 && strstr(out, "model small at batch 2") &&
+                  strstr(out, "GEMM shapes: ") && strstr(out, "0 skipped"),
+                  "exit %d: %s", status, out);
+}
+END_TEST
+
 static Suite *tune_suite(void)
 {
     Suite *s = suite_create("tune");
@@ -323,6 +339,7 @@ static Suite *tune_suite(void)
     tcase_add_test(device, quick_tuning_is_applied_by_the_next_backend);
     tcase_add_test(device, corrupt_tuning_file_is_ignored_with_a_warning);
     tcase_add_test(device, tune_cli_takes_given_shapes);
+    tcase_add_test(device, tune_cli_tunes_a_model_without_opening_the_device);
     suite_add_tcase(s, device);
     return s;
 }

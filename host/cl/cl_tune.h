@@ -155,6 +155,13 @@ typedef struct clcnn_tune_options {
     const char *device;       /* device spec (clcnn/device.h) */
     const clcnn_gemm_shape *shapes; /* what to tune for */
     int shape_count;
+    /* Not NULL: tune for this model's GEMMs at batch images instead, as the
+     * network runs them on the device (clcnn_tune_model_shapes with its
+     * allocation limit and cache), known once a child has opened it; shapes
+     * is then the list a device without limits would have (checked, then
+     * replaced). */
+    const clcnn_model_spec *model;
+    int batch;
     int quick;                /* fewer seeds and timing runs, a short budget, 16 candidates */
     int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
     double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
@@ -172,11 +179,13 @@ typedef struct clcnn_tune_report {
     int tried, failed;        /* candidates run, and of those skipped (wrong result,
                                * build or launch failure, crash, timeout) */
     clcnn_tuning best;        /* what was stored */
-    /* Per shape (the options' order): seconds of one call, the fastest of
+    /* Per shape (shapes below): seconds of one call, the fastest of
      * the timed runs, with CLBlast's defaults (0 when they failed) and with
      * the best set. */
     double default_s[CLCNN_TUNE_MAX_SHAPES];
     double tuned_s[CLCNN_TUNE_MAX_SHAPES];
+    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES]; /* the shapes tuned for */
+    int shape_count;
 } clcnn_tune_report;
 
 /* Search, verify and store: candidates derived from what the device reports

@@ -147,15 +147,13 @@ int cmd_tune(int argc, char **argv)
     if (batch == 0)
         batch = quick ? QUICK_BATCH : 128;
     clcnn_model_spec spec;
-    clcnn_device_info info;
     int count = given;
-    /* the model's GEMMs as the network runs them on this device: its
-     * convolutions' chunks follow the device's allocation limit and cache */
+    /* the shapes of a device without limits; the tune replaces them with the
+     * device's (its allocation limit and cache cut the convolutions' chunks)
+     * once a child has opened it: this process must not open OpenCL */
     if (!given && (clcnn_model_spec_resolve(model, &spec) != CLCNN_OK ||
-                   cli_find_device(device, &info) != CLCNN_OK ||
-                   clcnn_tune_model_shapes(&spec, batch, info.max_alloc_bytes,
-                                           info.global_cache_bytes, shapes,
-                                           CLCNN_TUNE_MAX_SHAPES, &count) != CLCNN_OK)) {
+                   clcnn_tune_model_shapes(&spec, batch, 0, 0, shapes, CLCNN_TUNE_MAX_SHAPES,
+                                           &count) != CLCNN_OK)) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
         return 2;
     }
@@ -164,16 +162,11 @@ int cmd_tune(int argc, char **argv)
         printf("tuning CLBlast GEMM for %d given GEMM shapes%s\n", count,
                quick ? " (quick)" : "");
     else
-        printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
-               count, quick ? " (quick)" : "");
-    for (int q = 0; q < count; q++) {
-        char name[64];
-        clcnn_gemm_shape_name(&shapes[q], name, sizeof name);
-        printf("%s%s", q ? ", " : "shapes: ", name);
-    }
-    printf("\n");
-    clcnn_tune_options opts = {device, shapes,     count,  quick, 0,
-                               timeout, print_line, &start, budget};
+        printf("tuning CLBlast GEMM for model %s at batch %d%s\n", model, batch,
+               quick ? " (quick)" : "");
+    clcnn_tune_options opts = {device, shapes,     count,  given ? NULL : &spec, batch,
+                               quick,  0,          timeout, print_line, &start,
+                               budget};
     clcnn_tune_report report;
     if (clcnn_tune_run(&opts, &report) != CLCNN_OK) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
@@ -181,7 +174,7 @@ int cmd_tune(int argc, char **argv)
     }
     printf("\ndevice %d: %s (%s)\n", report.device.index, report.device.name,
            report.device.platform);
-    print_table(shapes, count, &report);
+    print_table(report.shapes, report.shape_count, &report);
     printf("%d candidates tried, %d skipped; %s\n", report.tried, report.failed,
            report.best.sets[0].count ? "tuned parameters stored in" :
            "CLBlast's defaults are the fastest; stored in");
