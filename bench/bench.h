@@ -105,14 +105,13 @@ void bench_rows_free(bench_rows *rows);
  * normalization, each layer's forward, the loss, each layer's backward (in
  * the order the network runs them) and the optimizer (Adam) over every
  * parameter. Convolutions are split in chunks as the network does, with
- * im2col scratch limited to col_budget_bytes and backward chunks to
- * grad_budget_bytes (core/conv_plan.h). Layers whose windows are not
+ * im2col scratch limited to col_budget_bytes. Layers whose windows are not
  * square (the op cases have one size for both axes) get a row without cases,
  * labelled "not timed". An activation that the network runs inside the
  * batchnorm before it (nn/fusion.h) gets an empty row saying so, unless
  * unfused (clcnn_net_options.unfused). */
 clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
-                        size_t grad_budget_bytes, int unfused, bench_rows *out);
+                        int unfused, bench_rows *out);
 
 /* ------------------------------------------------------------- bench_ops.c */
 

@@ -100,6 +100,20 @@ static int fail(void)
     return 1;
 }
 
+/* The device spec selects, for its tuning state and allocation limit. */
+static clcnn_status find_device(const char *spec, clcnn_device_info *info)
+{
+    clcnn_device_info *list = NULL;
+    int count = 0, index = 0;
+    clcnn_status st = clcnn_devices_list(&list, &count);
+    if (st == CLCNN_OK)
+        st = clcnn_device_select(spec, list, count, &index);
+    if (st == CLCNN_OK)
+        *info = list[index];
+    free(list);
+    return st;
+}
+
 /* GEMM times with CLBlast's defaults on a device that has a tuned set. The
  * set is found in the cache folder, so a backend opened with caching disabled
  * (CLCNN_CACHE_DIR set but empty; its kernels are then built from source)
@@ -133,7 +147,7 @@ static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, 
                           bench_stat **untuned)
 {
     clcnn_device_info info;
-    clcnn_status st = cli_find_device(o->device, &info);
+    clcnn_status st = find_device(o->device, &info);
     if (st != CLCNN_OK)
         return st;
     r->device_tuned = clcnn_device_is_tuned(&info);
@@ -141,16 +155,14 @@ static clcnn_status bench(const bench_options *o, const clcnn_model_spec *spec, 
     st = clcnn_backend_cl_create(o->device, &cl);
     /* The convolutions' chunks as the network cuts them: the im2col budget
      * capped at the backend's largest allocation (which the test cap
-     * CLCNN_MAX_ALLOC_MB lowers below the device's own), backward chunks by
-     * the device's cache. */
+     * CLCNN_MAX_ALLOC_MB lowers below the device's own). */
     size_t budget = CLCNN_DEFAULT_COL_BUDGET;
     unsigned long long max_alloc = cl ? clcnn_backend_max_alloc_bytes(cl) : 0;
     if (max_alloc && max_alloc < budget)
         budget = (size_t)max_alloc;
-    size_t grad_budget = clcnn_conv_grad_budget(info.global_cache_bytes);
     bench_rows plan = {0};
     if (st == CLCNN_OK && o->ops)
-        st = bench_plan(spec, o->batch, budget, grad_budget, o->unfused, &plan);
+        st = bench_plan(spec, o->batch, budget, o->unfused, &plan);
     if (st == CLCNN_OK && o->ops && r->device_tuned)
         st = time_untuned_gemms(o, &plan, untuned);
     if (st == CLCNN_OK && o->ref)

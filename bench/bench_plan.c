@@ -135,35 +135,30 @@ static int square_window(const clcnn_layer_spec *l, clcnn_shape in)
  * CLCNN_CL_GEMM_MULTIPLE_MK and the im2row rows to CLCNN_CL_GEMM_MULTIPLE_N
  * (the reference backend runs the same cases here; its own network pads
  * nothing). Per chunk of nb images: forward im2col,
- * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row and GEMM NN
- * (dW) per weight-gradient chunk and, past the first layer, GEMM TN and
- * col2im (dx); once per pass the
+ * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW)
+ * and, past the first layer, GEMM TN and col2im (dx); once per pass the
  * weight's padding (before the GEMMs that read it), the weight gradient's
  * reordering from im2row's window order (hwc_to_chw), and bias_backward. The chunks are timed
  * as full ones (a last, partial chunk counts as full). */
-static clcnn_status plan_conv(const plan_layer *L, size_t budget, size_t grad_budget,
-                              int backward, bench_row *row)
+static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;
-    clcnn_conv_plan plan = clcnn_conv_plan_make(
-        l->outputs, L->in.c, l->kh, l->kw, L->out.h, L->out.w, CLCNN_CL_GEMM_MULTIPLE_MK,
-        CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget, grad_budget, L->in.n);
+    clcnn_conv_plan plan = clcnn_conv_plan_make(l->outputs, L->in.c, l->kh, l->kw, L->out.h,
+                                                L->out.w, CLCNN_CL_GEMM_MULTIPLE_MK,
+                                                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget,
+                                                L->in.n);
     int f = l->outputs, ckk = plan.ckk, rows = plan.col_rows, len = plan.colt_row_len;
     int nb = plan.chunk, times = plan.full_chunks + (plan.rest > 0);
-    int gb = plan.grad_chunk, grad_times = plan.grad_full_chunks + (plan.grad_rest > 0);
-    char chunks[64] = "";
+    char chunks[48] = "";
     if (times > 1)
         snprintf(chunks, sizeof chunks, ", %d chunks of %d", times, nb);
-    else if (backward && grad_times > 1)
-        snprintf(chunks, sizeof chunks, ", dW in %d chunks of %d", grad_times, gb);
-    clcnn_shape in = L->in, out = L->out, grad_in = L->in;
+    clcnn_shape in = L->in, out = L->out;
     in.n = out.n = nb;
-    grad_in.n = gb;
     clcnn_conv_gemm fwd = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_FORWARD, nb);
-    clcnn_conv_gemm dw = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_WEIGHT_GRAD, gb);
+    clcnn_conv_gemm dw = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb);
     clcnn_conv_gemm dx = clcnn_conv_plan_gemm(&plan, CLCNN_CONV_GEMM_INPUT_GRAD, nb);
     clcnn_op_case im2col = window_case(CLCNN_OP_IM2COL, in, l);
-    clcnn_op_case im2row = window_case(CLCNN_OP_IM2ROW, grad_in, l);
+    clcnn_op_case im2row = window_case(CLCNN_OP_IM2ROW, in, l);
     im2col.pad_rows = rows - ckk;
     im2row.pad_rows = len - ckk;
     if (rows > ckk && (!backward || !L->first)) /* the padded weight */
@@ -178,8 +173,8 @@ static clcnn_status plan_conv(const plan_layer *L, size_t budget, size_t grad_bu
         return CLCNN_OK;
     }
     add_case_times(row, op_case(CLCNN_OP_NCHW_TO_CNP, 0, 0, out), times);
-    add_case_times(row, im2row, grad_times);
-    add_case_times(row, conv_gemm_case(dw), grad_times);
+    add_case_times(row, im2row, times);
+    add_case_times(row, conv_gemm_case(dw), times);
     if (L->first) {
         snprintf(row->label, sizeof row->label, "%s bwd (im2row+gemm %dx%dx%d%s)", L->name, dw.m,
                  dw.n, dw.k, chunks);
@@ -226,8 +221,8 @@ static void plan_fc(const plan_layer *L, int backward, bench_row *row)
 }
 
 /* One layer's forward or backward row. */
-static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, size_t grad_budget,
-                                   int backward, bench_row *row)
+static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, int backward,
+                                   bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;
     const char *dir = backward ? "bwd" : "fwd";
@@ -249,7 +244,7 @@ static clcnn_status plan_layer_row(const plan_layer *L, size_t budget, size_t gr
     }
     switch (l->kind) {
     case CLCNN_LAYER_CONV:
-        return plan_conv(L, budget, grad_budget, backward, row);
+        return plan_conv(L, budget, backward, row);
     case CLCNN_LAYER_FC:
         plan_fc(L, backward, row);
         return CLCNN_OK;
@@ -342,7 +337,7 @@ static void plan_optimizer(const plan_layer *layers, int count, bench_row *row)
 }
 
 clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budget_bytes,
-                        size_t grad_budget_bytes, int unfused, bench_rows *out)
+                        int unfused, bench_rows *out)
 {
     clcnn_shape shapes[CLCNN_MAX_LAYERS];
     clcnn_status st = clcnn_model_spec_shapes(spec, shapes);
@@ -380,8 +375,7 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
     for (int i = 0; i < spec->n_layers; i++) {
         if (!(row = bench_rows_add(out)))
             return CLCNN_ERR_NOMEM;
-        st = plan_layer_row(&layers[i], col_budget_bytes, grad_budget_bytes, 0, row);
-        if (st != CLCNN_OK)
+        if ((st = plan_layer_row(&layers[i], col_budget_bytes, 0, row)) != CLCNN_OK)
             return st;
     }
     clcnn_shape logits = layers[spec->n_layers - 1].out;
@@ -397,8 +391,7 @@ clcnn_status bench_plan(const clcnn_model_spec *spec, int batch, size_t col_budg
             continue;
         if (!(row = bench_rows_add(out)))
             return CLCNN_ERR_NOMEM;
-        st = plan_layer_row(&layers[i], col_budget_bytes, grad_budget_bytes, 1, row);
-        if (st != CLCNN_OK)
+        if ((st = plan_layer_row(&layers[i], col_budget_bytes, 1, row)) != CLCNN_OK)
             return st;
     }
     if (!(row = bench_rows_add(out)))

@@ -13,19 +13,17 @@
 #include "test_files.h"
 
 /* A conv layer of the cifar preset on the OpenCL backend's GEMM multiples. */
-static clcnn_conv_plan cl_plan(int filters, int c, int size, size_t budget, size_t grad_budget,
-                               int batch)
+static clcnn_conv_plan cl_plan(int filters, int c, int size, size_t budget, int batch)
 {
     return clcnn_conv_plan_make(filters, c, 5, 5, size, size, CLCNN_CL_GEMM_MULTIPLE_MK,
-                                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget, grad_budget,
-                                batch);
+                                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget, batch);
 }
 
 START_TEST(pads_and_chunks_as_the_readme_says)
 {
     /* conv1: 3 x 5 x 5 = 75, padded to 96 as the forward k, to 128 as the
      * weight gradient's n; 32 x 32 positions */
-    clcnn_conv_plan p = cl_plan(32, 3, 32, CLCNN_DEFAULT_COL_BUDGET, 0, 128);
+    clcnn_conv_plan p = cl_plan(32, 3, 32, CLCNN_DEFAULT_COL_BUDGET, 128);
     ck_assert_int_eq(p.ckk, 75);
     ck_assert_int_eq(p.col_rows, 96);
     ck_assert_int_eq(p.colt_row_len, 128);
@@ -43,7 +41,7 @@ START_TEST(pads_and_chunks_as_the_readme_says)
 
     /* conv2: 32 x 5 x 5 = 800, already a multiple of 32, padded to 832 as n;
      * a budget of 5 images of its 832 x 256 floats: 25 chunks of 5 and one of 3 */
-    p = cl_plan(64, 32, 16, (size_t)5 * 832 * 256 * 4 + 100, 0, 128);
+    p = cl_plan(64, 32, 16, (size_t)5 * 832 * 256 * 4 + 100, 128);
     ck_assert_int_eq(p.col_rows, 800);
     ck_assert_int_eq(p.colt_row_len, 832);
     ck_assert_int_eq(p.chunk, 5);
@@ -53,7 +51,7 @@ START_TEST(pads_and_chunks_as_the_readme_says)
     ck_assert(g.m == 64 && g.n == 832 && g.k == 3 * 256);
 
     /* no padding (the reference backend), and at least one image a chunk */
-    p = clcnn_conv_plan_make(64, 32, 5, 5, 16, 16, 1, 1, sizeof(double), 1, 0, 7);
+    p = clcnn_conv_plan_make(64, 32, 5, 5, 16, 16, 1, 1, sizeof(double), 1, 7);
     ck_assert_int_eq(p.col_rows, 800);
     ck_assert_int_eq(p.colt_row_len, 800);
     ck_assert_int_eq(p.chunk, 1);
@@ -61,72 +59,27 @@ START_TEST(pads_and_chunks_as_the_readme_says)
 }
 END_TEST
 
-/* The weight gradient runs in chunks whose im2row matrix fits the gradient
- * budget (half a 32 MiB cache here), of about equal sizes, unless that would
- * take its GEMM out of its family. */
-START_TEST(weight_grad_chunks_fit_the_cache_and_keep_the_gemm_family)
-{
-    size_t half = (size_t)16 << 20;
-    /* conv1: 128 x 1024 floats (512 KiB) an image: 32 fit, 4 chunks (narrow GEMMs) */
-    clcnn_conv_plan p = cl_plan(32, 3, 32, CLCNN_DEFAULT_COL_BUDGET, half, 128);
-    ck_assert_int_eq(p.chunk, 128);
-    ck_assert_int_eq(p.grad_chunk, 32);
-    ck_assert_int_eq(p.grad_full_chunks, 4);
-    ck_assert_int_eq(p.grad_rest, 0);
-    /* conv2: 832 x 256 floats (832 KiB): 19 fit; 128 / 19 = 6 chunks of at
-     * least 19 images: five of 22 and one of 18, each GEMM still deep */
-    p = cl_plan(64, 32, 16, CLCNN_DEFAULT_COL_BUDGET, half, 128);
-    ck_assert_int_eq(p.grad_chunk, 22);
-    ck_assert_int_eq(p.grad_full_chunks, 5);
-    ck_assert_int_eq(p.grad_rest, 18);
-    ck_assert_int_eq(clcnn_gemm_family(64, 832, 18 * 256), CLCNN_GEMM_DEEP);
-    /* conv3: 1600 x 64 floats (400 KiB): 40 would fit, but its GEMM would
-     * turn wide (k = 2560 < 4 x 1600); at least 100 images keep it deep, so
-     * the batch stays one chunk */
-    p = cl_plan(128, 64, 8, CLCNN_DEFAULT_COL_BUDGET, half, 128);
-    ck_assert_int_eq(clcnn_gemm_family(128, 1600, 40 * 64), CLCNN_GEMM_WIDE);
-    ck_assert_int_eq(p.grad_chunk, 128);
-    /* no budget: the chunks; and a batch the im2col budget cuts keeps its chunks */
-    p = cl_plan(64, 32, 16, CLCNN_DEFAULT_COL_BUDGET, 0, 128);
-    ck_assert_int_eq(p.grad_chunk, 128);
-    p = cl_plan(64, 32, 16, (size_t)5 * 832 * 256 * 4, half, 128);
-    ck_assert_int_eq(p.grad_chunk, 5);
-    ck_assert_uint_eq(clcnn_conv_grad_budget((unsigned long long)32 << 20), half);
-}
-END_TEST
-
-/* `clcnn tune` lists each conv layer's GEMMs as its plan gives them, for a
- * 32 MiB cache: with an im2col budget of 5 conv2 images (chunks, the weight
- * gradient's nested in them), and with the default one (the batch one
- * chunk, the weight gradient's cut to the cache). */
+/* `clcnn tune` lists each conv layer's GEMMs as its plan gives them. */
 START_TEST(tune_shapes_come_from_the_plan)
 {
     clcnn_model_spec spec;
     ck_assert_int_eq(clcnn_model_spec_preset("cifar", &spec), CLCNN_OK);
     clcnn_gemm_shape s[CLCNN_TUNE_MAX_SHAPES];
     int n = 0;
-    size_t budget = _i ? CLCNN_DEFAULT_COL_BUDGET : (size_t)5 * 832 * 256 * 4;
-    unsigned long long cache = 32ull << 20;
-    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, budget, cache, s, CLCNN_TUNE_MAX_SHAPES,
-                                             &n), CLCNN_OK);
-    size_t grad = clcnn_conv_grad_budget(cache);
-    clcnn_conv_plan plans[] = {cl_plan(32, 3, 32, budget, grad, 128),
-                               cl_plan(64, 32, 16, budget, grad, 128),
-                               cl_plan(128, 64, 8, budget, grad, 128)};
-    ck_assert_int_eq(plans[0].grad_chunk, _i ? 32 : plans[0].chunk);
-    ck_assert_int_eq(plans[1].grad_chunk, _i ? 22 : 5);
+    size_t budget = (size_t)5 * 832 * 256 * 4;
+    ck_assert_int_eq(clcnn_tune_model_shapes(&spec, 128, budget, s, CLCNN_TUNE_MAX_SHAPES, &n),
+                     CLCNN_OK);
+    clcnn_conv_plan plans[] = {cl_plan(32, 3, 32, budget, 128), cl_plan(64, 32, 16, budget, 128),
+                               cl_plan(128, 64, 8, budget, 128)};
     for (int layer = 0; layer < 3; layer++) {
         const clcnn_conv_plan *p = &plans[layer];
-        for (int role = 0; role < CLCNN_CONV_GEMM_ROLES; role++) {
-            if (layer == 0 && role == CLCNN_CONV_GEMM_INPUT_GRAD)
-                continue; /* the first layer computes no input gradient */
-            int grad = role == CLCNN_CONV_GEMM_WEIGHT_GRAD;
-            for (int part = 0; part < 2; part++) {
-                int nb = grad ? (part ? p->grad_rest : p->grad_chunk)
-                              : (part ? p->rest : p->chunk);
-                int calls = part ? 1 : grad ? p->grad_full_chunks : p->full_chunks;
-                if (nb == 0)
-                    continue;
+        for (int part = 0; part < 2; part++) {
+            int nb = part ? p->rest : p->chunk, calls = part ? 1 : p->full_chunks;
+            if (nb == 0)
+                continue;
+            for (int role = layer == 0 ? 1 : 0; role < CLCNN_CONV_GEMM_ROLES; role++) {
+                if (layer == 0 && role == CLCNN_CONV_GEMM_INPUT_GRAD)
+                    continue; /* the first layer computes no input gradient */
                 clcnn_conv_gemm g = clcnn_conv_plan_gemm(p, (clcnn_conv_gemm_role)role, nb);
                 int found = 0;
                 for (int i = 0; i < n; i++)
@@ -149,8 +102,7 @@ START_TEST(network_conv_layers_run_the_plan)
     ck_assert_int_eq(clcnn_backend_ref_create(&be), CLCNN_OK);
     clcnn_model_spec spec;
     ck_assert_int_eq(clcnn_model_spec_preset("cifar", &spec), CLCNN_OK);
-    clcnn_net_options opts = {.col_budget_bytes = (size_t)3 * 800 * 256 * 4,
-                              .grad_budget_bytes = (size_t)2 * 800 * 256 * 4};
+    clcnn_net_options opts = {.col_budget_bytes = (size_t)3 * 800 * 256 * 4};
     clcnn_net *net;
     ck_assert_msg(clcnn_net_create_ex(be, &spec, 16, 1, &opts, &net) == CLCNN_OK, "%s",
                   clcnn_last_error());
@@ -161,16 +113,13 @@ START_TEST(network_conv_layers_run_the_plan)
             continue;
         clcnn_conv_plan p = clcnn_conv_plan_make(l->spec.outputs, l->in.c, l->spec.kh,
                                                  l->spec.kw, l->out.h, l->out.w, 1, 1,
-                                                 be->real_size, opts.col_budget_bytes,
-                                                 opts.grad_budget_bytes, 16);
+                                                 be->real_size, opts.col_budget_bytes, 16);
         ck_assert_int_eq(l->plan.col_rows, p.col_rows);
         ck_assert_int_eq(l->plan.chunk, p.chunk);
-        ck_assert_int_eq(l->plan.grad_chunk, p.grad_chunk);
         if (p.col_per_image * p.chunk > most_col)
             most_col = p.col_per_image * p.chunk;
     }
     ck_assert_int_eq(net->layers[4].plan.chunk, 3); /* conv2: the budget's 3 images */
-    ck_assert_int_eq(net->layers[4].plan.grad_chunk, 3); /* nested: the chunks stay */
     ck_assert_uint_eq(net->scratch.col.count, most_col);
     clcnn_net_destroy(net);
     clcnn_backend_destroy(be);
@@ -182,8 +131,7 @@ int main(void)
     Suite *s = suite_create("conv_plan");
     TCase *tc = tcase_create("plan");
     tcase_add_test(tc, pads_and_chunks_as_the_readme_says);
-    tcase_add_test(tc, weight_grad_chunks_fit_the_cache_and_keep_the_gemm_family);
-    tcase_add_loop_test(tc, tune_shapes_come_from_the_plan, 0, 2);
+    tcase_add_test(tc, tune_shapes_come_from_the_plan);
     tcase_add_test(tc, network_conv_layers_run_the_plan);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "clcnn/net.h"
-#include "nn/net_internal.h"
 #include "test_env.h"
 #include "test_files.h"
 
@@ -197,24 +196,6 @@ START_TEST(chunked_convolution_matches_one_chunk)
     fixture whole, chunked;
     fixture_open(&whole, 1, two_convs_text, 6, 6, NULL);
     fixture_open(&chunked, 1, two_convs_text, 6, 6, &one_image);
-    expect_same_training_pass(&whole, &chunked, 6, 1e-12);
-}
-END_TEST
-
-START_TEST(weight_grad_chunks_match_one_chunk)
-{
-    /* A 1-byte gradient budget cuts the weight gradient (im2row and its GEMM)
-     * into chunks of one image, the rest keeping the whole batch: in double,
-     * agreement to 1e-12 relative. */
-    clcnn_net_options one_image = {.grad_budget_bytes = 1};
-    fixture whole, chunked;
-    fixture_open(&whole, 1, two_convs_text, 6, 6, NULL);
-    fixture_open(&chunked, 1, two_convs_text, 6, 6, &one_image);
-    for (int i = 0; i < chunked.net->n_layers; i++)
-        if (chunked.net->layers[i].spec.kind == CLCNN_LAYER_CONV) {
-            ck_assert_int_eq(chunked.net->layers[i].plan.chunk, 6);
-            ck_assert_int_eq(chunked.net->layers[i].plan.grad_chunk, 1);
-        }
     expect_same_training_pass(&whole, &chunked, 6, 1e-12);
 }
 END_TEST
@@ -412,7 +393,6 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, partial_batch_matches_a_net_of_that_size);
     tcase_add_test(tc, chunked_convolution_matches_one_chunk);
-    tcase_add_test(tc, weight_grad_chunks_match_one_chunk);
     tcase_add_test(tc, padded_convolution_matches_unpadded);
     tcase_add_test(tc, ref_and_ref64_agree);
     tcase_add_test(tc, initialization_follows_the_rules);

@@ -10,7 +10,7 @@
 #include "test_files.h"
 
 /* Class NN: a small and a large GEMM; class TN: one medium GEMM (none
- * narrow: more than CLCNN_GEMM_NARROW_ROWS rows each). */
+ * narrow: more than CLCNN_TUNE_NARROW_ROWS rows each). */
 static const clcnn_gemm_shape SHAPES[] = {
     {0, 0, 40, 5, 5, 1},         /* volume 1e3 */
     {0, 0, 1000, 1000, 1000, 2}, /* volume 1e9, twice a step */
@@ -38,7 +38,7 @@ START_TEST(threshold_follows_clblast_rule)
     ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 5), 1);
     ck_assert_int_eq(clcnn_tune_runs_direct(&cube, 1), 0);
     ck_assert_int_eq(clcnn_tune_shape_class(&SHAPES[2]), 2);
-    clcnn_gemm_shape narrow = {1, 1, CLCNN_GEMM_NARROW_ROWS, 1000, 1000, 1};
+    clcnn_gemm_shape narrow = {1, 1, CLCNN_TUNE_NARROW_ROWS, 1000, 1000, 1};
     ck_assert_int_eq(clcnn_tune_shape_class(&narrow), CLCNN_TUNE_TRANSPOSE_CLASSES + 3);
     narrow.m++;
     ck_assert_int_eq(clcnn_tune_shape_class(&narrow), 3);
@@ -46,14 +46,14 @@ START_TEST(threshold_follows_clblast_rule)
      * a narrow one however deep, are not */
     clcnn_gemm_shape weight_grad = {0, 0, 64, 832, 32768, 1};
     ck_assert_int_eq(clcnn_tune_shape_class(&weight_grad),
-                     CLCNN_GEMM_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES);
-    weight_grad.k = CLCNN_GEMM_DEEP_RATIO * 832 - 1;
+                     CLCNN_TUNE_DEEP * CLCNN_TUNE_TRANSPOSE_CLASSES);
+    weight_grad.k = CLCNN_TUNE_DEEP_RATIO * 832 - 1;
     ck_assert_int_eq(clcnn_tune_shape_class(&weight_grad), 0);
     clcnn_gemm_shape forward = {0, 0, 64, 32768, 800, 1};
     ck_assert_int_eq(clcnn_tune_shape_class(&forward), 0);
     clcnn_gemm_shape narrow_deep = {0, 0, 32, 128, 131072, 1};
     ck_assert_int_eq(clcnn_tune_shape_class(&narrow_deep),
-                     CLCNN_GEMM_NARROW * CLCNN_TUNE_TRANSPOSE_CLASSES);
+                     CLCNN_TUNE_NARROW * CLCNN_TUNE_TRANSPOSE_CLASSES);
 }
 END_TEST
 

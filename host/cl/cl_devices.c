@@ -49,14 +49,13 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     cl_device_type type = 0;
     cl_uint units = 0, clock = 0;
     cl_bool unified = CL_FALSE;
-    cl_ulong global = 0, local = 0, alloc = 0, cache = 0;
+    cl_ulong global = 0, local = 0, alloc = 0;
     size_t group = 0;
     clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof type, &type, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof global, &global, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local, &local, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof alloc, &alloc, NULL);
-    clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof group, &group, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof clock, &clock, NULL);
     clGetDeviceInfo(dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
@@ -70,7 +69,6 @@ static void describe(cl_device_id dev, const char *platform, int platform_index,
     d->global_mem_bytes = global;
     d->local_mem_bytes = local;
     d->max_alloc_bytes = alloc;
-    d->global_cache_bytes = cache;
     d->max_work_group_size = group;
 }
 

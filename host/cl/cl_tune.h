@@ -45,7 +45,6 @@
 
 #include "clcnn/device.h"
 #include "clcnn/net.h"
-#include "core/gemm_family.h"
 
 #define CLCNN_TUNE_MAX_KERNELS 8
 #define CLCNN_TUNE_MAX_PARAMS 16
@@ -68,18 +67,39 @@ typedef struct clcnn_tune_set {
 } clcnn_tune_set;
 
 /* GEMM classes, each with its own set: the transpose class of the GEMM as
- * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT) within its
- * shape family (core/gemm_family.h: wide, the first four; narrow,
- * "NN-narrow"; deep, "NN-deep"), CLCNN_TUNE_TRANSPOSE_CLASSES classes each. */
+ * the layer asks for it (trans_a * 2 + trans_b: NN, NT, TN, TT) within a
+ * shape family, CLCNN_TUNE_TRANSPOSE_CLASSES classes each:
+ * - wide (the first four): the rest;
+ * - narrow ("NN-narrow"): a result of at most CLCNN_TUNE_NARROW_ROWS rows
+ *   (the first conv layer's 32 filters, fc layers at small batches). CLBlast
+ *   sees those rows as its N (the row-major swap, cl_ops_gemm.c); a
+ *   work-group tile wider than them (NWG = 64) makes it pad and copy the
+ *   long operands on every call: conv1's GEMMs on PoCL ran 2-5x slower with
+ *   the set that suits the other layers than with an NWG = 32 one;
+ * - deep ("NN-deep"): an inner dimension k of at least CLCNN_TUNE_DEEP_RATIO
+ *   times the larger side of the result: the convolutions' weight
+ *   gradients (k = images x positions), which are NN like their forward
+ *   GEMMs but stream two long operands into a small result, and want other
+ *   tiles. Narrow comes first: a narrow deep GEMM is narrow. */
 #define CLCNN_TUNE_TRANSPOSE_CLASSES 4
-#define CLCNN_TUNE_CLASSES (CLCNN_GEMM_FAMILIES * CLCNN_TUNE_TRANSPOSE_CLASSES)
+#define CLCNN_TUNE_FAMILIES 3
+#define CLCNN_TUNE_CLASSES (CLCNN_TUNE_FAMILIES * CLCNN_TUNE_TRANSPOSE_CLASSES)
+#define CLCNN_TUNE_NARROW_ROWS 32
+#define CLCNN_TUNE_DEEP_RATIO 4
+
+enum { CLCNN_TUNE_WIDE = 0, CLCNN_TUNE_NARROW = 1, CLCNN_TUNE_DEEP = 2 };
 
 /* The class of a row-major GEMM op(A) op(B) with an m x n result and inner
  * dimension k. */
 static inline int clcnn_tune_class(int trans_a, int trans_b, int m, int n, int k)
 {
-    return clcnn_gemm_family(m, n, k) * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) +
-           (trans_b ? 1 : 0);
+    long long side = m > n ? m : n;
+    int family = CLCNN_TUNE_WIDE;
+    if (m <= CLCNN_TUNE_NARROW_ROWS)
+        family = CLCNN_TUNE_NARROW;
+    else if (k >= CLCNN_TUNE_DEEP_RATIO * side)
+        family = CLCNN_TUNE_DEEP;
+    return family * CLCNN_TUNE_TRANSPOSE_CLASSES + (trans_a ? 2 : 0) + (trans_b ? 1 : 0);
 }
 
 /* A tuning result: a set per class (count 0: CLBlast's defaults). */
@@ -127,12 +147,10 @@ typedef struct clcnn_gemm_shape {
 
 /* The GEMMs of one training step of spec at batch images (forward, weight
  * and input gradients of every conv and fc layer, convolutions chunked by the
- * default im2col budget capped at max_alloc_bytes when that is not 0, their
- * backward by the gradient budget of a device cache of cache_bytes, 0:
- * none), equal shapes merged. */
+ * default im2col budget capped at max_alloc_bytes when that is not 0), equal
+ * shapes merged. */
 clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
                                      unsigned long long max_alloc_bytes,
-                                     unsigned long long cache_bytes,
                                      clcnn_gemm_shape *shapes, int max_shapes, int *count);
 
 /* The GEMM that CLBlast runs for s on a device: on devices other than GPUs
@@ -155,13 +173,6 @@ typedef struct clcnn_tune_options {
     const char *device;       /* device spec (clcnn/device.h) */
     const clcnn_gemm_shape *shapes; /* what to tune for */
     int shape_count;
-    /* Not NULL: tune for this model's GEMMs at batch images instead, as the
-     * network runs them on the device (clcnn_tune_model_shapes with its
-     * allocation limit and cache), known once a child has opened it; shapes
-     * is then the list a device without limits would have (checked, then
-     * replaced). */
-    const clcnn_model_spec *model;
-    int batch;
     int quick;                /* fewer seeds and timing runs, a short budget, 16 candidates */
     int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
     double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
@@ -179,13 +190,11 @@ typedef struct clcnn_tune_report {
     int tried, failed;        /* candidates run, and of those skipped (wrong result,
                                * build or launch failure, crash, timeout) */
     clcnn_tuning best;        /* what was stored */
-    /* Per shape (shapes below): seconds of one call, the fastest of
+    /* Per shape (the options' order): seconds of one call, the fastest of
      * the timed runs, with CLBlast's defaults (0 when they failed) and with
      * the best set. */
     double default_s[CLCNN_TUNE_MAX_SHAPES];
     double tuned_s[CLCNN_TUNE_MAX_SHAPES];
-    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES]; /* the shapes tuned for */
-    int shape_count;
 } clcnn_tune_report;
 
 /* Search, verify and store: candidates derived from what the device reports

@@ -149,7 +149,7 @@ clcnn_status clcnn_tune_parse(const char *text, const char *source, const char *
     int wide = 0;
     for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)
         wide += tuning->sets[c].count > 0;
-    for (int f = 1; wide == CLCNN_TUNE_TRANSPOSE_CLASSES && f < CLCNN_GEMM_FAMILIES; f++) {
+    for (int f = 1; wide == CLCNN_TUNE_TRANSPOSE_CLASSES && f < CLCNN_TUNE_FAMILIES; f++) {
         clcnn_tune_set *family = &tuning->sets[f * CLCNN_TUNE_TRANSPOSE_CLASSES];
         int named = 0;
         for (int c = 0; c < CLCNN_TUNE_TRANSPOSE_CLASSES; c++)

@@ -38,9 +38,7 @@
 #define STOP_GRACE 0.25
 
 typedef struct search {
-    const clcnn_tune_options *opts;      /* &own */
-    clcnn_tune_options own;              /* the caller's, with the shapes below */
-    clcnn_gemm_shape shapes[CLCNN_TUNE_MAX_SHAPES];
+    const clcnn_tune_options *opts;
     tune_point points[MAX_CANDIDATES];
     clcnn_tune_set sets[MAX_CANDIDATES]; /* the points as CLBlast parameters */
     int count, cap;
@@ -327,29 +325,6 @@ static int add_neighbours(search *s)
     return added;
 }
 
-/* With a model to tune for, its shapes on the device the first child
- * reported; then the list, said. 0 when they cannot be had (fatal set). */
-static int device_shapes(search *s)
-{
-    clcnn_tune_options *o = &s->own;
-    if (o->model &&
-        clcnn_tune_model_shapes(o->model, o->batch, s->device.max_alloc_bytes,
-                                s->device.global_cache_bytes, s->shapes, CLCNN_TUNE_MAX_SHAPES,
-                                &o->shape_count) != CLCNN_OK) {
-        snprintf(s->fatal, sizeof s->fatal, "%s", clcnn_last_error());
-        return 0;
-    }
-    char line[2048];
-    size_t used = 0;
-    for (int q = 0; q < o->shape_count && used < sizeof line; q++) {
-        char name[64];
-        clcnn_gemm_shape_name(&s->shapes[q], name, sizeof name);
-        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", q ? ", " : "", name);
-    }
-    say(s, "%d GEMM shapes: %s", o->shape_count, line);
-    return 1;
-}
-
 static void search_rounds(search *s, double timeout_s)
 {
     /* CLBlast's defaults are candidate 0 (clcnn_tune_choose) but run after
@@ -363,8 +338,6 @@ static void search_rounds(search *s, double timeout_s)
     char line[256];
     clcnn_tune_device_format(&s->space, line, sizeof line);
     say(s, "device: %s", line);
-    if (!device_shapes(s))
-        return;
     tune_point seeds[TUNE_MAX_SEEDS];
     int n = tune_space_seeds(&s->space, s->opts->quick, seeds, TUNE_MAX_SEEDS), first = s->count;
     for (int i = 0; i < n; i++)
@@ -397,10 +370,7 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
     search *s = calloc(1, sizeof *s);
     if (!s)
         return clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");
-    s->own = *opts;
-    memcpy(s->shapes, opts->shapes, (size_t)opts->shape_count * sizeof *s->shapes);
-    s->own.shapes = s->shapes;
-    s->opts = &s->own;
+    s->opts = opts;
     s->cap = opts->quick ? QUICK_CANDIDATES : MAX_CANDIDATES;
     if (opts->max_candidates > 0 && opts->max_candidates < s->cap)
         s->cap = opts->max_candidates;
@@ -414,7 +384,6 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
                                                    : DEFAULT_TIMEOUT_S);
     clcnn_status st = CLCNN_OK;
     tune_choice choice[CLCNN_TUNE_CLASSES];
-    opts = s->opts; /* from here on, with the shapes tuned for */
     clcnn_tune_choose(opts->shapes, opts->shape_count, s->results, s->count, choice);
     if (s->fatal[0])
         st = clcnn_fail(CLCNN_ERR_DEVICE, "tune: %s", s->fatal);
@@ -432,9 +401,7 @@ clcnn_status clcnn_tune_run(const clcnn_tune_options *opts, clcnn_tune_report *r
         for (int q = 0; q < opts->shape_count; q++) {
             report->default_s[q] = s->results[0].done ? s->results[0].shape_s[q] : 0;
             report->tuned_s[q] = clcnn_tune_chosen_time(opts->shapes, q, s->results, choice);
-            report->shapes[q] = opts->shapes[q];
         }
-        report->shape_count = opts->shape_count;
         char *comment = malloc(16384);
         if (!comment)
             st = clcnn_fail(CLCNN_ERR_NOMEM, "tune: out of memory");

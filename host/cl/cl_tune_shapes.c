@@ -31,30 +31,22 @@ static clcnn_status add(shape_list *l, int trans_a, int trans_b, int m, int n, i
     return CLCNN_OK;
 }
 
-/* The GEMMs of a conv layer's chunks: the forward and (need_dx) input
- * gradient ones per chunk, the weight gradient's per weight-gradient chunk. */
-static clcnn_status add_conv(shape_list *l, const clcnn_conv_plan *p, int need_dx)
+/* The GEMMs of a chunk of nb images of a conv layer, run `calls` times. */
+static clcnn_status add_conv_chunk(shape_list *l, const clcnn_conv_plan *plan, int nb,
+                                   int need_dx, int calls)
 {
     clcnn_status st = CLCNN_OK;
     for (int role = 0; role < CLCNN_CONV_GEMM_ROLES && st == CLCNN_OK; role++) {
         if (role == CLCNN_CONV_GEMM_INPUT_GRAD && !need_dx)
             continue;
-        int grad = role == CLCNN_CONV_GEMM_WEIGHT_GRAD;
-        int chunk = grad ? p->grad_chunk : p->chunk, rest = grad ? p->grad_rest : p->rest;
-        clcnn_conv_gemm g = clcnn_conv_plan_gemm(p, (clcnn_conv_gemm_role)role, chunk);
-        st = add(l, g.trans_a, g.trans_b, g.m, g.n, g.k,
-                 grad ? p->grad_full_chunks : p->full_chunks);
-        if (st == CLCNN_OK && rest) {
-            g = clcnn_conv_plan_gemm(p, (clcnn_conv_gemm_role)role, rest);
-            st = add(l, g.trans_a, g.trans_b, g.m, g.n, g.k, 1);
-        }
+        clcnn_conv_gemm g = clcnn_conv_plan_gemm(plan, (clcnn_conv_gemm_role)role, nb);
+        st = add(l, g.trans_a, g.trans_b, g.m, g.n, g.k, calls);
     }
     return st;
 }
 
 clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
                                      unsigned long long max_alloc_bytes,
-                                     unsigned long long cache_bytes,
                                      clcnn_gemm_shape *shapes, int max_shapes, int *count)
 {
     *count = 0;
@@ -76,9 +68,10 @@ clcnn_status clcnn_tune_model_shapes(const clcnn_model_spec *spec, int batch,
         if (s->kind == CLCNN_LAYER_CONV) {
             clcnn_conv_plan plan = clcnn_conv_plan_make(
                 s->outputs, c, s->kh, s->kw, out[i].h, out[i].w, CLCNN_CL_GEMM_MULTIPLE_MK,
-                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget,
-                clcnn_conv_grad_budget(cache_bytes), batch);
-            st = add_conv(&l, &plan, need_dx);
+                CLCNN_CL_GEMM_MULTIPLE_N, sizeof(float), budget, batch);
+            st = add_conv_chunk(&l, &plan, plan.chunk, need_dx, plan.full_chunks);
+            if (st == CLCNN_OK && plan.rest)
+                st = add_conv_chunk(&l, &plan, plan.rest, need_dx, 1);
         } else if (s->kind == CLCNN_LAYER_FC) {
             int in = c * h * w, o = s->outputs;
             st = add(&l, 0, 1, batch, o, in, 1);                /* y = x * W^T */

@@ -190,19 +190,6 @@ int cli_open_backend(const char *cmd, int cpu, const char *device, clcnn_backend
     return 1;
 }
 
-clcnn_status cli_find_device(const char *spec, clcnn_device_info *info)
-{
-    clcnn_device_info *list = NULL;
-    int count = 0, index = 0;
-    clcnn_status st = clcnn_devices_list(&list, &count);
-    if (st == CLCNN_OK)
-        st = clcnn_device_select(spec, list, count, &index);
-    if (st == CLCNN_OK)
-        *info = list[index];
-    free(list);
-    return st;
-}
-
 void cli_backend_describe(const clcnn_backend *be, char *buf, unsigned long size)
 {
     const clcnn_device_info *d = clcnn_backend_cl_device(be);

@@ -64,10 +64,6 @@ int cli_output_path(cli_parser *p, const char *flag, const char *path);
  * "clcnn CMD: message" and returns 0. */
 int cli_open_backend(const char *cmd, int cpu, const char *device, clcnn_backend **out);
 
-/* The description of the device spec selects (NULL: CLCNN_DEVICE or the
- * default device), without opening it: its limits and tuning state. */
-clcnn_status cli_find_device(const char *spec, clcnn_device_info *info);
-
 /* A one-line description of the backend: "OpenCL: NAME (PLATFORM)" or "CPU reference". */
 void cli_backend_describe(const clcnn_backend *be, char *buf, unsigned long size);
 

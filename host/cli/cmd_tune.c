@@ -15,22 +15,19 @@ static void help(void)
     printf("usage: clcnn tune [--device SPEC] [--model PRESET|FILE] [--batch N] [--quick]\n"
            "                  [--budget SECONDS] [--timeout S] [--shape \"NN MxNxK\"]...\n\n"
            "Searches CLBlast's GEMM kernel parameters for the device, on the GEMM shapes of\n"
-           "one training step of the model at the batch size, as the network runs them on\n"
-           "this device (its convolutions' chunks follow the device's largest allocation\n"
-           "and its memory cache; the shapes are printed once known). CLBlast's own\n"
-           "defaults run first; then candidates derived from what the device reports (its\n"
-           "preferred and native float vector widths, work-group limits, local memory and\n"
-           "cache size); then, round after round, the neighbours of the best sets so far\n"
-           "(one parameter a step up or down), until the time budget is spent or no\n"
-           "untried neighbour is left. Each candidate's result is checked against a\n"
-           "double-precision product, each is timed, and the fastest per GEMM class (NN,\n"
-           "NT, TN, TT as the layer asks, each again for narrow GEMMs of at most 32 result\n"
-           "rows and for deep ones, whose k is at least 4 times the result's larger side:\n"
-           "the weight gradients) is stored in the cache folder (~/.cache/clcnn/tuning,\n"
-           "CLCNN_CACHE_DIR) for this device, driver and CLBlast version. Every later\n"
-           "`clcnn train`, `eval`, `check` or `bench` on the device applies it\n"
-           "(CLCNN_TUNING=0 ignores it). Candidates run in child processes: one that\n"
-           "crashes the OpenCL compiler or hangs is skipped.\n\n"
+           "one training step of the model at the batch size. CLBlast's own defaults run\n"
+           "first; then candidates derived from what the device reports (its preferred and\n"
+           "native float vector widths, work-group limits, local memory and cache size);\n"
+           "then, round after round, the neighbours of the best sets so far (one parameter\n"
+           "a step up or down), until the time budget is spent or no untried neighbour is\n"
+           "left. Each candidate's result is checked against a double-precision product,\n"
+           "each is timed, and the fastest per GEMM class (NN, NT, TN, TT as the layer asks,\n"
+           "each again for narrow GEMMs of at most 32 result rows and for deep ones, whose\n"
+           "k is at least 4 times the result's larger side: the weight gradients) is stored\n"
+           "in the cache folder (~/.cache/clcnn/tuning, CLCNN_CACHE_DIR) for this device,\n"
+           "driver and CLBlast version. Every later `clcnn train`, `eval`, `check` or\n"
+           "`bench` on the device applies it (CLCNN_TUNING=0 ignores it). Candidates run in\n"
+           "child processes: one that crashes the OpenCL compiler or hangs is skipped.\n\n"
            "  --device SPEC   OpenCL device: index or name substring (default: $CLCNN_DEVICE,\n"
            "                  else the best one: see clcnn devices)\n"
            "  --model M       a preset (see below) or a model file (default cifar)\n"
@@ -151,11 +148,8 @@ int cmd_tune(int argc, char **argv)
         batch = quick ? QUICK_BATCH : 128;
     clcnn_model_spec spec;
     int count = given;
-    /* the shapes of a device without limits; the tune replaces them with the
-     * device's (its allocation limit and cache cut the convolutions' chunks)
-     * once a child has opened it: this process must not open OpenCL */
     if (!given && (clcnn_model_spec_resolve(model, &spec) != CLCNN_OK ||
-                   clcnn_tune_model_shapes(&spec, batch, 0, 0, shapes, CLCNN_TUNE_MAX_SHAPES,
+                   clcnn_tune_model_shapes(&spec, batch, 0, shapes, CLCNN_TUNE_MAX_SHAPES,
                                            &count) != CLCNN_OK)) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
         return 2;
@@ -165,11 +159,16 @@ int cmd_tune(int argc, char **argv)
         printf("tuning CLBlast GEMM for %d given GEMM shapes%s\n", count,
                quick ? " (quick)" : "");
     else
-        printf("tuning CLBlast GEMM for model %s at batch %d%s\n", model, batch,
-               quick ? " (quick)" : "");
-    clcnn_tune_options opts = {device, shapes,     count,  given ? NULL : &spec, batch,
-                               quick,  0,          timeout, print_line, &start,
-                               budget};
+        printf("tuning CLBlast GEMM for model %s at batch %d: %d GEMM shapes%s\n", model, batch,
+               count, quick ? " (quick)" : "");
+    for (int q = 0; q < count; q++) {
+        char name[64];
+        clcnn_gemm_shape_name(&shapes[q], name, sizeof name);
+        printf("%s%s", q ? ", " : "shapes: ", name);
+    }
+    printf("\n");
+    clcnn_tune_options opts = {device, shapes,     count,  quick, 0,
+                               timeout, print_line, &start, budget};
     clcnn_tune_report report;
     if (clcnn_tune_run(&opts, &report) != CLCNN_OK) {
         fprintf(stderr, "clcnn tune: %s\n", clcnn_last_error());
@@ -177,7 +176,7 @@ int cmd_tune(int argc, char **argv)
     }
     printf("\ndevice %d: %s (%s)\n", report.device.index, report.device.name,
            report.device.platform);
-    print_table(report.shapes, report.shape_count, &report);
+    print_table(shapes, count, &report);
     printf("%d candidates tried, %d skipped; %s\n", report.tried, report.failed,
            report.best.sets[0].count ? "tuned parameters stored in" :
            "CLBlast's defaults are the fastest; stored in");

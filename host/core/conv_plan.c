@@ -2,33 +2,10 @@
 #include "core/conv_plan.h"
 
 #include "clcnn/backend.h"
-#include "core/gemm_family.h"
-
-size_t clcnn_conv_grad_budget(unsigned long long cache_bytes)
-{
-    return (size_t)(cache_bytes / 2);
-}
-
-/* Images per backward chunk (see clcnn_conv_plan.grad_chunk). */
-static int grad_chunk(const clcnn_conv_plan *p, size_t grad_budget_bytes, size_t real_size,
-                      int batch)
-{
-    size_t per_image = (size_t)p->colt_row_len * (size_t)p->positions * real_size;
-    size_t fit = grad_budget_bytes ? grad_budget_bytes / per_image : (size_t)batch;
-    if (p->chunk < batch || fit >= (size_t)batch)
-        return p->chunk;
-    int images = fit < 1 ? 1 : (int)fit;
-    int family = clcnn_gemm_family(p->filters, p->colt_row_len, batch * p->positions);
-    while (images < batch &&
-           clcnn_gemm_family(p->filters, p->colt_row_len, images * p->positions) != family)
-        images++;
-    int chunks = batch / images; /* each of them at least `images` */
-    return (batch + chunks - 1) / chunks;
-}
 
 clcnn_conv_plan clcnn_conv_plan_make(int filters, int c, int kh, int kw, int oh, int ow,
                                      int multiple_mk, int multiple_n, size_t real_size,
-                                     size_t budget_bytes, size_t grad_budget_bytes, int batch)
+                                     size_t budget_bytes, int batch)
 {
     clcnn_conv_plan p;
     p.filters = filters;
@@ -44,9 +21,6 @@ clcnn_conv_plan clcnn_conv_plan_make(int filters, int c, int kh, int kw, int oh,
     p.chunk = fit < 1 ? 1 : fit > (size_t)batch ? batch : (int)fit;
     p.full_chunks = batch / p.chunk;
     p.rest = batch % p.chunk;
-    p.grad_chunk = grad_chunk(&p, grad_budget_bytes, real_size, batch);
-    p.grad_full_chunks = batch / p.grad_chunk;
-    p.grad_rest = batch % p.grad_chunk;
     return p;
 }
 

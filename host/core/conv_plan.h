@@ -6,7 +6,7 @@
  *
  * With P = OH*OW and CKK = C*KH*KW (see layer_conv.c for the algorithm):
  *   forward         cnp = Wr * col          NN  F x nb*P x R
- *   weight gradient dWt += cnp * colt       NN  F x Rt x gb*P (window order)
+ *   weight gradient dWt += cnp * colt       NN  F x Rt x nb*P (window order)
  *   input gradient  col = Wr^T * cnp        TN  R x nb*P x F
  * with R = CKK padded to the backend's gemm_multiple_mk (the im2col rows)
  * and Rt = CKK padded to its gemm_multiple_n (the im2row row length). */
@@ -32,31 +32,15 @@ typedef struct clcnn_conv_plan {
     int chunk;             /* images per chunk: as many as the budget holds, 1..batch */
     int full_chunks;       /* batch = full_chunks * chunk + rest */
     int rest;
-    /* Images per weight-gradient chunk (im2row and its GEMM), nested in the
-     * chunks: where the whole batch is one chunk, as many as keep colt within
-     * the gradient budget (half a cache), in chunks of about equal size, but
-     * never so few that the GEMM leaves the family it has for the batch
-     * (core/gemm_family.h); else the chunk. The GEMM then reads colt from the
-     * cache that im2row just wrote it to: on PoCL, conv2's weight gradient as
-     * six GEMMs (5 of 22 images, 1 of 18) took its backward from 78-86 to 69
-     * ms. */
-    int grad_chunk;
-    int grad_full_chunks;  /* batch = grad_full_chunks * grad_chunk + grad_rest */
-    int grad_rest;
 } clcnn_conv_plan;
-
-/* The gradient budget for a device whose global memory cache holds
- * cache_bytes (0: unknown, then 0, no budget): half of it. */
-size_t clcnn_conv_grad_budget(unsigned long long cache_bytes);
 
 /* The plan of a convolution of F filters of C x KH x KW with an OH x OW
  * output, on a backend with the given GEMM multiples and bytes per real,
- * for batches of batch images, a budget of budget_bytes for one chunk's
- * im2col (or im2row) matrix and one of grad_budget_bytes (0: none) for a
- * backward chunk's im2row matrix. */
+ * for batches of batch images and a budget of budget_bytes for one chunk's
+ * im2col (or im2row) matrix. */
 clcnn_conv_plan clcnn_conv_plan_make(int filters, int c, int kh, int kw, int oh, int ow,
                                      int multiple_mk, int multiple_n, size_t real_size,
-                                     size_t budget_bytes, size_t grad_budget_bytes, int batch);
+                                     size_t budget_bytes, int batch);
 
 typedef enum clcnn_conv_gemm_role {
     CLCNN_CONV_GEMM_FORWARD,

@@ -129,7 +129,6 @@ struct nn_layer {
     clcnn_window win;           /* conv and pools */
     clcnn_conv_plan plan;       /* conv: padded sizes, chunks, GEMM shapes */
     size_t col_budget_bytes;    /* the network's im2col budget (set before setup) */
-    size_t grad_budget_bytes;   /* its backward chunks' budget (set before setup) */
     int inference;              /* the network only evaluates: setup may leave out
                                  * what backward alone needs (set before setup) */
     size_t scratch_col;         /* elements of the shared scratch col and cnp the */

@@ -8,10 +8,8 @@
  *   y   = cnp_to_nchw(cnp) + bias
  * Backward, per chunk:
  *   cnp  = nchw_to_cnp(dy)
- *   and per weight-gradient chunk of gb images within it (smaller where
- *   colt then stays in a cache; core/conv_plan.h):
- *     colt = im2row(x)                    gb*P x Rt     (col transposed, window order)
- *     dWt += cnp[the chunk's columns] * colt   F x Rt   (overwrites on the first)
+ *   colt = im2row(x)                      nb*P x Rt     (col transposed, window order)
+ *   dWt += cnp * colt                     F x Rt        (overwrites on the first chunk)
  *   col  = Wr^T * cnp                     (the column gradient, in place of colt)
  *   dx   = col2im(col)
  * then dW = hwc_to_chw(dWt): its first CKK columns from im2row's window
@@ -86,7 +84,7 @@ static clcnn_status conv_setup(nn_layer *l, clcnn_backend *be, int batch)
     const clcnn_conv_plan *plan = &l->plan;
     l->plan = clcnn_conv_plan_make(s->outputs, l->in.c, s->kh, s->kw, l->win.oh, l->win.ow,
                                    be->gemm_multiple_mk, be->gemm_multiple_n, be->real_size,
-                                   l->col_budget_bytes, l->grad_budget_bytes, batch);
+                                   l->col_budget_bytes, batch);
     l->scratch_col = plan->col_per_image * (size_t)plan->chunk;
     l->scratch_cnp = plan->cnp_per_image * (size_t)plan->chunk;
     CLCNN_TRY(nn_layer_add_param(l, be, NN_WEIGHT,
@@ -117,16 +115,15 @@ static clcnn_status padded_weight(nn_layer *l, const nn_step *st, const clcnn_te
                                      &l->cache[WEIGHT_PADDED], l->plan.col_rows);
 }
 
-/* C = op(A) op(B) with the plan's GEMM of role for nb images; A stored from
- * element a_offset with leading dimension lda, B with ldb, C with its row
- * length n. */
+/* C = op(A) op(B) with the plan's GEMM of role for nb images; A and B stored
+ * with leading dimensions lda and ldb, C with its row length n. */
 static clcnn_status plan_gemm(const nn_layer *l, const nn_step *st, clcnn_conv_gemm_role role,
-                              int nb, const clcnn_tensor *a, size_t a_offset, int lda,
-                              const clcnn_tensor *b, int ldb, float beta, clcnn_tensor *c)
+                              int nb, const clcnn_tensor *a, int lda, const clcnn_tensor *b,
+                              int ldb, float beta, clcnn_tensor *c)
 {
     clcnn_conv_gemm g = clcnn_conv_plan_gemm(&l->plan, role, nb);
-    return st->be->ops->gemm(st->be, g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a, a_offset, lda,
-                             b, 0, ldb, beta, c, 0, g.n);
+    return st->be->ops->gemm(st->be, g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, a, 0, lda, b, 0,
+                             ldb, beta, c, 0, g.n);
 }
 
 static clcnn_status conv_forward(nn_layer *l, const nn_step *st, const clcnn_tensor *x,
@@ -142,26 +139,8 @@ static clcnn_status conv_forward(nn_layer *l, const nn_step *st, const clcnn_ten
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         CLCNN_TRY(ops->im2col(st->be, &l->win, x, n0, nb, rows, &col));
-        CLCNN_TRY(
-            plan_gemm(l, st, CLCNN_CONV_GEMM_FORWARD, nb, wr, 0, rows, &col, cols, 0.0f, &cnp));
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_FORWARD, nb, wr, rows, &col, cols, 0.0f, &cnp));
         CLCNN_TRY(ops->cnp_to_nchw(st->be, &cnp, bias, n0, nb, y));
-    }
-    return CLCNN_OK;
-}
-
-/* dWt (+)= the weight gradient of images n0 .. n0+nb-1, whose dy is cnp
- * (F x nb*P), in the plan's weight-gradient chunks: each chunk's im2row,
- * then its GEMM, which reads colt while the cache still holds it. */
-static clcnn_status weight_grad(nn_layer *l, const nn_step *st, const clcnn_tensor *x, int n0,
-                                int nb, const clcnn_tensor *cnp, clcnn_tensor *dwt)
-{
-    int len = l->plan.colt_row_len, p = l->plan.positions, chunk = l->plan.grad_chunk;
-    for (int g0 = 0; g0 < nb; g0 += chunk) {
-        int gb = nb - g0 < chunk ? nb - g0 : chunk;
-        clcnn_tensor colt = nn_matrix_view(&st->scratch->col, gb * p, len);
-        CLCNN_TRY(st->be->ops->im2row(st->be, &l->win, x, n0 + g0, gb, len, &colt));
-        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_WEIGHT_GRAD, gb, cnp, (size_t)g0 * p, nb * p,
-                            &colt, len, n0 + g0 == 0 ? 0.0f : 1.0f, dwt));
     }
     return CLCNN_OK;
 }
@@ -171,7 +150,8 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
                                   int need_dx)
 {
     const clcnn_backend_ops *ops = st->be->ops;
-    int f = l->spec.outputs, rows = l->plan.col_rows, chunk = l->plan.chunk;
+    int f = l->spec.outputs, rows = l->plan.col_rows;
+    int len = l->plan.colt_row_len, chunk = l->plan.chunk;
     const clcnn_tensor *wr = NULL;
     if (need_dx)
         CLCNN_TRY(padded_weight(l, st, &wr));
@@ -180,18 +160,21 @@ static clcnn_status conv_backward(nn_layer *l, const nn_step *st, const clcnn_te
         int nb = st->n - n0 < chunk ? st->n - n0 : chunk;
         int cols = nb * l->plan.positions;
         clcnn_tensor col = nn_matrix_view(&st->scratch->col, rows, cols);
+        clcnn_tensor colt = nn_matrix_view(&st->scratch->col, cols, len);
         clcnn_tensor cnp = nn_matrix_view(&st->scratch->cnp, f, cols);
         CLCNN_TRY(ops->nchw_to_cnp(st->be, dy, n0, nb, &cnp));
-        CLCNN_TRY(weight_grad(l, st, x, n0, nb, &cnp, dwt));
+        CLCNN_TRY(ops->im2row(st->be, &l->win, x, n0, nb, len, &colt));
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_WEIGHT_GRAD, nb, &cnp, cols, &colt, len,
+                            n0 == 0 ? 0.0f : 1.0f, dwt));
         if (!need_dx)
             continue;
-        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_INPUT_GRAD, nb, wr, 0, rows, &cnp, cols, 0.0f,
+        CLCNN_TRY(plan_gemm(l, st, CLCNN_CONV_GEMM_INPUT_GRAD, nb, wr, rows, &cnp, cols, 0.0f,
                             &col));
         CLCNN_TRY(ops->col2im(st->be, &l->win, &col, n0, nb, dx));
     }
     if (l->plan.grad_reordered)
-        CLCNN_TRY(ops->hwc_to_chw(st->be, f, l->in.c, l->spec.kh * l->spec.kw, dwt,
-                                  l->plan.colt_row_len, &l->grad[NN_WEIGHT]));
+        CLCNN_TRY(ops->hwc_to_chw(st->be, f, l->in.c, l->spec.kh * l->spec.kw, dwt, len,
+                                  &l->grad[NN_WEIGHT]));
     if (l->spec.bias)
         CLCNN_TRY(ops->bias_backward(st->be, dy, &l->grad[NN_BIAS]));
     return CLCNN_OK;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clcnn/device.h"
 #include "nn/net_internal.h"
 
 /* A view of the first n images of buffer t with the per-image shape of s. */
@@ -53,7 +52,6 @@ static clcnn_status setup_layers(clcnn_net *net, const clcnn_shape *shapes)
         l->out = shapes[i];
         l->out.n = net->batch;
         l->col_budget_bytes = net->col_budget_bytes;
-        l->grad_budget_bytes = net->grad_budget_bytes;
         l->inference = net->inference;
         if (l->y_slot == NN_Y_OWN)
             CLCNN_TRY(clcnn_tensor_alloc(net->be, &l->y, l->out, CLCNN_REAL, l->name));
@@ -155,10 +153,6 @@ clcnn_status clcnn_net_create_ex(clcnn_backend *backend, const clcnn_model_spec 
     unsigned long long max_alloc = clcnn_backend_max_alloc_bytes(backend);
     if (max_alloc && max_alloc < net->col_budget_bytes)
         net->col_budget_bytes = (size_t)max_alloc;
-    const clcnn_device_info *device = clcnn_backend_device(backend);
-    net->grad_budget_bytes = opts && opts->grad_budget_bytes
-                                 ? opts->grad_budget_bytes
-                                 : clcnn_conv_grad_budget(device ? device->global_cache_bytes : 0);
     clcnn_status st = build(net);
     if (st != CLCNN_OK) {
         clcnn_net_destroy(net);

@@ -21,7 +21,6 @@ struct clcnn_net {
     int batch;                 /* maximum images per step */
     uint32_t seed;
     size_t col_budget_bytes;
-    size_t grad_budget_bytes;  /* the convolutions' backward chunks (clcnn_net_options) */
     int flat_gradients;        /* clcnn_net_options.flat_gradients */
     int unfused;               /* clcnn_net_options.unfused */
     int inference;             /* clcnn_net_options.inference */

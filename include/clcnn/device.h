@@ -42,7 +42,6 @@ typedef struct clcnn_device_info {
     unsigned long long global_mem_bytes;
     unsigned long long local_mem_bytes;
     unsigned long long max_alloc_bytes;
-    unsigned long long global_cache_bytes; /* CL_DEVICE_GLOBAL_MEM_CACHE_SIZE (0: none) */
     size_t max_work_group_size;
 } clcnn_device_info;
 

@@ -205,11 +205,6 @@ typedef struct clcnn_net_options {
      * 0 means the default, 256 MiB. On the OpenCL backend it is capped at
      * the device's maximum allocation size. */
     size_t col_budget_bytes;
-    /* Upper bound on a backward chunk's im2row matrix in bytes: the
-     * convolutions' backward runs in smaller chunks than the forward where
-     * that matrix then stays in the cache (see core/conv_plan.h). 0 means
-     * half the device's global memory cache (none on the CPU reference). */
-    size_t grad_budget_bytes;
     /* 1: every parameter's gradient is a part of one tensor,
      * clcnn_net_gradients(), so that one transfer moves them all (the
      * gradient exchange of distributed training). It must fit the device's
