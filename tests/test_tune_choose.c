@@ -209,6 +209,18 @@ START_TEST(chosen_set_merges_the_two_candidates)
 }
 END_TEST
 
+/* A running candidate is held to 4 times the slowest finished one, at least
+ * 20 s, never more than the limit; before any has finished, the limit. */
+START_TEST(a_hanging_candidate_costs_a_few_candidates_time)
+{
+    ck_assert_double_eq(clcnn_tune_candidate_timeout(120, 0), 120);
+    ck_assert_double_eq(clcnn_tune_candidate_timeout(120, 12), 4 * 12.0);
+    ck_assert_double_eq(clcnn_tune_candidate_timeout(120, 2), TUNE_TIMEOUT_FLOOR_S);
+    ck_assert_double_eq(clcnn_tune_candidate_timeout(120, 60), 120);
+    ck_assert_double_eq(clcnn_tune_candidate_timeout(10, 2), 10); /* --timeout 10 */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tune_choose");
@@ -220,6 +232,7 @@ int main(void)
     tcase_add_test(tc, defaults_kept_when_they_win_everywhere);
     tcase_add_test(tc, one_path_alone_makes_a_split);
     tcase_add_test(tc, chosen_set_merges_the_two_candidates);
+    tcase_add_test(tc, a_hanging_candidate_costs_a_few_candidates_time);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -175,7 +175,9 @@ typedef struct clcnn_tune_options {
     int shape_count;
     int quick;                /* fewer seeds and timing runs, a short budget, 16 candidates */
     int max_candidates;       /* run at most this many (CLBlast's defaults first); 0: all */
-    double candidate_timeout_s; /* a candidate running longer is abandoned; 0: 120 s */
+    /* The longest a candidate may run without progress (0: 120 s); once
+     * candidates have finished, shorter: clcnn_tune_candidate_timeout. */
+    double candidate_timeout_s;
     /* Progress lines ("candidate 3/24: ..."), may be NULL. */
     void (*progress)(const char *line, void *user);
     void *user;

@@ -46,6 +46,8 @@ typedef struct search {
     clcnn_device_info device;
     clcnn_tune_device space;
     int have_device;
+    double begun;                        /* clcnn_now_seconds() the running one began */
+    double slowest_done;                 /* the longest a finished candidate took */
     double deadline;                     /* clcnn_now_seconds() when the budget ends */
     double stop;                         /* and when a running candidate is cut */
     char fatal[512];
@@ -145,6 +147,7 @@ static void on_record(search *s, const tune_msg *m, int *current)
         break;
     case TUNE_MSG_BEGIN:
         *current = m->candidate;
+        s->begun = clcnn_now_seconds();
         describe_candidate(s, m->candidate, what, sizeof what);
         say(s, "candidate %d/%d (%.0f s left): %s", m->candidate + 1, s->count,
             s->deadline - clcnn_now_seconds(), what);
@@ -158,6 +161,8 @@ static void on_record(search *s, const tune_msg *m, int *current)
             r->done = 1;
             r->total = m->seconds;
         }
+        if (clcnn_now_seconds() - s->begun > s->slowest_done)
+            s->slowest_done = clcnn_now_seconds() - s->begun;
         say(s, "    %.1f ms per step%s; GFLOP/s per shape:%s", m->seconds * 1e3,
             r && best_total(s, r->path) == m->seconds
                 ? " (best of its path so far)" : "",
@@ -176,6 +181,14 @@ static void on_record(search *s, const tune_msg *m, int *current)
     default:
         break;
     }
+}
+
+double clcnn_tune_candidate_timeout(double limit_s, double slowest_done_s)
+{
+    double t = TUNE_TIMEOUT_FACTOR * slowest_done_s;
+    if (t < TUNE_TIMEOUT_FLOOR_S)
+        t = TUNE_TIMEOUT_FLOOR_S;
+    return slowest_done_s > 0 && t < limit_s ? t : limit_s;
 }
 
 /* Run one worker on candidates first .. end-1 (none: it only reports the
@@ -208,8 +221,11 @@ static int run_worker(search *s, int first, int end, double deadline, double tim
     int current = -1, next = end;
     tune_msg m;
     for (;;) {
-        /* Opening the device and computing references take a while too. */
-        int r = read_msg(fds[0], &m, timeout_s);
+        /* Opening the device and computing references take a while too:
+         * only a running candidate is held to the others' times. */
+        double wait = current >= 0 ? clcnn_tune_candidate_timeout(timeout_s, s->slowest_done)
+                                   : timeout_s;
+        int r = read_msg(fds[0], &m, wait);
         if (r == 1) {
             on_record(s, &m, &current);
             if (m.kind == TUNE_MSG_FATAL)
@@ -217,7 +233,7 @@ static int run_worker(search *s, int first, int end, double deadline, double tim
             continue;
         }
         if (r < 0) {
-            say(s, "    skipped: still running after %.0f s", timeout_s);
+            say(s, "    skipped: still running after %.0f s", wait);
             kill(pid, SIGKILL);
         }
         break;

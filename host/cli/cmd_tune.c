@@ -39,7 +39,9 @@ static void help(void)
            "                  candidates and a %.0f s budget (at most %.0f s of search)\n"
            "  --budget S      start no candidate after S seconds (default %.0f; %.0f with\n"
            "                  --quick); the one running then may take a quarter more\n"
-           "  --timeout S     give up on a candidate after S seconds (default 120)\n",
+           "  --timeout S     give up on a candidate after S seconds without progress\n"
+           "                  (default 120; once candidates have finished, 4 times the\n"
+           "                  longest of them, at least 20 s, where that is shorter)\n",
            QUICK_BATCH, CLCNN_TUNE_QUICK_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S * 1.25,
            CLCNN_TUNE_BUDGET_S, CLCNN_TUNE_QUICK_BUDGET_S);
     cli_print_presets();
