@@ -54,10 +54,10 @@ typedef struct tune_job {
  * (slowest_done_s, from its start to its last shape) times
  * TUNE_TIMEOUT_FACTOR, at least TUNE_TIMEOUT_FLOOR_S, if that is shorter. A
  * candidate that hangs (on PoCL, an XgemmDirect set with WGD = 128 that
- * never finished compiling) then costs a few candidates' time, not 120 s of
- * the budget: session 6's default `clcnn tune` lost 120 of its 300 s to one
- * and stopped three candidates short of the set that runs the weight
- * gradients at 150 GFLOP/s instead of 80. */
+ * never finished) then costs a few candidates' time, not 120 s of the
+ * budget: a default tune of the cifar net on a 2-core Zen 4 lost 120 of its
+ * 300 s to one and stopped three candidates short of the set that runs its
+ * NN GEMMs at 140-160 GFLOP/s instead of 80-120. */
 #define TUNE_TIMEOUT_FACTOR 4.0
 #define TUNE_TIMEOUT_FLOOR_S 20.0
 double clcnn_tune_candidate_timeout(double limit_s, double slowest_done_s);
