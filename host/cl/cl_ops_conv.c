@@ -2,6 +2,8 @@
  * (kernels/im2col.cl), the CNP <-> NCHW layout changes, the GEMM operand
  * padding (copy_columns), the weight gradient's reordering (hwc_to_chw) and
  * the bias ops (kernels/layout.cl). */
+#include <stdint.h>
+
 #include "cl/cl_ops.h"
 #include "core/op_args.h"
 
@@ -41,16 +43,30 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
  * in a CPU core's L1 cache while the item reads or adds into it many times. */
 #define LOCAL_TILE_BYTES (32 << 10)
 
+/* The values a CPU lowering kernel's work-item may write or add (where one
+ * output row or image allows): on software devices (llvmpipe,
+ * clcnn_device_is_software) 32768, since llvmpipe (Mesa 22.3, rusticl) ends
+ * any loop after 65535 iterations in one invocation, however often it is
+ * entered, and its results then silently lack the rest; elsewhere no limit
+ * (on PoCL the bound would cost conv2 and conv3 5 ms of a step). */
+static size_t item_values(clcnn_backend *be)
+{
+    return clcnn_device_is_software(&clcnn_cl_of(be)->info) ? 32768 : SIZE_MAX;
+}
+
 /* Output rows per im2row_band_kernel item: as many as keep the input rows
- * their windows read within LOCAL_TILE_BYTES, at least 1; 0 when a single
- * output row's input rows do not fit the device's local memory. */
-static int im2row_band(const clcnn_window *win, cl_ulong local_bytes)
+ * their windows read within LOCAL_TILE_BYTES and the values the item writes
+ * within item_values, at least 1; 0 when a single output row's input rows
+ * do not fit the device's local memory. */
+static int im2row_band(clcnn_backend *be, const clcnn_window *win, int row_len)
 {
     size_t row_bytes = (size_t)win->w * win->c * sizeof(float);
+    size_t per_row = (size_t)win->ow * row_len, max_values = item_values(be);
     int band = 1;
-    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= LOCAL_TILE_BYTES)
+    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= LOCAL_TILE_BYTES &&
+           (size_t)(band + 1) * per_row <= max_values)
         band++;
-    return (size_t)win->kh * row_bytes <= local_bytes ? band : 0;
+    return (size_t)win->kh * row_bytes <= clcnn_cl_of(be)->local_mem_bytes ? band : 0;
 }
 
 clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
@@ -60,7 +76,7 @@ clcnn_status clcnn_cl_im2row(clcnn_backend *be, const clcnn_window *win, const c
     CLCNN_TRY(clcnn_op_check_col(be, op, win, x, n0, nb, row_len, colt));
     cl_kernel k;
     cl_mem xm = clcnn_cl_mem(x), cm = clcnn_cl_mem(colt);
-    int band = im2row_band(win, clcnn_cl_of(be)->local_mem_bytes);
+    int band = im2row_band(be, win, row_len);
     if (cl_row_run(be, win->ow) >= win->ow && band > 0) { /* CPUs: an item per band of rows */
         name = "im2row_band_kernel";
         int rows = (band - 1) * win->sh + win->kh;
@@ -122,8 +138,11 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
     if (run >= win->w && plane_bytes <= clcnn_cl_of(be)->local_mem_bytes) {
         /* CPUs: a work-item per (channel, group of images), as a scatter */
         name = "col2im_group_kernel";
-        int group = (int)(LOCAL_TILE_BYTES / plane_bytes);
-        group = group < 1 ? 1 : group > nb ? nb : group;
+        size_t adds = (size_t)win->kh * win->kw * win->oh * win->ow; /* an image's */
+        size_t fit = LOCAL_TILE_BYTES / plane_bytes;
+        if (fit > item_values(be) / adds)
+            fit = item_values(be) / adds;
+        int group = fit < 1 ? 1 : fit > (size_t)nb ? nb : (int)fit;
         size_t tile = (size_t)group * plane_bytes;
         CLCNN_TRY(clcnn_cl_kernel(clcnn_cl_of(be), name, &k));
         CLCNN_TRY(clcnn_cl_set_args(k, name, CLCNN_ARG(cm), CLCNN_ARG(dxm), CLCNN_ARG(n0),
