@@ -134,12 +134,12 @@ static int square_window(const clcnn_layer_spec *l, clcnn_shape in)
  * layer runs (core/conv_plan.h): the im2col rows padded to
  * CLCNN_CL_GEMM_MULTIPLE_MK and the im2row rows to CLCNN_CL_GEMM_MULTIPLE_N
  * (the reference backend runs the same cases here; its own network pads
- * nothing). Per chunk of nb images: forward im2col,
- * GEMM NN, cnp_to_nchw (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW)
- * and, past the first layer, GEMM TN and col2im (dx); once per pass the
- * weight's padding (before the GEMMs that read it), the weight gradient's
- * reordering from im2row's window order (hwc_to_chw), and bias_backward. The chunks are timed
- * as full ones (a last, partial chunk counts as full). */
+ * nothing). Per chunk of nb images: forward im2col, GEMM NN, cnp_to_nchw
+ * (+ bias); backward nchw_to_cnp, im2row, GEMM NN (dW) and, past the first
+ * layer, GEMM TN and col2im (dx); once per pass the weight's padding (before
+ * the GEMMs that read it), the weight gradient's reordering from im2row's
+ * window order (hwc_to_chw), and bias_backward. The chunks are timed as full
+ * ones (a last, partial chunk counts as full). */
 static clcnn_status plan_conv(const plan_layer *L, size_t budget, int backward, bench_row *row)
 {
     const clcnn_layer_spec *l = L->spec;

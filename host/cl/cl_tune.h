@@ -25,9 +25,10 @@
  * gradient TN; the best parameters differ between them (the weight gradient
  * has a huge k and a small output: a deep GEMM; the input gradient a small
  * k), and the backend applies a class's set before a GEMM of that class
- * (CLBlast keeps one set per device, and compiles each distinct set once). Within a class, CLBlast runs its direct kernel for the
- * GEMMs smaller than the threshold (m*n*k < XGEMM_MIN_INDIRECT_SIZE^3) and
- * the indirect one for the others. A class without lines runs CLBlast's
+ * (CLBlast keeps one set per device, and compiles each distinct set once).
+ * Within a class, CLBlast runs its direct kernel for the GEMMs smaller than
+ * the threshold (m*n*k < XGEMM_MIN_INDIRECT_SIZE^3) and the indirect one for
+ * the others. A class without lines runs CLBlast's
  * defaults, which no other class may have overridden (the file then names
  * every class or none: CLBlast cannot restore its defaults). A file written
  * before the narrow or the deep classes (below) names none of a family's

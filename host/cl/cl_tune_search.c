@@ -13,6 +13,7 @@
  * small ones, and between them the XGEMM_MIN_INDIRECT_SIZE threshold that
  * splits the shapes best; and it stores that choice. */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -161,8 +162,7 @@ static void on_record(search *s, const tune_msg *m, int *current)
             r->done = 1;
             r->total = m->seconds;
         }
-        if (clcnn_now_seconds() - s->begun > s->slowest_done)
-            s->slowest_done = clcnn_now_seconds() - s->begun;
+        s->slowest_done = fmax(s->slowest_done, clcnn_now_seconds() - s->begun);
         say(s, "    %.1f ms per step%s; GFLOP/s per shape:%s", m->seconds * 1e3,
             r && best_total(s, r->path) == m->seconds
                 ? " (best of its path so far)" : "",
