@@ -43,6 +43,14 @@ clcnn_status clcnn_cl_im2col(clcnn_backend *be, const clcnn_window *win, const c
  * in a CPU core's L1 cache while the item reads or adds into it many times. */
 #define LOCAL_TILE_BYTES (32 << 10)
 
+/* The bytes a tile may take on this device: LOCAL_TILE_BYTES, or its local
+ * memory where that is smaller. */
+static size_t tile_bytes(clcnn_backend *be)
+{
+    cl_ulong local = clcnn_cl_of(be)->local_mem_bytes;
+    return local < LOCAL_TILE_BYTES ? (size_t)local : LOCAL_TILE_BYTES;
+}
+
 /* The values a CPU lowering kernel's work-item may write or add (where one
  * output row or image allows): on software devices (llvmpipe,
  * clcnn_device_is_software) 32768, since llvmpipe (Mesa 22.3, rusticl) ends
@@ -55,15 +63,15 @@ static size_t item_values(clcnn_backend *be)
 }
 
 /* Output rows per im2row_band_kernel item: as many as keep the input rows
- * their windows read within LOCAL_TILE_BYTES and the values the item writes
+ * their windows read within tile_bytes and the values the item writes
  * within item_values, at least 1; 0 when a single output row's input rows
  * do not fit the device's local memory. */
 static int im2row_band(clcnn_backend *be, const clcnn_window *win, int row_len)
 {
-    size_t row_bytes = (size_t)win->w * win->c * sizeof(float);
+    size_t row_bytes = (size_t)win->w * win->c * sizeof(float), budget = tile_bytes(be);
     size_t per_row = (size_t)win->ow * row_len, max_values = item_values(be);
     int band = 1;
-    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= LOCAL_TILE_BYTES &&
+    while (band < win->oh && (size_t)(band * win->sh + win->kh) * row_bytes <= budget &&
            (size_t)(band + 1) * per_row <= max_values)
         band++;
     return (size_t)win->kh * row_bytes <= clcnn_cl_of(be)->local_mem_bytes ? band : 0;
@@ -139,7 +147,7 @@ clcnn_status clcnn_cl_col2im(clcnn_backend *be, const clcnn_window *win,
         /* CPUs: a work-item per (channel, group of images), as a scatter */
         name = "col2im_group_kernel";
         size_t adds = (size_t)win->kh * win->kw * win->oh * win->ow; /* an image's */
-        size_t fit = LOCAL_TILE_BYTES / plane_bytes;
+        size_t fit = tile_bytes(be) / plane_bytes;
         if (fit > item_values(be) / adds)
             fit = item_values(be) / adds;
         int group = fit < 1 ? 1 : fit > (size_t)nb ? nb : (int)fit;
