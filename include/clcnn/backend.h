@@ -151,8 +151,9 @@ typedef struct clcnn_backend_ops {
      * The weight gradient reads it: dW = cnp * colt is a GEMM whose operands
      * both run along the image positions, the form GEMM libraries read
      * without a transposed copy; hwc_to_chw then puts dW's columns in the
-     * weight's order. Window order makes a window row one run of KW*C values
-     * of an NHWC image, which CPU devices copy at memory speed. */
+     * weight's order. In window order a window row is one run of KW*C values
+     * once the input rows are channels-last (the CPU kernel copies them so in
+     * local memory), which CPU devices write at memory speed. */
     clcnn_status (*im2row)(clcnn_backend *be, const clcnn_window *win, const clcnn_tensor *x,
                            int n0, int nb, int row_len, clcnn_tensor *colt);
     /* dx images n0..n0+nb-1 = sum of the col entries that came from each pixel
